@@ -1,0 +1,35 @@
+// typenet/core/diagnostics.hpp: the vocabulary of typenet's compile-time error messages.
+#pragma once
+
+#include <cstddef>
+
+namespace typenet {
+
+/// Where a modelling mistake sits: the layer's position (Input is 0, the first layer 1),
+/// the layer descriptor, and the shape it received. It is never defined; its only use is
+/// to be printed by the compiler inside the first error of a rejected model.
+template <std::size_t Position, class Layer, class Received>
+struct at_layer;
+
+/// Where a loss or a data set's targets do not fit the network's output: the network, the
+/// shape it produces, and the loss or target shape that does not fit it.
+template <class Network, class Produces, class Needs>
+struct at_network_output;
+
+/// Where a data set's samples do not fit the network's input: the network, the samples'
+/// shape, and the Input shape.
+template <class Network, class Samples, class Input>
+struct at_network_input;
+
+namespace detail {
+/// Always false, but only known once `Where` is given: a `static_assert(rejected<Where>, "...")`
+/// fires when the surrounding template is instantiated and prints `Where` in its note.
+template <class Where>
+inline constexpr bool rejected = false;
+
+/// Turns a check whose failure has already produced its own error into an assertion that
+/// holds: `static_assert(reported(check<...>()))` runs the check and adds no second error.
+consteval bool reported(bool) { return true; }
+}  // namespace detail
+
+}  // namespace typenet

@@ -1,0 +1,43 @@
+// typenet/core/simd.hpp: the vector type the kernels compute with, sized for the target's widest registers.
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+
+namespace typenet::detail {
+
+/// Bytes in one vector register of the target this translation unit is compiled for. One
+/// portable kernel source serves every width: GNU vector extensions (g++ and clang++) lower
+/// `vec<S>` to the machine's instructions, so the `native` build option is all it takes.
+#if defined(__AVX512F__)
+inline constexpr std::size_t simd_bytes = 64;
+#elif defined(__AVX__)
+inline constexpr std::size_t simd_bytes = 32;
+#else
+inline constexpr std::size_t simd_bytes = 16;
+#endif
+
+template <class S>
+inline constexpr std::size_t lanes = simd_bytes / sizeof(S);
+
+template <class S>
+using vec __attribute__((vector_size(simd_bytes))) = S;
+
+template <class S>
+inline vec<S> load(const S* p) {
+  vec<S> v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+template <class S>
+inline void store(S* p, vec<S> v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
+template <class S>
+inline vec<S> splat(S x) {
+  return vec<S>{} + x;
+}
+
+}  // namespace typenet::detail

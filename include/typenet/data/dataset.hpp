@@ -1,0 +1,114 @@
+// typenet/data/dataset.hpp: Dataset<InputShape, TargetShape>, a cheap view of samples and targets whose shapes are types.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <typenet/core/error.hpp>
+#include <typenet/core/shape.hpp>
+
+namespace typenet::data {
+
+/// Samples and targets as stored: float, sample after sample.
+struct Storage {
+  std::vector<float> inputs;
+  std::vector<float> targets;
+};
+
+/// `count` samples of shape `In` with targets of shape `Target` (one-hot class vectors for
+/// classification). Copies share the storage; `slice` and `reshape` cost nothing.
+/// Model checks at compile time that `In` is the network's input shape.
+template <AnyShape In, AnyShape Target>
+class Dataset {
+ public:
+  using input_type = In;
+  using target_type = Target;
+  static constexpr In input_shape{};
+  static constexpr Target target_shape{};
+
+  Dataset() = default;
+
+  /// Takes `inputs` (count * In::size values) and `targets` (count * Target::size values);
+  /// throws Error when the two do not hold the same number of samples.
+  Dataset(std::vector<float> inputs, std::vector<float> targets)
+      : Dataset(std::make_shared<Storage>(Storage{std::move(inputs), std::move(targets)})) {}
+
+  explicit Dataset(std::shared_ptr<const Storage> storage) : storage_(std::move(storage)) {
+    const std::size_t n_in = storage_->inputs.size() / In::size;
+    const std::size_t n_target = storage_->targets.size() / Target::size;
+    if (storage_->inputs.size() % In::size != 0)
+      throw Error("data set: " + std::to_string(storage_->inputs.size()) + " input values are not a whole number of " +
+                  In::to_string() + " samples");
+    if (storage_->targets.size() % Target::size != 0)
+      throw Error("data set: " + std::to_string(storage_->targets.size()) + " target values are not a whole number of " +
+                  Target::to_string() + " targets");
+    if (n_in != n_target)
+      throw Error("data set: " + std::to_string(n_in) + " samples but " + std::to_string(n_target) + " targets");
+    count_ = n_in;
+  }
+
+  std::size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+
+  std::span<const float, In::size> input(std::size_t i) const {
+    return std::span<const float, In::size>(storage_->inputs.data() + (first_ + i) * In::size, In::size);
+  }
+  std::span<const float, Target::size> target(std::size_t i) const {
+    return std::span<const float, Target::size>(storage_->targets.data() + (first_ + i) * Target::size, Target::size);
+  }
+
+  /// Samples [begin, end) of this view.
+  Dataset slice(std::size_t begin, std::size_t end) const {
+    if (begin > end || end > count_)
+      throw Error("data set: slice [" + std::to_string(begin) + ", " + std::to_string(end) + ") of a set of " +
+                  std::to_string(count_) + " samples");
+    Dataset part = *this;
+    part.first_ = first_ + begin;
+    part.count_ = end - begin;
+    return part;
+  }
+
+  /// The same samples seen with another shape of the same size, e.g. (28, 28, 1) as (784,).
+  template <AnyShape New>
+    requires(New::size == In::size)
+  Dataset<New, Target> reshape() const {
+    return Dataset<New, Target>(storage_, first_, count_);
+  }
+
+ private:
+  template <AnyShape, AnyShape>
+  friend class Dataset;
+  Dataset(std::shared_ptr<const Storage> storage, std::size_t first, std::size_t count)
+      : storage_(std::move(storage)), first_(first), count_(count) {}
+
+  std::shared_ptr<const Storage> storage_ = std::make_shared<Storage>();
+  std::size_t first_ = 0;
+  std::size_t count_ = 0;
+};
+
+/// One-hot rows of width `Classes` for class labels; throws Error for a label >= Classes.
+template <std::size_t Classes>
+std::vector<float> one_hot(std::span<const unsigned char> labels) {
+  std::vector<float> rows(labels.size() * Classes, 0.0f);
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] >= Classes)
+      throw Error("labels: label " + std::to_string(labels[i]) + " of sample " + std::to_string(i) +
+                  " is out of range for " + std::to_string(Classes) + " classes");
+    rows[i * Classes + labels[i]] = 1.0f;
+  }
+  return rows;
+}
+
+/// The index of the largest value (the first one on ties): a predicted or true class.
+inline std::size_t argmax(std::span<const float> values) {
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < values.size(); ++i)
+    if (values[i] > values[best]) best = i;
+  return best;
+}
+
+}  // namespace typenet::data

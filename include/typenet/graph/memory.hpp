@@ -1,0 +1,28 @@
+// typenet/graph/memory.hpp: Memory, the bytes a model needs, every figure known at compile time.
+#pragma once
+
+#include <cstddef>
+
+namespace typenet {
+
+/// What a model allocates, in bytes: these are the sizes Model really allocates (its buffers
+/// are sized from these same figures), not estimates.
+struct Memory {
+  std::size_t parameters = 0;            ///< weights and biases (each tensor padded to a cache line)
+  std::size_t gradients = 0;             ///< one gradient per parameter
+  std::size_t optimizer_state = 0;       ///< e.g. Adam's two moments
+  std::size_t packed = 0;                ///< re-laid-out weights the kernels read (e.g. W transposed)
+  std::size_t training_per_sample = 0;   ///< input, every layer's output and its gradient, target
+  std::size_t inference_per_sample = 0;  ///< input and two ping-pong buffers of the largest layer
+
+  /// Everything a training run with mini-batches of `batch` samples holds.
+  constexpr std::size_t training(std::size_t batch) const {
+    return parameters + gradients + optimizer_state + packed + batch * training_per_sample;
+  }
+  /// Everything inference on `batch` samples at a time holds.
+  constexpr std::size_t inference(std::size_t batch) const {
+    return parameters + packed + batch * inference_per_sample;
+  }
+};
+
+}  // namespace typenet

@@ -1,0 +1,166 @@
+// typenet/graph/sequential.hpp: Sequential<Input<...>, Layers...>, a network as a type, with its shapes checked at compile time.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <iostream>
+#include <type_traits>
+#include <vector>
+
+#include <boost/hana/at.hpp>
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/tuple.hpp>
+
+#include <typenet/core/diagnostics.hpp>
+#include <typenet/core/shape.hpp>
+#include <typenet/graph/detail/fold.hpp>
+#include <typenet/graph/memory.hpp>
+#include <typenet/graph/summary.hpp>
+#include <typenet/layers/input.hpp>
+#include <typenet/layers/layer_concepts.hpp>
+
+namespace typenet {
+
+namespace detail {
+template <class T>
+struct input_of {
+  static constexpr bool valid = false;
+  using shape = poison_shape;
+};
+template <std::size_t... Dims>
+struct input_of<Input<Dims...>> {
+  static constexpr bool valid = Input<Dims...>::valid;
+  using shape = std::conditional_t<valid, Shape<Dims...>, poison_shape>;  // Input's own check has spoken
+};
+
+template <class T>
+inline constexpr bool is_input = false;
+template <std::size_t... Dims>
+inline constexpr bool is_input<Input<Dims...>> = true;
+
+template <class First>
+consteval bool check_input() {
+  static_assert(is_input<First>,
+                "Sequential needs Input<...> as its first argument, e.g. Sequential<Input<28, 28, 1>, Flatten, Dense<10>>");
+  if constexpr (is_input<First>) {
+    return First::template check_parameters<at_layer<0, First, typename First::shape>>();
+  } else {
+    return false;
+  }
+}
+
+template <class List>
+struct layer_tuple;
+template <class... Ls>
+struct layer_tuple<type_list<Ls...>> {
+  using type = boost::hana::tuple<Ls...>;
+  static constexpr std::size_t parameter_count = (std::size_t{0} + ... + Ls::parameter_count);
+  /// Elements of one sample's output of each layer, in order.
+  static constexpr std::array<std::size_t, sizeof...(Ls)> output_sizes{shape_t<Ls::output_shape>::size...};
+  /// Elements each layer's parameter block occupies (tensors padded to cache lines).
+  static constexpr std::array<std::size_t, sizeof...(Ls)> block_sizes{
+      [] {
+        std::size_t total = 0;
+        for (const auto& t : Ls::parameter_tensors) total += align_elements(t.size);
+        return total;
+      }()...};
+  static constexpr std::array<std::size_t, sizeof...(Ls)> packed_sizes{align_elements(Ls::packed_size)...};
+};
+}  // namespace detail
+
+/// A feed-forward network: `Input<...>` then layer descriptors, each bound at compile time to
+/// the shape the previous one produces. Recommended use is a strong name:
+///
+///     struct Mlp : Sequential<Input<784>, Dense<128>, ReLU, Dense<10>, Softmax> {};
+///
+/// A layer that cannot take the shape it receives stops compilation with one error naming
+/// `at_layer<position, layer, received shape>`; later layers are not checked again.
+template <class First, class... Layers>
+struct Sequential {
+ private:
+  static constexpr bool input_ok = detail::check_input<First>();
+  static_assert(detail::reported(input_ok));
+  using fold = detail::Fold<1, typename detail::input_of<First>::shape, Layers...>;
+  using tuple_info = detail::layer_tuple<typename fold::layers>;
+
+ public:
+  /// False when some layer was rejected (the compiler has then already said why).
+  static constexpr bool is_valid = input_ok && fold::valid;
+  static constexpr std::size_t layer_count = sizeof...(Layers);
+
+  /// The bound layers, in order (position p is element p - 1).
+  using layer_tuple = typename tuple_info::type;
+  static constexpr layer_tuple layers{};
+  template <std::size_t Index>
+  using layer = std::remove_cvref_t<decltype(boost::hana::at_c<Index>(layers))>;
+
+  static constexpr typename detail::input_of<First>::shape input_shape{};
+  static constexpr typename fold::output output_shape{};
+  static constexpr std::size_t parameter_count = tuple_info::parameter_count;
+
+  /// One sample's element count at every point: [0] the input, [p] the output of position p.
+  static constexpr auto activation_sizes = [] {
+    std::array<std::size_t, layer_count + 1> sizes{shape_t<input_shape>::size};
+    std::copy(tuple_info::output_sizes.begin(), tuple_info::output_sizes.end(), sizes.begin() + 1);
+    return sizes;
+  }();
+
+  /// Offsets of each layer's block in the model's parameter array, and its total length.
+  static constexpr auto parameter_offsets = [] {
+    std::array<std::size_t, layer_count + 1> offsets{};
+    for (std::size_t i = 0; i < layer_count; ++i) offsets[i + 1] = offsets[i] + tuple_info::block_sizes[i];
+    return offsets;
+  }();
+  static constexpr std::size_t parameter_block = parameter_offsets[layer_count];
+
+  static constexpr auto packed_offsets = [] {
+    std::array<std::size_t, layer_count + 1> offsets{};
+    for (std::size_t i = 0; i < layer_count; ++i) offsets[i + 1] = offsets[i] + tuple_info::packed_sizes[i];
+    return offsets;
+  }();
+  static constexpr std::size_t packed_block = packed_offsets[layer_count];
+
+  /// Per-sample training workspace, in elements: the input, every layer's output and the
+  /// gradient with respect to it, the target, and the sample's loss and correctness.
+  static constexpr std::size_t training_elements_per_sample = [] {
+    std::size_t total = activation_sizes[0] + activation_sizes[layer_count] + 2;
+    for (std::size_t p = 1; p <= layer_count; ++p) total += 2 * activation_sizes[p];
+    return total;
+  }();
+  /// Per-sample inference workspace, in elements: the input and two buffers that alternate.
+  static constexpr std::size_t inference_elements_per_sample =
+      activation_sizes[0] + 2 * *std::max_element(activation_sizes.begin() + 1, activation_sizes.end());
+
+  /// The bytes a model of this network holds, with scalar `S` and an optimizer keeping
+  /// `OptimizerSlots` values per parameter (Adam 2, SGD with momentum 1, plain SGD 0).
+  template <class S = float, std::size_t OptimizerSlots = 2>
+  static constexpr Memory memory{
+      .parameters = parameter_block * sizeof(S),
+      .gradients = parameter_block * sizeof(S),
+      .optimizer_state = OptimizerSlots * parameter_block * sizeof(S),
+      .packed = packed_block * sizeof(S),
+      .training_per_sample = training_elements_per_sample * sizeof(S),
+      .inference_per_sample = inference_elements_per_sample * sizeof(S),
+  };
+
+  /// The rows of `summary()`.
+  static std::vector<SummaryRow> summary_rows() {
+    std::vector<SummaryRow> rows;
+    std::size_t position = 0;
+    boost::hana::for_each(layers, [&](auto layer) {
+      using L = decltype(layer);
+      std::size_t trainable = 0;
+      for (const auto& t : L::parameter_tensors) trainable += t.trainable ? t.size : 0;
+      rows.push_back({++position, L::descriptor::spelling(), shape_t<L::output_shape>::to_string(),
+                      L::parameter_count, trainable});
+    });
+    return rows;
+  }
+
+  /// A Keras-like table: each layer, its output shape and parameter count, then the totals
+  /// and the memory figures (float, Adam, batch 32).
+  static void summary(std::ostream& out = std::cout) { print_summary(out, summary_rows(), memory<>, sizeof(float)); }
+};
+
+}  // namespace typenet

@@ -1,0 +1,129 @@
+// typenet/kernels/gemm.hpp: gemm, a register-blocked matrix product whose inner sizes are compile-time constants.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <utility>
+
+#include <typenet/core/simd.hpp>
+
+namespace typenet::kernels {
+
+/// How `gemm` starts each output element before adding the products.
+enum class Start {
+  zero,        ///< C = A B
+  accumulate,  ///< C += A B
+  row,         ///< C = A B + r, one row vector r added to every row (a bias)
+};
+
+namespace detail {
+using typenet::detail::lanes;
+using typenet::detail::vec;
+
+/// Accumulator registers a micro-tile may use: 24 of AVX-512's 32 (the rest hold B's
+/// vectors and A's broadcast), 12 of AVX2's 16.
+inline constexpr std::size_t accumulators = typenet::detail::simd_bytes == 64 ? 24 : 12;
+
+template <class S, std::size_t Cols>
+inline constexpr std::size_t panel_vectors = std::min<std::size_t>(4, (Cols + lanes<S> - 1) / lanes<S>);
+
+template <class S, std::size_t NV>
+inline constexpr std::size_t tile_rows = std::min<std::size_t>(12, accumulators / NV);
+
+/// One MR x (NV vectors) tile of C: every output element is the same sequence of
+/// multiply-adds over k = 0..K-1, whatever the tile's size, so results never depend on
+/// how rows were grouped (that is what makes training independent of the thread count).
+/// `Valid` is how many of the NV * lanes columns exist; B may be read up to one vector
+/// past its last valid column.
+template <class S, std::size_t MR, std::size_t NV, std::size_t Valid>
+inline void micro_tile(std::size_t K, const S* a, std::size_t rsa, std::size_t csa, const S* b, std::size_t ldb, S* c,
+                       std::size_t ldc, Start start, const S* row) {
+  constexpr std::size_t W = lanes<S>;
+  vec<S> acc[MR][NV];
+  for (std::size_t r = 0; r < MR; ++r) {
+    for (std::size_t j = 0; j < NV; ++j) {
+      if (start == Start::zero) {
+        acc[r][j] = vec<S>{};
+      } else {
+        const S* from = start == Start::row ? row : c + r * ldc;
+        if ((j + 1) * W <= Valid) {
+          acc[r][j] = typenet::detail::load(from + j * W);
+        } else {
+          acc[r][j] = vec<S>{};
+          for (std::size_t l = 0; j * W + l < Valid; ++l) acc[r][j][l] = from[j * W + l];
+        }
+      }
+    }
+  }
+  for (std::size_t k = 0; k < K; ++k) {
+    vec<S> bv[NV];
+    for (std::size_t j = 0; j < NV; ++j) bv[j] = typenet::detail::load(b + k * ldb + j * W);
+    for (std::size_t r = 0; r < MR; ++r) {
+      const vec<S> av = typenet::detail::splat(a[r * rsa + k * csa]);
+      for (std::size_t j = 0; j < NV; ++j) acc[r][j] += av * bv[j];
+    }
+  }
+  for (std::size_t r = 0; r < MR; ++r) {
+    for (std::size_t j = 0; j < NV; ++j) {
+      if ((j + 1) * W <= Valid) {
+        typenet::detail::store<S>(c + r * ldc + j * W, acc[r][j]);
+      } else {
+        for (std::size_t l = 0; j * W + l < Valid; ++l) c[r * ldc + j * W + l] = acc[r][j][l];
+      }
+    }
+  }
+}
+
+/// Calls `f.template operator()<R>()` for the run-time row count `rows` < MR.
+template <std::size_t MR, class F, std::size_t... R>
+inline void with_rows(std::size_t rows, F&& f, std::index_sequence<R...>) {
+  ((rows == R + 1 ? (f.template operator()<R + 1>(), 0) : 0), ...);
+}
+
+/// C[:, column panel] for all m rows.
+template <class S, std::size_t NV, std::size_t Valid>
+inline void panel(std::size_t m, std::size_t k, const S* a, std::size_t rsa, std::size_t csa, const S* b, std::size_t ldb, S* c,
+                  std::size_t ldc, Start start, const S* row) {
+  constexpr std::size_t MR = tile_rows<S, NV>;
+  std::size_t i = 0;
+  for (; i + MR <= m; i += MR) {
+    micro_tile<S, MR, NV, Valid>(k, a + i * rsa, rsa, csa, b, ldb, c + i * ldc, ldc, start, row);
+  }
+  if (i < m) {
+    with_rows<MR>(m - i, [&]<std::size_t R>() {
+      micro_tile<S, R, NV, Valid>(k, a + i * rsa, rsa, csa, b, ldb, c + i * ldc, ldc, start, row);
+    }, std::make_index_sequence<MR - 1>{});
+  }
+}
+}  // namespace detail
+
+/// C (m x N) = A (m x k) B (k x N), started as `start` says; the reduction length k is known
+/// only at run time (a sum over the samples of a batch).
+/// A(i, kk) is `a[i * rsa + kk * csa]`, so a transposed A costs nothing; B and C are row-major
+/// with row strides `ldb` and `ldc`. B's rows may be read up to one vector past column N.
+template <class S, std::size_t N>
+void gemm_any_k(std::size_t m, std::size_t k, const S* a, std::size_t rsa, std::size_t csa, const S* b,
+                std::size_t ldb, S* c, std::size_t ldc, Start start = Start::zero, const S* row = nullptr) {
+  constexpr std::size_t W = detail::lanes<S>;
+  constexpr std::size_t NV = detail::panel_vectors<S, N>;
+  constexpr std::size_t full = N / (NV * W);
+  constexpr std::size_t rest = N % (NV * W);
+  for (std::size_t p = 0; p < full; ++p) {
+    const std::size_t col = p * NV * W;
+    detail::panel<S, NV, NV * W>(m, k, a, rsa, csa, b + col, ldb, c + col, ldc, start, row ? row + col : nullptr);
+  }
+  if constexpr (rest > 0) {
+    constexpr std::size_t col = full * NV * W;
+    detail::panel<S, (rest + W - 1) / W, rest>(m, k, a, rsa, csa, b + col, ldb, c + col, ldc, start,
+                                               row ? row + col : nullptr);
+  }
+}
+
+/// C (m x N) = A (m x K) B (K x N), with both inner sizes fixed at compile time.
+template <class S, std::size_t N, std::size_t K>
+void gemm(std::size_t m, const S* a, std::size_t rsa, std::size_t csa, const S* b, std::size_t ldb, S* c,
+          std::size_t ldc, Start start = Start::zero, const S* row = nullptr) {
+  gemm_any_k<S, N>(m, K, a, rsa, csa, b, ldb, c, ldc, start, row);
+}
+
+}  // namespace typenet::kernels

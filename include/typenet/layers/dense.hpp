@@ -1,0 +1,93 @@
+// typenet/layers/dense.hpp: Dense<Units>, a fully connected layer (Keras `Dense`, no activation).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <typenet/core/diagnostics.hpp>
+#include <typenet/core/shape.hpp>
+#include <typenet/core/simd.hpp>
+#include <typenet/kernels/gemm.hpp>
+#include <typenet/layers/layer_concepts.hpp>
+
+namespace typenet {
+
+/// y = x W + b for a rank-1 input x. W is (inputs, Units) as Keras stores it; Glorot-uniform
+/// W and zero b, as Keras initialises them.
+template <std::size_t Units>
+struct Dense {
+  static constexpr std::string_view name = "Dense";
+  static std::string spelling() { return "Dense<" + std::to_string(Units) + ">"; }
+
+  template <class Where>
+  static consteval bool check_parameters() {
+    static_assert(Units > 0 || detail::rejected<Where>, "Dense needs at least one unit: write Dense<Units> with Units > 0");
+    return Units > 0;
+  }
+
+  template <AnyShape In>
+  static constexpr bool accepts = In::rank == 1;
+
+  template <class Where>
+  static consteval void explain() {
+    static_assert(detail::rejected<Where>, "Dense needs a rank-1 input: put Flatten before it");
+  }
+
+  template <AnyShape In>
+    requires accepts<In>
+  struct bind {
+    using descriptor = Dense;
+    static constexpr std::size_t K = In::size;
+    static constexpr std::size_t N = Units;
+    static constexpr In input_shape{};
+    static constexpr Shape<Units> output_shape{};
+
+    static constexpr std::array<ParameterTensor, 2> parameter_tensors{
+        ParameterTensor{"kernel", K * N, Init::glorot_uniform, K, N},
+        ParameterTensor{"bias", N, Init::zeros},
+    };
+    static constexpr std::size_t parameter_count = K * N + N;
+    static constexpr std::size_t bias_offset = detail::tensor_offset(parameter_tensors, 1);
+
+    /// W transposed, (Units, inputs), so the input gradient dx = dy W^T reads rows.
+    static constexpr std::size_t packed_size = N * K;
+
+    template <class S>
+    static void pack(const S* params, S* packed) {
+      for (std::size_t k = 0; k < K; ++k)
+        for (std::size_t n = 0; n < N; ++n) packed[n * K + k] = params[k * N + n];
+    }
+
+    template <class S>
+    static void forward(const Pass<S>& pass, const S* x, S* y, std::size_t n) {
+      kernels::gemm<S, N, K>(n, x, K, 1, pass.params, N, y, N, kernels::Start::row, pass.params + bias_offset);
+    }
+
+    template <class S>
+    static void backward(const Pass<S>& pass, const S*, const S*, const S* dy, S* dx, std::size_t n) {
+      if (dx) kernels::gemm<S, K, N>(n, dy, N, 1, pass.packed, K, dx, K);
+    }
+
+    /// Row blocks of dW (a multiple of every micro-tile height), then one tile for db.
+    static constexpr std::size_t rows_per_tile = 96;
+    static constexpr std::size_t gradient_tiles = (K + rows_per_tile - 1) / rows_per_tile + 1;
+
+    template <class S>
+    static void gradient(const Pass<S>&, std::size_t tile, S* g, const S* x, const S* dy, std::size_t n) {
+      if (tile + 1 < gradient_tiles) {
+        // dW[k][u] = sum_b x[b][k] dy[b][u]: A = x transposed, read in place.
+        const std::size_t first = tile * rows_per_tile;
+        const std::size_t rows = std::min(rows_per_tile, K - first);
+        kernels::gemm_any_k<S, N>(rows, n, x + first, 1, K, dy, N, g + first * N, N);
+      } else {
+        S* db = g + bias_offset;
+        for (std::size_t u = 0; u < N; ++u) db[u] = S{};
+        for (std::size_t b = 0; b < n; ++b)
+          for (std::size_t u = 0; u < N; ++u) db[u] += dy[b * N + u];
+      }
+    }
+  };
+};
+
+}  // namespace typenet

@@ -1,0 +1,46 @@
+// typenet/layers/detail/activation.hpp: Activation<F>, the shared body of element-wise activation layers.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include <typenet/core/shape.hpp>
+#include <typenet/layers/layer_concepts.hpp>
+
+namespace typenet::detail {
+
+/// An element-wise layer y = F::value(x) whose derivative F::slope(y) is a function of its
+/// output, so its backward pass needs only y. Accepts any shape and keeps it.
+template <class F>
+struct Activation {
+  static std::string spelling() { return std::string(F::name); }
+
+  template <class Where>
+  static consteval bool check_parameters() { return true; }
+
+  template <AnyShape In>
+  static constexpr bool accepts = true;
+
+  template <class Where>
+  static consteval void explain() {}
+
+  template <AnyShape In>
+  struct bind : NoParameters {
+    using descriptor = F;
+    static constexpr In input_shape{};
+    static constexpr In output_shape{};
+
+    template <class S>
+    static void forward(const Pass<S>&, const S* x, S* y, std::size_t n) {
+      for (std::size_t i = 0; i < n * In::size; ++i) y[i] = F::value(x[i]);
+    }
+
+    template <class S>
+    static void backward(const Pass<S>&, const S*, const S* y, const S* dy, S* dx, std::size_t n) {
+      if (!dx) return;
+      for (std::size_t i = 0; i < n * In::size; ++i) dx[i] = dy[i] * F::slope(y[i]);
+    }
+  };
+};
+
+}  // namespace typenet::detail

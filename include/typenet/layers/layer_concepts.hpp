@@ -1,0 +1,98 @@
+// typenet/layers/layer_concepts.hpp: what a layer descriptor and a bound layer must provide (LayerDescriptor, BoundLayer).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <typenet/core/shape.hpp>
+
+namespace typenet {
+
+/// How a parameter tensor starts, as Keras initialises it.
+enum class Init { zeros, ones, glorot_uniform };
+
+/// One named parameter tensor of a layer ("kernel", "bias"), in Keras's layout.
+struct ParameterTensor {
+  std::string_view name;
+  std::size_t size;
+  Init init;
+  std::size_t fan_in = 0;   ///< for Glorot initialisation
+  std::size_t fan_out = 0;  ///< for Glorot initialisation
+  bool trainable = true;    ///< false for state such as a moving mean
+};
+
+/// What a bound layer is given besides its tensors: its own parameter block, its packed copy
+/// (a re-layout made once per optimizer step, e.g. a transposed kernel), and the mode.
+template <class S>
+struct Pass {
+  const S* params = nullptr;
+  const S* packed = nullptr;
+  bool training = false;
+};
+
+namespace detail {
+
+/// Parameter blocks start on 16-element boundaries (a cache line of floats), so every
+/// tensor is aligned for the kernels.
+constexpr std::size_t align_elements(std::size_t n) { return (n + 15) / 16 * 16; }
+
+/// Offset of tensor `i` in a layer's block.
+template <std::size_t P>
+constexpr std::size_t tensor_offset(const std::array<ParameterTensor, P>& tensors, std::size_t i) {
+  std::size_t offset = 0;
+  for (std::size_t j = 0; j < i; ++j) offset += align_elements(tensors[j].size);
+  return offset;
+}
+
+template <std::size_t P>
+constexpr std::size_t logical_size(const std::array<ParameterTensor, P>& tensors) {
+  std::size_t total = 0;
+  for (const auto& t : tensors) total += t.size;
+  return total;
+}
+
+/// The parts of a bound layer that a layer without parameters leaves empty.
+struct NoParameters {
+  static constexpr std::array<ParameterTensor, 0> parameter_tensors{};
+  static constexpr std::size_t parameter_count = 0;
+  static constexpr std::size_t packed_size = 0;
+  static constexpr std::size_t gradient_tiles = 0;
+  template <class S>
+  static void pack(const S*, S*) {}
+  template <class S>
+  static void gradient(const Pass<S>&, std::size_t, S*, const S*, const S*, std::size_t) {}
+};
+
+}  // namespace detail
+
+/// A layer as the user names it (`Dense<10>`), in four parts (STYLE.md, "A layer is a type"):
+///  - `name` and `spelling()` ("Dense", "Dense<10>") for summaries, messages and files;
+///  - `check_parameters<Where>()`, its parameter rule (Units > 0), a static_assert naming Where;
+///  - `accepts<In>`, its shape rule as data, and `explain<Where>()`, the message when it fails;
+///  - `bind<In>`, the layer made concrete for input shape `In` (a BoundLayer).
+template <class D>
+concept LayerDescriptor = requires {
+  { D::name } -> std::convertible_to<std::string_view>;
+  { D::spelling() } -> std::convertible_to<std::string>;
+};
+
+/// A layer bound to its input shape: every size known, passes as static functions over `n`
+/// consecutive samples.
+///  - `forward(pass, x, y, n)` writes y from x;
+///  - `backward(pass, x, y, dy, dx, n)` writes dx from dy (dx may be null: nothing needs it);
+///  - `gradient(pass, tile, g, x, dy, n)` writes tile `tile` (of `gradient_tiles`) of the
+///    parameter gradient, summed over all n samples in sample order;
+///  - `pack(params, packed)` refreshes the packed copy after the parameters change.
+template <class L>
+concept BoundLayer = requires {
+  requires AnyShape<decltype(L::input_shape)>;
+  requires AnyShape<decltype(L::output_shape)>;
+  { L::parameter_count } -> std::convertible_to<std::size_t>;
+  { L::packed_size } -> std::convertible_to<std::size_t>;
+  { L::gradient_tiles } -> std::convertible_to<std::size_t>;
+  L::parameter_tensors;
+};
+
+}  // namespace typenet

@@ -1,0 +1,26 @@
+// typenet/train/fit_options.hpp: FitOptions, the settings of Model::fit (Keras's fit arguments).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+
+namespace typenet {
+
+/// Settings of one `fit` call, written with designated initialisers:
+///     model.fit(train, {.epochs = 10, .batch_size = 32, .validation = &test});
+template <class Data>
+struct FitOptions {
+  std::size_t epochs = 1;
+  std::size_t batch_size = 32;
+  bool shuffle = true;          ///< reshuffle the training samples before every epoch
+  std::uint64_t seed = 0;       ///< seed of the shuffling
+  const Data* validation = nullptr;  ///< evaluated after every epoch when set
+  std::size_t threads = 0;      ///< at most this many threads (0: all cores)
+  bool verbose = true;          ///< print the Keras-style log
+  std::optional<bool> live_progress = std::nullopt;  ///< redraw a bar in place; default: when stdout is a terminal
+  std::ostream* out = nullptr;  ///< where the log goes (default std::cout)
+};
+
+}  // namespace typenet

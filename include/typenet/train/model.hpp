@@ -1,0 +1,584 @@
+// typenet/train/model.hpp: Model<Network, Loss, Optimizer, Scalar>, which trains, evaluates and runs a network.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <iostream>
+#include <numeric>
+#include <optional>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/integral_constant.hpp>
+#include <boost/hana/range.hpp>
+#include <boost/hana/tuple.hpp>
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/partitioner.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <typenet/core/aligned_buffer.hpp>
+#include <typenet/core/diagnostics.hpp>
+#include <typenet/core/error.hpp>
+#include <typenet/core/random.hpp>
+#include <typenet/core/shape.hpp>
+#include <typenet/data/dataset.hpp>
+#include <typenet/graph/memory.hpp>
+#include <typenet/graph/sequential.hpp>
+#include <typenet/layers/layer_concepts.hpp>
+#include <typenet/layers/softmax.hpp>
+#include <typenet/loss/loss_concepts.hpp>
+#include <typenet/train/fit_options.hpp>
+#include <typenet/train/history.hpp>
+#include <typenet/train/progress.hpp>
+
+namespace typenet {
+
+/// What a network type provides (Sequential and anything derived from it).
+template <class N>
+concept Network = requires {
+  { N::is_valid } -> std::convertible_to<bool>;
+  N::layers;
+  N::input_shape;
+  N::output_shape;
+  N::parameter_offsets;
+};
+
+namespace detail {
+
+template <class Net, class Loss>
+consteval bool check_loss() {
+  if constexpr (!Net::is_valid) {
+    return false;  // the network's own error has been reported
+  } else if constexpr (Loss::template accepts<shape_t<Net::output_shape>>) {
+    return true;
+  } else {
+    Loss::template explain<at_network_output<Net, shape_t<Net::output_shape>, Loss>>();
+    return false;
+  }
+}
+
+template <class Where>
+consteval void explain_input_mismatch() {
+  static_assert(rejected<Where>,
+                "the data set's samples do not have the network's input shape: "
+                "reshape the data set (data.reshape<Shape<...>>()) or change Input<...>");
+}
+template <class Where>
+consteval void explain_target_mismatch() {
+  static_assert(rejected<Where>,
+                "the data set's targets do not have the network's output shape: "
+                "give the last Dense layer as many units as there are classes");
+}
+
+template <class Net, class Data>
+consteval bool check_data() {
+  if constexpr (!Net::is_valid) {
+    return false;
+  } else if constexpr (!(Data::input_shape == Net::input_shape)) {
+    explain_input_mismatch<at_network_input<Net, typename Data::input_type, shape_t<Net::input_shape>>>();
+    return false;
+  } else if constexpr (!(Data::target_shape == Net::output_shape)) {
+    explain_target_mismatch<at_network_output<Net, shape_t<Net::output_shape>, typename Data::target_type>>();
+    return false;
+  } else {
+    return true;
+  }
+}
+
+template <class L>
+inline constexpr bool is_softmax = std::is_same_v<typename L::descriptor, Softmax>;
+
+/// Fixed-size pieces of a run of `total` items. The split depends only on `total`, never on
+/// the thread count, so every item is always computed by the same code with the same
+/// neighbours.
+struct Chunks {
+  std::size_t total;
+  std::size_t size;
+  std::size_t count() const { return (total + size - 1) / size; }
+  std::size_t first(std::size_t c) const { return c * size; }
+  std::size_t length(std::size_t c) const { return std::min(size, total - c * size); }
+};
+
+/// Runs `body(c)` for every chunk c, one task each.
+template <class F>
+void for_each_chunk(std::size_t count, F&& body) {
+  oneapi::tbb::parallel_for(
+      oneapi::tbb::blocked_range<std::size_t>(0, count, 1),
+      [&](const oneapi::tbb::blocked_range<std::size_t>& r) {
+        for (std::size_t c = r.begin(); c != r.end(); ++c) body(c);
+      },
+      oneapi::tbb::simple_partitioner{});
+}
+
+}  // namespace detail
+
+/// A network with a loss and an optimizer, its parameters and the buffers to train it.
+///
+///     tn::Model<SeedCnn, tn::loss::CrossEntropy, tn::optim::Adam> model{{.learning_rate = 1e-3f}};
+///     auto history = model.fit(data.train, {.epochs = 10, .validation = &data.test});
+///
+/// Every buffer is sized from compile-time figures (`memory`) and allocated when the model is
+/// made or when fit first sees its batch size; a training step and a prediction allocate
+/// nothing. Results are bitwise identical whatever the number of threads.
+template <Network Net, LossFunction Loss, class Optimizer, class S = float>
+class Model {
+  static_assert(std::is_floating_point_v<S>, "Model's scalar type must be float, double or long double");
+  static_assert(detail::reported(detail::check_loss<Net, Loss>()));
+
+ public:
+  using network = Net;
+  using loss_type = Loss;
+  using optimizer_type = Optimizer;
+  using scalar = S;
+  using input_type = shape_t<Net::input_shape>;
+  using output_type = shape_t<Net::output_shape>;
+
+  static constexpr std::size_t layer_count = Net::layer_count;
+  static constexpr std::size_t input_size = input_type::size;
+  static constexpr std::size_t output_size = output_type::size;
+  static constexpr Memory memory = Net::template memory<S, Optimizer::slots>;
+
+  explicit Model(typename Optimizer::Options options = {}, std::uint64_t seed = 0)
+      : optimizer_(options),
+        params_(Net::parameter_block),
+        grads_(Net::parameter_block),
+        state_(Optimizer::slots * Net::parameter_block),
+        packed_(Net::packed_block) {
+    initialize(seed);
+    reserve_inference(1);
+  }
+
+  /// Draws fresh parameters from `seed` (Glorot-uniform kernels, zero biases, as Keras) and
+  /// clears the optimizer's state. The same seed always gives the same model.
+  void initialize(std::uint64_t seed) {
+    Random random(seed);
+    std::size_t position = 0;
+    boost::hana::for_each(Net::layers, [&](auto layer) {
+      using L = decltype(layer);
+      S* block = params_.data() + Net::parameter_offsets[position++];
+      for (std::size_t t = 0; t < L::parameter_tensors.size(); ++t) {
+        const ParameterTensor& tensor = L::parameter_tensors[t];
+        S* values = block + detail::tensor_offset(L::parameter_tensors, t);
+        const double limit = std::sqrt(6.0 / double(tensor.fan_in + tensor.fan_out));
+        for (std::size_t i = 0; i < tensor.size; ++i) {
+          switch (tensor.init) {
+            case Init::zeros: values[i] = S{}; break;
+            case Init::ones: values[i] = S{1}; break;
+            case Init::glorot_uniform: values[i] = S(random.uniform(-limit, limit)); break;
+          }
+        }
+      }
+    });
+    std::fill(state_.data(), state_.data() + state_.size(), S{});
+    std::fill(grads_.data(), grads_.data() + grads_.size(), S{});
+    optimizer_.iterations = 0;
+    pack();
+  }
+
+  // ---- training ------------------------------------------------------------------------
+
+  /// Trains for `options.epochs` epochs over `train`, in mini-batches of `options.batch_size`
+  /// samples (reshuffled every epoch when `options.shuffle`), and returns every epoch's log.
+  template <class Data>
+  History fit(const Data& train, const FitOptions<std::type_identity_t<Data>>& options = {}) {
+    static_assert(detail::reported(detail::check_data<Net, Data>()));
+    if (options.batch_size == 0) throw Error("fit: batch_size must be at least 1");
+    if (options.epochs == 0) throw Error("fit: epochs must be at least 1");
+    if (train.empty()) throw Error("fit: the training data set is empty");
+    if (options.validation && options.validation->empty()) throw Error("fit: the validation data set is empty");
+
+    if (options.threads > 0) {
+      // An arena of exactly `threads` slots (the global limit alone cannot raise the
+      // parallelism above the core count, and the tests run 7 threads on 2 cores).
+      oneapi::tbb::global_control limit(oneapi::tbb::global_control::max_allowed_parallelism, options.threads);
+      oneapi::tbb::task_arena arena(int(options.threads));
+      return arena.execute([&] { return run_fit(train, options); });
+    }
+    return run_fit(train, options);
+  }
+
+ private:
+  template <class Data>
+  History run_fit(const Data& train, const FitOptions<Data>& options) {
+    const std::size_t n = train.size();
+    const std::size_t batch = std::min(options.batch_size, n);
+    reserve_training(batch);
+    std::vector<std::uint32_t> order(n);
+    std::iota(order.begin(), order.end(), std::uint32_t{0});
+    Random shuffler(options.seed);
+    const std::size_t steps = (n + batch - 1) / batch;
+    Progress progress(options.out ? *options.out : std::cout, options.epochs, steps,
+                      options.verbose && options.live_progress.value_or(stdout_is_terminal()));
+    History history;
+    for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
+      const auto start = std::chrono::steady_clock::now();
+      if (options.verbose) progress.begin_epoch(epoch);
+      if (options.shuffle) {
+        for (std::size_t i = n - 1; i > 0; --i) std::swap(order[i], order[shuffler.below(i + 1)]);
+      }
+      double loss_sum = 0;
+      double correct = 0;
+      for (std::size_t step = 0; step < steps; ++step) {
+        const std::size_t first = step * batch;
+        const std::size_t count = std::min(batch, n - first);
+        const auto [loss, right] = train_step(train, std::span<const std::uint32_t>(order.data() + first, count));
+        loss_sum += loss;
+        correct += right;
+        if (options.verbose) progress.step(step + 1, loss_sum / double(first + count), correct / double(first + count));
+      }
+      EpochLog log{.epoch = epoch, .loss = loss_sum / double(n), .accuracy = correct / double(n)};
+      if (options.validation) {
+        const Score score = evaluate(*options.validation);
+        log.val_loss = score.loss;
+        log.val_accuracy = score.accuracy;
+      }
+      log.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (options.verbose) progress.end_epoch(log);
+      history.epochs.push_back(log);
+    }
+    return history;
+  }
+
+ public:
+
+  /// The sum of the per-sample losses and the number of samples classified right in one
+  /// mini-batch.
+  struct BatchResult {
+    double loss_sum;
+    double correct;
+  };
+
+  /// One optimizer step on the samples `indices` of `data`: forward, backward, update.
+  /// Allocates nothing once the workspace holds `indices.size()` samples.
+  template <class Data>
+  BatchResult train_step(const Data& data, std::span<const std::uint32_t> indices) {
+    const BatchResult result = compute_gradients(data, indices);
+    optimizer_.begin_step();
+    constexpr std::size_t piece = 4096;  // elements per update task; a multiple of every vector width
+    detail::for_each_chunk((Net::parameter_block + piece - 1) / piece, [&](std::size_t c) {
+      optimizer_.update(params_.data(), grads_.data(), state_.data(), Net::parameter_block, c * piece,
+                        std::min(Net::parameter_block, (c + 1) * piece));
+    });
+    pack();
+    return result;
+  }
+
+  /// Forward and backward passes on the samples `indices` of `data`, leaving the gradient of
+  /// the mean loss in `gradients()`; the parameters do not change.
+  template <class Data>
+  BatchResult compute_gradients(const Data& data, std::span<const std::uint32_t> indices) {
+    static_assert(detail::reported(detail::check_data<Net, Data>()));
+    const std::size_t batch = indices.size();
+    if (batch == 0) throw Error("train_step: the batch is empty");
+    for (const std::uint32_t index : indices)
+      if (index >= data.size())
+        throw Error("train_step: sample index " + std::to_string(index) + " is outside a data set of " +
+                    std::to_string(data.size()) + " samples");
+    reserve_training(batch);
+    const detail::Chunks chunks{batch, chunk_size(batch)};
+    const S scale = S{1} / S(batch);
+    detail::for_each_chunk(chunks.count(), [&](std::size_t c) {
+      const std::size_t first = chunks.first(c);
+      const std::size_t count = chunks.length(c);
+      S* x = activation(0) + first * input_size;
+      S* t = target() + first * output_size;
+      for (std::size_t i = 0; i < count; ++i) {
+        std::ranges::copy(data.input(indices[first + i]), x + i * input_size);
+        std::ranges::copy(data.target(indices[first + i]), t + i * output_size);
+      }
+      forward_chunk(first, count, true);
+      S* y = activation(layer_count) + first * output_size;
+      S* losses = sample_losses() + 2 * first;
+      for (std::size_t i = 0; i < count; ++i) {
+        const S* yi = y + i * output_size;
+        const S* ti = t + i * output_size;
+        losses[2 * i] = Loss::template value<S, output_size>(yi, ti);
+        losses[2 * i + 1] = correct(yi, ti) ? S{1} : S{};
+        if constexpr (fused_softmax) {
+          Loss::template softmax_gradient<S, output_size>(yi, ti, gradient(layer_count - 1) + (first + i) * output_size,
+                                                          scale);
+        } else {
+          Loss::template gradient<S, output_size>(yi, ti, gradient(layer_count) + (first + i) * output_size, scale);
+        }
+      }
+      backward_chunk(first, count);
+    });
+    weight_gradients(batch);
+    BatchResult result{0, 0};
+    for (std::size_t i = 0; i < batch; ++i) {
+      result.loss_sum += double(sample_losses()[2 * i]);
+      result.correct += double(sample_losses()[2 * i + 1]);
+    }
+    return result;
+  }
+
+  // ---- inference -----------------------------------------------------------------------
+
+  /// The mean loss and the accuracy over `data`, `batch` samples at a time.
+  template <class Data>
+  Score evaluate(const Data& data, std::size_t batch = 256) {
+    static_assert(detail::reported(detail::check_data<Net, Data>()));
+    if (data.empty()) throw Error("evaluate: the data set is empty");
+    if (batch == 0) throw Error("evaluate: batch must be at least 1");
+    batch = std::min(batch, data.size());
+    reserve_inference(batch);
+    std::vector<S> results(2 * batch);
+    double loss_sum = 0;
+    double right = 0;
+    for (std::size_t first = 0; first < data.size(); first += batch) {
+      const std::size_t count = std::min(batch, data.size() - first);
+      const detail::Chunks chunks{count, chunk_size(count)};
+      detail::for_each_chunk(chunks.count(), [&](std::size_t c) {
+        const std::size_t begin = chunks.first(c);
+        const std::size_t length = chunks.length(c);
+        for (std::size_t i = 0; i < length; ++i)
+          std::ranges::copy(data.input(first + begin + i), inference_input() + (begin + i) * input_size);
+        const S* y = infer_chunk(begin, length);
+        for (std::size_t i = 0; i < length; ++i) {
+          std::array<S, output_size> t;
+          std::ranges::copy(data.target(first + begin + i), t.begin());
+          results[2 * (begin + i)] = Loss::template value<S, output_size>(y + i * output_size, t.data());
+          results[2 * (begin + i) + 1] = correct(y + i * output_size, t.data()) ? S{1} : S{};
+        }
+      });
+      for (std::size_t i = 0; i < count; ++i) {
+        loss_sum += double(results[2 * i]);
+        right += double(results[2 * i + 1]);
+      }
+    }
+    return {loss_sum / double(data.size()), right / double(data.size())};
+  }
+
+  /// The network's output for one sample, written to `y`. Allocates nothing.
+  template <class In>
+    requires std::is_arithmetic_v<In>
+  void predict(std::span<const In, input_size> x, std::span<S, output_size> y) {
+    std::ranges::copy(x, inference_input());
+    const S* out = infer_chunk(0, 1);
+    std::copy(out, out + output_size, y.begin());
+  }
+
+  /// The network's output for one sample.
+  template <class In>
+    requires std::is_arithmetic_v<In>
+  std::array<S, output_size> predict(std::span<const In, input_size> x) {
+    std::array<S, output_size> y;
+    predict(x, std::span<S, output_size>(y));
+    return y;
+  }
+
+  /// The class with the highest score for one sample.
+  template <class In>
+    requires std::is_arithmetic_v<In>
+  std::size_t predict_class(std::span<const In, input_size> x) {
+    const auto y = predict(x);
+    return std::size_t(std::max_element(y.begin(), y.end()) - y.begin());
+  }
+
+  // ---- parameters ----------------------------------------------------------------------
+
+  /// All parameters, layer after layer, each tensor padded to a cache line (see `tensor`).
+  std::span<S> parameters() { return {params_.data(), Net::parameter_block}; }
+  std::span<const S> parameters() const { return {params_.data(), Net::parameter_block}; }
+  /// The gradient left by the last `compute_gradients` or `train_step`, laid out as `parameters`.
+  std::span<const S> gradients() const { return {grads_.data(), Net::parameter_block}; }
+
+  /// Tensor `index` ("kernel" 0, "bias" 1) of the layer at `position` (1-based), unpadded.
+  std::span<S> tensor(std::size_t position, std::size_t index) {
+    const auto [offset, size] = tensor_location(position, index);
+    return {params_.data() + offset, size};
+  }
+  std::span<const S> gradient_of(std::size_t position, std::size_t index) const {
+    const auto [offset, size] = tensor_location(position, index);
+    return {grads_.data() + offset, size};
+  }
+
+  /// Call after writing parameters directly, so the kernels' packed copies follow.
+  void parameters_changed() { pack(); }
+
+  Optimizer& optimizer() { return optimizer_; }
+  const Optimizer& optimizer() const { return optimizer_; }
+
+  static void summary(std::ostream& out = std::cout) {
+    print_summary(out, Net::summary_rows(), memory, sizeof(S));
+  }
+
+ private:
+  static constexpr bool fused_softmax = [] {
+    if constexpr (Loss::fuses_with_softmax && layer_count > 0)
+      return detail::is_softmax<typename Net::template layer<layer_count - 1>>;
+    else
+      return false;
+  }();
+
+  /// Samples per parallel task: the batch in at most 16 pieces, a split that depends only on
+  /// the batch size.
+  static std::size_t chunk_size(std::size_t batch) { return std::max<std::size_t>(1, (batch + 15) / 16); }
+
+  static bool correct(const S* y, const S* t) {
+    if constexpr (output_size == 1) {
+      return (y[0] > S(0.5)) == (t[0] > S(0.5));
+    } else {
+      return std::max_element(y, y + output_size) - y == std::max_element(t, t + output_size) - t;
+    }
+  }
+
+  static std::pair<std::size_t, std::size_t> tensor_location(std::size_t position, std::size_t index) {
+    std::optional<std::pair<std::size_t, std::size_t>> found;
+    std::size_t p = 0;
+    boost::hana::for_each(Net::layers, [&](auto layer) {
+      using L = decltype(layer);
+      if (++p == position && index < L::parameter_tensors.size())
+        found.emplace(Net::parameter_offsets[p - 1] + detail::tensor_offset(L::parameter_tensors, index),
+                      L::parameter_tensors[index].size);
+    });
+    if (!found)
+      throw Error("tensor: layer " + std::to_string(position) + " has no parameter tensor " + std::to_string(index));
+    return *found;
+  }
+
+  // The training workspace: per batch, the input, each layer's output, the gradient with
+  // respect to each layer's output, the targets, and each sample's loss and correctness.
+  void reserve_training(std::size_t batch) {
+    if (batch <= train_capacity_) return;
+    std::size_t offset = 0;
+    const auto region = [&](std::size_t elements) {
+      const std::size_t at = offset;
+      offset += detail::align_elements(elements);
+      return at;
+    };
+    for (std::size_t p = 0; p <= layer_count; ++p) out_offset_[p] = region(batch * Net::activation_sizes[p]);
+    for (std::size_t p = 1; p <= layer_count; ++p) grad_offset_[p] = region(batch * Net::activation_sizes[p]);
+    target_offset_ = region(batch * output_size);
+    loss_offset_ = region(2 * batch);
+    train_.resize(offset);
+    train_capacity_ = batch;
+  }
+
+  S* activation(std::size_t p) { return train_.data() + out_offset_[p]; }
+  S* gradient(std::size_t p) { return train_.data() + grad_offset_[p]; }
+  S* target() { return train_.data() + target_offset_; }
+  S* sample_losses() { return train_.data() + loss_offset_; }
+
+  template <class F>
+  static void for_each_position(F&& f) {
+    boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<1>, boost::hana::size_c<layer_count + 1>),
+                          [&](auto position) { f(position); });
+  }
+
+  template <std::size_t P>
+  Pass<S> pass(bool training) const {
+    return {params_.data() + Net::parameter_offsets[P - 1], packed_.data() + Net::packed_offsets[P - 1], training};
+  }
+
+  void forward_chunk(std::size_t first, std::size_t count, bool training) {
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      using L = typename Net::template layer<P - 1>;
+      L::forward(pass<P>(training), activation(P - 1) + first * Net::activation_sizes[P - 1],
+                 activation(P) + first * Net::activation_sizes[P], count);
+    });
+  }
+
+  void backward_chunk(std::size_t first, std::size_t count) {
+    constexpr std::size_t last = fused_softmax ? layer_count - 1 : layer_count;
+    boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<last>), [&](auto i) {
+      constexpr std::size_t P = last - decltype(i)::value;
+      using L = typename Net::template layer<P - 1>;
+      constexpr std::size_t in = Net::activation_sizes[P - 1];
+      constexpr std::size_t out = Net::activation_sizes[P];
+      L::backward(pass<P>(true), activation(P - 1) + first * in, activation(P) + first * out,
+                  gradient(P) + first * out, P > 1 ? gradient(P - 1) + first * in : nullptr, count);
+    });
+  }
+
+  /// Each layer's parameter gradient, in tiles that sum over the whole batch in sample order:
+  /// no per-thread partial sums, so nothing depends on how the batch was split.
+  void weight_gradients(std::size_t batch) {
+    detail::for_each_chunk(total_tiles, [&](std::size_t tile) {
+      for_each_position([&](auto position) {
+        constexpr std::size_t P = decltype(position)::value;
+        using L = typename Net::template layer<P - 1>;
+        if (tile >= tile_offsets[P - 1] && tile < tile_offsets[P]) {
+          L::gradient(pass<P>(true), tile - tile_offsets[P - 1], grads_.data() + Net::parameter_offsets[P - 1],
+                      activation(P - 1), gradient(P), batch);
+        }
+      });
+    });
+  }
+
+  static constexpr auto tile_offsets = [] {
+    std::array<std::size_t, layer_count + 1> offsets{};
+    std::size_t p = 0;
+    boost::hana::for_each(Net::layers, [&](auto layer) {
+      offsets[p + 1] = offsets[p] + decltype(layer)::gradient_tiles;
+      ++p;
+    });
+    return offsets;
+  }();
+  static constexpr std::size_t total_tiles = tile_offsets[layer_count];
+
+  void pack() {
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      using L = typename Net::template layer<P - 1>;
+      L::pack(params_.data() + Net::parameter_offsets[P - 1], packed_.data() + Net::packed_offsets[P - 1]);
+    });
+  }
+
+  // The inference workspace: the input and two buffers the layers write in turn.
+  static constexpr std::size_t widest = *std::max_element(Net::activation_sizes.begin() + 1, Net::activation_sizes.end());
+
+  void reserve_inference(std::size_t batch) {
+    if (batch <= infer_capacity_) return;
+    infer_.resize(detail::align_elements(batch * input_size) + 2 * detail::align_elements(batch * widest));
+    infer_capacity_ = batch;
+  }
+  S* inference_input() { return infer_.data(); }
+  S* inference_buffer(std::size_t which) {
+    return infer_.data() + detail::align_elements(infer_capacity_ * input_size) +
+           which * detail::align_elements(infer_capacity_ * widest);
+  }
+
+  /// Runs samples [first, first + count) of the inference input through the network and
+  /// returns where their outputs are.
+  const S* infer_chunk(std::size_t first, std::size_t count) {
+    const S* in = inference_input() + first * input_size;
+    S* out = nullptr;
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      using L = typename Net::template layer<P - 1>;
+      // Each chunk owns a slice of `widest` values per sample in both buffers, whatever the
+      // layer, so chunks on other threads never share memory.
+      out = inference_buffer(P % 2) + first * widest;
+      L::forward(pass<P>(false), in, out, count);
+      in = out;
+    });
+    return in;
+  }
+
+  Optimizer optimizer_;
+  detail::AlignedBuffer<S> params_;
+  detail::AlignedBuffer<S> grads_;
+  detail::AlignedBuffer<S> state_;
+  detail::AlignedBuffer<S> packed_;
+  detail::AlignedBuffer<S> train_;
+  detail::AlignedBuffer<S> infer_;
+  std::size_t train_capacity_ = 0;
+  std::size_t infer_capacity_ = 0;
+  std::array<std::size_t, layer_count + 1> out_offset_{};
+  std::array<std::size_t, layer_count + 1> grad_offset_{};
+  std::size_t target_offset_ = 0;
+  std::size_t loss_offset_ = 0;
+};
+
+}  // namespace typenet

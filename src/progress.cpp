@@ -1,0 +1,75 @@
+// src/progress.cpp: the Keras-style training log behind Progress.
+#include <typenet/train/progress.hpp>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <ostream>
+
+namespace typenet {
+
+namespace {
+constexpr int bar_width = 30;
+
+/// "12s 6ms/step", as Keras writes the time an epoch took.
+int format_time(char* at, std::size_t room, double seconds, std::size_t steps) {
+  const double per_step = steps ? seconds / double(steps) : 0.0;
+  if (per_step >= 1.0) return std::snprintf(at, room, "%.0fs %.0fs/step", seconds, per_step);
+  if (per_step >= 1e-3) return std::snprintf(at, room, "%.0fs %.0fms/step", seconds, per_step * 1e3);
+  return std::snprintf(at, room, "%.0fs %.0fus/step", seconds, per_step * 1e6);
+}
+}  // namespace
+
+Progress::Progress(std::ostream& out, std::size_t epochs, std::size_t steps, bool live)
+    : out_(out), epochs_(epochs), steps_(steps), live_(live) {}
+
+void Progress::begin_epoch(std::size_t epoch) {
+  char line[64];
+  const int n = std::snprintf(line, sizeof line, "Epoch %zu/%zu\n", epoch, epochs_);
+  out_.write(line, n);
+  out_.flush();
+  epoch_start_ = last_draw_ = std::chrono::steady_clock::now();
+}
+
+void Progress::step(std::size_t done, double loss, double accuracy) {
+  if (!live_ || done == steps_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_draw_ < std::chrono::milliseconds(100)) return;
+  last_draw_ = now;
+  write_line(done, loss, accuracy, nullptr, false);
+}
+
+void Progress::end_epoch(const EpochLog& log) { write_line(steps_, log.loss, log.accuracy, &log, true); }
+
+void Progress::write_line(std::size_t done, double loss, double accuracy, const EpochLog* log, bool final) {
+  char line[512];
+  std::size_t n = 0;
+  const auto room = [&] { return n < sizeof line ? sizeof line - n : 0; };
+  const auto add = [&](int written) { n = std::min(sizeof line - 1, n + std::size_t(written > 0 ? written : 0)); };
+  if (live_) add(std::snprintf(line + n, room(), "\r"));
+  const int digits = std::snprintf(nullptr, 0, "%zu", steps_);
+  add(std::snprintf(line + n, room(), "%*zu/%zu [", digits, done, steps_));
+  const int filled = steps_ ? int(double(bar_width) * double(done) / double(steps_)) : bar_width;
+  for (int i = 0; i < bar_width && n + 1 < sizeof line; ++i)
+    line[n++] = i < filled ? '=' : (i == filled ? '>' : '.');
+  add(std::snprintf(line + n, room(), "] - "));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start_).count();
+  if (final) {
+    add(format_time(line + n, room(), log ? log->seconds : seconds, steps_));
+  } else {
+    const double eta = done ? seconds / double(done) * double(steps_ - done) : 0.0;
+    add(std::snprintf(line + n, room(), "ETA: %.0fs", eta));
+  }
+  add(std::snprintf(line + n, room(), " - loss: %.4f - accuracy: %.4f", loss, accuracy));
+  if (log && log->val_loss) {
+    add(std::snprintf(line + n, room(), " - val_loss: %.4f - val_accuracy: %.4f", *log->val_loss,
+                      log->val_accuracy.value_or(0.0)));
+  }
+  if (final) add(std::snprintf(line + n, room(), "\n"));
+  out_.write(line, std::streamsize(n));
+  out_.flush();
+}
+
+bool stdout_is_terminal() { return ::isatty(STDOUT_FILENO) == 1; }
+
+}  // namespace typenet

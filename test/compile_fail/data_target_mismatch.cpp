@@ -1,0 +1,16 @@
+// Ten classes in the data, five outputs in the network.
+// expect-error: the data set's targets do not have the network's output shape
+// expect: at_network_output<Net, Shape<5>, Shape<10>>
+#include <typenet/typenet.hpp>
+namespace tn = typenet;
+
+#ifdef TYPENET_TWIN
+struct Net : tn::Sequential<tn::Input<28, 28, 1>, tn::Flatten, tn::Dense<10>, tn::Softmax> {};
+#else
+struct Net : tn::Sequential<tn::Input<28, 28, 1>, tn::Flatten, tn::Dense<5>, tn::Softmax> {};
+#endif
+
+double accuracy(const tn::data::FashionMnist& data) {
+  tn::Model<Net, tn::loss::CrossEntropy, tn::optim::Adam> model;
+  return model.evaluate(data.test).accuracy;
+}

@@ -1,0 +1,151 @@
+// The generic layer conformance suite: for every layer kind, its shapes and parameter count,
+// determinism (a batch gives bitwise the outputs its samples give one by one), and its input
+// and parameter gradients against central differences in double.
+#define BOOST_TEST_MODULE layers
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <tuple>
+#include <vector>
+
+#include <typenet/typenet.hpp>
+
+#include "gradient_check.hpp"
+
+namespace tn = typenet;
+using tn::Shape;
+using tn::testing::check_gradient;
+using tn::testing::unwritten;
+
+/// A layer descriptor bound to `In`, the output shape and parameter count it must have, and
+/// how far its inputs must stay from a kink (ReLU's 0) for central differences to be valid.
+template <class Descriptor, class In, class Out, std::size_t Parameters, int KinkFree = 0>
+struct Case {
+  using layer = typename Descriptor::template bind<In>;
+  using out = Out;
+  static constexpr std::size_t parameters = Parameters;
+  static constexpr double kink_gap = KinkFree ? 1e-2 : 0.0;
+};
+
+using Cases = std::tuple<
+    Case<tn::Dense<7>, Shape<5>, Shape<7>, 5 * 7 + 7>,
+    Case<tn::Dense<33>, Shape<19>, Shape<33>, 19 * 33 + 33>,    // a partial vector column
+    Case<tn::Dense<70>, Shape<3>, Shape<70>, 3 * 70 + 70>,      // two column panels
+    Case<tn::Dense<1>, Shape<130>, Shape<1>, 130 + 1>,          // two gradient row tiles
+    Case<tn::ReLU, Shape<3, 4, 2>, Shape<3, 4, 2>, 0, 1>,
+    Case<tn::Sigmoid, Shape<6>, Shape<6>, 0>,
+    Case<tn::Tanh, Shape<2, 5>, Shape<2, 5>, 0>,
+    Case<tn::Softmax, Shape<7>, Shape<7>, 0>,
+    Case<tn::Softmax, Shape<3, 4>, Shape<3, 4>, 0>,             // over the last axis of each row
+    Case<tn::Flatten, Shape<2, 3, 4>, Shape<24>, 0>>;
+
+namespace {
+
+template <class L>
+std::size_t block_size() {
+  std::size_t total = 0;
+  for (const auto& t : L::parameter_tensors) total += tn::detail::align_elements(t.size);
+  return total;
+}
+
+/// Everything one layer needs, in double, with random contents.
+template <class L>
+struct Bench {
+  static constexpr std::size_t in = tn::shape_t<L::input_shape>::size;
+  static constexpr std::size_t out = tn::shape_t<L::output_shape>::size;
+  std::size_t n;
+  tn::detail::AlignedBuffer<double> params{block_size<L>() + 1};
+  tn::detail::AlignedBuffer<double> packed{L::packed_size + 1};
+  std::vector<double> x, w;
+
+  Bench(std::size_t samples, double kink_gap, std::uint64_t seed) : n(samples), x(samples * in), w(samples * out) {
+    tn::Random random(seed);
+    for (std::size_t i = 0; i < block_size<L>(); ++i) params[i] = random.uniform(-0.5, 0.5);
+    for (auto& v : x) {
+      v = random.uniform(-1.0, 1.0);
+      if (std::abs(v) < kink_gap) v = v < 0 ? v - kink_gap : v + kink_gap;
+    }
+    for (auto& v : w) v = random.uniform(-1.0, 1.0);
+  }
+
+  tn::Pass<double> pass() {
+    L::pack(params.data(), packed.data());
+    return {params.data(), packed.data(), true};
+  }
+
+  /// y for all samples (output buffer with a vector of slack, as the model allocates).
+  tn::detail::AlignedBuffer<double> forward() {
+    tn::detail::AlignedBuffer<double> y(n * out);
+    L::forward(pass(), x.data(), y.data(), n);
+    return y;
+  }
+
+  /// The scalar whose gradients are checked: sum of w * y.
+  double objective() {
+    const auto y = forward();
+    double sum = 0;
+    for (std::size_t i = 0; i < n * out; ++i) sum += w[i] * y[i];
+    return sum;
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(shapes_and_parameter_count, C, Cases) {
+  using L = typename C::layer;
+  BOOST_TEST((L::output_shape == typename C::out{}));
+  BOOST_TEST(L::parameter_count == C::parameters);
+  BOOST_TEST(tn::detail::logical_size(L::parameter_tensors) == C::parameters);
+  BOOST_TEST(tn::BoundLayer<L>);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(batch_equals_samples_bitwise, C, Cases) {
+  using L = typename C::layer;
+  for (std::size_t n : {1u, 5u, 13u, 31u}) {
+    Bench<L> bench(n, C::kink_gap, 7 + n);
+    const auto batch = bench.forward();
+    for (std::size_t s = 0; s < n; ++s) {
+      tn::detail::AlignedBuffer<double> one(Bench<L>::out);
+      L::forward(bench.pass(), bench.x.data() + s * Bench<L>::in, one.data(), 1);
+      BOOST_TEST(std::equal(one.data(), one.data() + Bench<L>::out, batch.data() + s * Bench<L>::out),
+                 "sample " << s << " of " << n << " differs from its batch result");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(input_gradient, C, Cases) {
+  using L = typename C::layer;
+  for (std::size_t n : {1u, 3u}) {
+    Bench<L> bench(n, C::kink_gap, 11 + n);
+    const auto y = bench.forward();
+    std::vector<double> dx(n * Bench<L>::in, unwritten);
+    L::backward(bench.pass(), bench.x.data(), y.data(), bench.w.data(), dx.data(), n);
+    check_gradient("dx", bench.x.data(), dx.data(), dx.size(), [&] { return bench.objective(); });
+  }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(parameter_gradient, C, Cases) {
+  using L = typename C::layer;
+  const std::size_t n = 4;
+  Bench<L> bench(n, C::kink_gap, 5);
+  bench.forward();
+  tn::detail::AlignedBuffer<double> g(block_size<L>() + 1);
+  std::fill(g.data(), g.data() + block_size<L>(), unwritten);
+  for (std::size_t tile = 0; tile < L::gradient_tiles; ++tile)
+    L::gradient(bench.pass(), tile, g.data(), bench.x.data(), bench.w.data(), n);
+  for (std::size_t t = 0; t < L::parameter_tensors.size(); ++t) {
+    const std::size_t offset = tn::detail::tensor_offset(L::parameter_tensors, t);
+    check_gradient(std::string(L::parameter_tensors[t].name), bench.params.data() + offset, g.data() + offset,
+                   L::parameter_tensors[t].size, [&] { return bench.objective(); });
+  }
+}
+
+BOOST_AUTO_TEST_CASE(softmax_rows_sum_to_one_and_resist_overflow) {
+  using L = tn::Softmax::bind<Shape<4>>;
+  const std::vector<float> x{1000.f, 1001.f, 999.f, -1000.f};
+  std::vector<float> y(4);
+  L::forward(tn::Pass<float>{}, x.data(), y.data(), 1);
+  BOOST_TEST(y[0] + y[1] + y[2] + y[3] == 1.0f, boost::test_tools::tolerance(1e-6f));
+  BOOST_TEST(y[1] > y[0]);
+  BOOST_TEST(y[3] == 0.0f);
+}

@@ -1,0 +1,184 @@
+// Model as a whole: gradients of whole small networks against central differences in double,
+// initialisation, prediction, the summary, and clear errors for run-time misuse.
+#define BOOST_TEST_MODULE model
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <numeric>
+#include <sstream>
+#include <vector>
+
+#include <typenet/typenet.hpp>
+
+#include "gradient_check.hpp"
+
+namespace tn = typenet;
+using tn::Shape;
+
+namespace {
+
+template <class In, class Target>
+tn::data::Dataset<In, Target> make_data(std::size_t n, bool one_hot, std::uint64_t seed) {
+  tn::Random random(seed);
+  std::vector<float> x(n * In::size), t(n * Target::size);
+  for (auto& v : x) v = float(random.uniform(-1, 1));
+  for (std::size_t i = 0; i < n; ++i) {
+    if (one_hot) t[i * Target::size + random.below(Target::size)] = 1.0f;
+    else
+      for (std::size_t j = 0; j < Target::size; ++j) t[i * Target::size + j] = float(random.uniform(0, 1));
+  }
+  return {std::move(x), std::move(t)};
+}
+
+template <class M, class Data>
+void check_gradient_of_parameters(M& model, const Data& data, const std::vector<double>& analytic) {
+  auto params = model.parameters();
+  tn::testing::check_gradient("network parameters", params.data(), analytic.data(), params.size(), [&] {
+    model.parameters_changed();
+    return model.evaluate(data).loss;
+  });
+}
+
+
+/// Checks every parameter's gradient of the mean loss over `data` against central differences.
+template <class M, class Data>
+void check_network_gradient(M& model, const Data& data) {
+  std::vector<std::uint32_t> all(data.size());
+  std::iota(all.begin(), all.end(), 0u);
+  model.compute_gradients(data, all);
+  const std::vector<double> analytic(model.gradients().begin(), model.gradients().end());
+  check_gradient_of_parameters(model, data, analytic);
+}
+
+}  // namespace
+
+struct SoftmaxNet : tn::Sequential<tn::Input<5>, tn::Dense<4>, tn::Tanh, tn::Dense<3>, tn::Softmax> {};
+struct RegressionNet : tn::Sequential<tn::Input<2, 3>, tn::Flatten, tn::Dense<4>, tn::Sigmoid, tn::Dense<2>> {};
+struct ProbabilityNet : tn::Sequential<tn::Input<4>, tn::Dense<6>, tn::ReLU, tn::Dense<3>, tn::Sigmoid> {};
+
+BOOST_AUTO_TEST_CASE(gradient_of_softmax_cross_entropy_network) {
+  tn::Model<SoftmaxNet, tn::loss::CrossEntropy, tn::optim::SGD, double> model({}, 3);
+  check_network_gradient(model, make_data<Shape<5>, Shape<3>>(7, true, 1));
+}
+
+BOOST_AUTO_TEST_CASE(gradient_of_mean_squared_error_network) {
+  tn::Model<RegressionNet, tn::loss::MeanSquaredError, tn::optim::SGD, double> model({}, 4);
+  check_network_gradient(model, make_data<Shape<2, 3>, Shape<2>>(6, false, 2));
+}
+
+BOOST_AUTO_TEST_CASE(gradient_of_unfused_cross_entropy_network) {
+  tn::Model<ProbabilityNet, tn::loss::CrossEntropy, tn::optim::SGD, double> model({}, 5);
+  check_network_gradient(model, make_data<Shape<4>, Shape<3>>(5, true, 3));
+}
+
+BOOST_AUTO_TEST_CASE(initialisation_is_glorot_uniform_and_seeded) {
+  using M = tn::Model<SoftmaxNet, tn::loss::CrossEntropy, tn::optim::Adam>;
+  M a({}, 42), b({}, 42), c({}, 43);
+  BOOST_TEST(std::ranges::equal(a.parameters(), b.parameters()));
+  BOOST_TEST(!std::ranges::equal(a.parameters(), c.parameters()));
+  const float limit = float(std::sqrt(6.0 / (5 + 4)));
+  const auto kernel = a.tensor(1, 0);
+  BOOST_TEST(kernel.size() == 20u);
+  BOOST_TEST(std::ranges::all_of(kernel, [&](float v) { return std::abs(v) <= limit; }));
+  BOOST_TEST(std::ranges::any_of(kernel, [&](float v) { return std::abs(v) > limit / 2; }));
+  const auto bias = a.tensor(1, 1);
+  BOOST_TEST(std::ranges::all_of(bias, [](float v) { return v == 0.0f; }));
+}
+
+BOOST_AUTO_TEST_CASE(predict_matches_the_network) {
+  tn::Model<SoftmaxNet, tn::loss::CrossEntropy, tn::optim::Adam, double> model({}, 9);
+  const auto data = make_data<Shape<5>, Shape<3>>(1, true, 4);
+  const auto y = model.predict(data.input(0));
+  BOOST_TEST(y[0] + y[1] + y[2] == 1.0, boost::test_tools::tolerance(1e-12));
+  // The same figure by hand: softmax(W2 tanh(W1 x + b1) + b2).
+  std::vector<double> h(4), z(3);
+  const auto w1 = model.tensor(1, 0), b1 = model.tensor(1, 1), w2 = model.tensor(3, 0), b2 = model.tensor(3, 1);
+  for (std::size_t u = 0; u < 4; ++u) {
+    double s = b1[u];
+    for (std::size_t k = 0; k < 5; ++k) s += double(data.input(0)[k]) * w1[k * 4 + u];
+    h[u] = std::tanh(s);
+  }
+  double total = 0;
+  for (std::size_t u = 0; u < 3; ++u) {
+    double s = b2[u];
+    for (std::size_t k = 0; k < 4; ++k) s += h[k] * w2[k * 3 + u];
+    total += z[u] = std::exp(s);
+  }
+  for (std::size_t u = 0; u < 3; ++u) BOOST_TEST(y[u] == z[u] / total, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(model.predict_class(data.input(0)) == std::size_t(std::max_element(y.begin(), y.end()) - y.begin()));
+}
+
+BOOST_AUTO_TEST_CASE(summary_prints_layers_counts_and_memory) {
+  struct Mlp : tn::Sequential<tn::Input<784>, tn::Dense<128>, tn::ReLU, tn::Dense<10>, tn::Softmax> {};
+  std::ostringstream out;
+  Mlp::summary(out);
+  const std::string text = out.str();
+  BOOST_TEST(text.find("Dense<128>") != std::string::npos);
+  BOOST_TEST(text.find("(128,)") != std::string::npos);
+  BOOST_TEST(text.find("100,480") != std::string::npos);
+  BOOST_TEST(text.find("Total params: 101,770") != std::string::npos);
+  BOOST_TEST(text.find("optimizer state") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(run_time_misuse_is_a_clear_error) {
+  tn::Model<SoftmaxNet, tn::loss::CrossEntropy, tn::optim::Adam> model;
+  const auto data = make_data<Shape<5>, Shape<3>>(10, true, 5);
+  const auto says = [](std::string text) {
+    return [text](const tn::Error& e) { return std::string(e.what()).find(text) != std::string::npos; };
+  };
+  BOOST_CHECK_EXCEPTION(model.fit(data, {.batch_size = 0, .verbose = false}), tn::Error, says("batch_size must be at least 1"));
+  BOOST_CHECK_EXCEPTION(model.fit(data, {.epochs = 0, .verbose = false}), tn::Error, says("epochs must be at least 1"));
+  BOOST_CHECK_EXCEPTION(model.fit(data.slice(0, 0), {.verbose = false}), tn::Error, says("training data set is empty"));
+  BOOST_CHECK_EXCEPTION(model.evaluate(data.slice(3, 3)), tn::Error, says("data set is empty"));
+  const std::vector<std::uint32_t> outside{0, 10};
+  BOOST_CHECK_EXCEPTION(model.train_step(data, outside), tn::Error, says("sample index 10 is outside"));
+  BOOST_CHECK_EXCEPTION(model.tensor(2, 0), tn::Error, says("layer 2 has no parameter tensor 0"));
+  using Set = tn::data::Dataset<Shape<5>, Shape<3>>;
+  BOOST_CHECK_EXCEPTION(Set(std::vector<float>(10), std::vector<float>(9)), tn::Error, says("2 samples but 3 targets"));
+  BOOST_CHECK_EXCEPTION(Set(std::vector<float>(11), std::vector<float>(6)), tn::Error, says("not a whole number"));
+  BOOST_CHECK_EXCEPTION(data.slice(4, 11), tn::Error, says("slice [4, 11)"));
+  const std::vector<unsigned char> labels{0, 3};
+  BOOST_CHECK_EXCEPTION(tn::data::one_hot<3>(labels), tn::Error, says("label 3 of sample 1 is out of range"));
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_fit_leaves_the_model_unchanged) {
+  tn::Model<SoftmaxNet, tn::loss::CrossEntropy, tn::optim::Adam> model;
+  const auto data = make_data<Shape<5>, Shape<3>>(10, true, 5);
+  const std::vector<float> before(model.parameters().begin(), model.parameters().end());
+  BOOST_CHECK_THROW(model.fit(data, {.batch_size = 0, .verbose = false}), tn::Error);
+  BOOST_TEST(std::ranges::equal(before, model.parameters()));
+}
+
+BOOST_AUTO_TEST_CASE(fit_logs_every_epoch) {
+  tn::Model<SoftmaxNet, tn::loss::CrossEntropy, tn::optim::Adam> model;
+  const auto data = make_data<Shape<5>, Shape<3>>(50, true, 6);
+  std::ostringstream log;
+  const auto history = model.fit(data, {.epochs = 3, .batch_size = 8, .validation = &data, .out = &log});
+  BOOST_TEST(history.epochs.size() == 3u);
+  BOOST_TEST(history.epochs[2].val_loss.has_value());
+  BOOST_TEST(log.str().find("Epoch 3/3") != std::string::npos);
+  BOOST_TEST(log.str().find("7/7 [==============================]") != std::string::npos);
+  BOOST_TEST(log.str().find("val_accuracy") != std::string::npos);
+  BOOST_TEST(history.epochs[2].loss < history.epochs[0].loss);
+}
+
+BOOST_AUTO_TEST_CASE(evaluate_equals_predict_sample_by_sample) {
+  // Layers of very different widths, and enough samples for many parallel chunks per batch:
+  // evaluate must give exactly what predict gives one sample at a time.
+  struct Wide : tn::Sequential<tn::Input<8, 8, 3>, tn::Flatten, tn::Dense<300>, tn::ReLU, tn::Dense<4>, tn::Softmax> {};
+  tn::Model<Wide, tn::loss::CrossEntropy, tn::optim::Adam, double> model({}, 12);
+  const auto data = make_data<Shape<8, 8, 3>, Shape<4>>(1000, true, 7);
+  double loss = 0, right = 0;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const auto y = model.predict(data.input(i));
+    std::array<double, 4> t;
+    std::ranges::copy(data.target(i), t.begin());
+    loss += tn::loss::CrossEntropy::value<double, 4>(y.data(), t.data());
+    right += std::max_element(y.begin(), y.end()) - y.begin() == std::max_element(t.begin(), t.end()) - t.begin();
+  }
+  for (int repeat = 0; repeat < 3; ++repeat) {
+    const tn::Score score = model.evaluate(data, 256);
+    BOOST_TEST(score.loss == loss / 1000.0);
+    BOOST_TEST(score.accuracy == right / 1000.0);
+  }
+}
