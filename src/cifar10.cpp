@@ -14,8 +14,14 @@
 
 #include <typenet/core/error.hpp>
 
+#include "file_errors.hpp"
+
 namespace typenet::data {
 namespace {
+
+using detail::dims_text;
+using detail::fail;
+using detail::File;
 
 // The layout of the binary version, from https://www.cs.toronto.edu/~kriz/cifar.html.
 constexpr std::size_t side = 32;
@@ -26,13 +32,6 @@ constexpr std::size_t classes = 10;
 
 // Records read per fread: 3 MB, so a whole 30 MB batch never needs a second copy in memory.
 constexpr std::size_t chunk_records = 1024;
-
-[[noreturn]] void fail(const std::string& path, const std::string& what) { throw Error(path + ": " + what); }
-
-struct FileCloser {
-  void operator()(std::FILE* file) const { std::fclose(file); }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
 
 /// The number of records in `path`, after checking that it is a non-empty whole number of them.
 std::size_t record_count(const std::string& path) {

@@ -11,10 +11,16 @@
 #include <vector>
 
 #include <typenet/core/error.hpp>
+
+#include "file_errors.hpp"
 #include <typenet/data/idx.hpp>
 
 namespace typenet::data {
 namespace {
+
+using detail::dims_text;
+using detail::fail;
+using detail::File;
 
 constexpr std::string_view train_images = "train-images-idx3-ubyte";
 constexpr std::string_view train_labels = "train-labels-idx1-ubyte";
@@ -35,12 +41,6 @@ std::optional<std::string> locate(const std::string& directory, std::string_view
     if (fs::exists(path, ec) && !fs::is_directory(path, ec)) return path.string();
   }
   return std::nullopt;
-}
-
-std::string dims_text(const std::vector<std::size_t>& dims) {
-  std::string text;
-  for (std::size_t i = 0; i < dims.size(); ++i) text += (i ? " x " : "") + std::to_string(dims[i]);
-  return text;
 }
 
 }  // namespace

@@ -17,8 +17,14 @@
 
 #include <typenet/core/error.hpp>
 
+#include "file_errors.hpp"
+
 namespace typenet::data {
 namespace {
+
+using detail::dims_text;
+using detail::fail;
+using detail::File;
 
 // The largest array read_idx accepts, in values. A header field must never decide alone how much
 // we allocate; the largest IDX files in use (EMNIST ByClass training images, 697,932 x 28 x 28 =
@@ -38,26 +44,13 @@ constexpr std::size_t gzip_input_bytes = std::size_t{1} << 18;
 // zlib counts in uInt; one inflate call gets at most this much output room.
 constexpr std::size_t inflate_chunk = std::size_t{1} << 30;
 
-[[noreturn]] void fail(const std::string& path, const std::string& what) { throw Error(path + ": " + what); }
-
 std::string errno_text(int code) { return std::generic_category().message(code); }
-
-std::string dims_text(const std::vector<std::size_t>& dims) {
-  std::string text;
-  for (std::size_t i = 0; i < dims.size(); ++i) text += (i ? " x " : "") + std::to_string(dims[i]);
-  return text;
-}
 
 std::string hex(unsigned value, int digits) {
   char text[16];
   std::snprintf(text, sizeof text, "0x%0*x", digits, value);
   return text;
 }
-
-struct FileCloser {
-  void operator()(std::FILE* file) const { std::fclose(file); }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
 
 /// The bytes of an IDX file, inflated when the file is gzip: `read` fills a buffer in large
 /// steps, so there is no per-byte call. A gzip file must end exactly where its last gzip member

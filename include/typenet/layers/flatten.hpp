@@ -7,23 +7,15 @@
 #include <string_view>
 
 #include <typenet/core/shape.hpp>
+#include <typenet/layers/detail/accepts_any_shape.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 
 namespace typenet {
 
 /// Row-major (channels fastest) flattening, the order Keras uses for channels-last tensors.
-struct Flatten {
+struct Flatten : detail::AcceptsAnyShape {
   static constexpr std::string_view name = "Flatten";
   static std::string spelling() { return "Flatten"; }
-
-  template <class Where>
-  static consteval bool check_parameters() { return true; }
-
-  template <AnyShape In>
-  static constexpr bool accepts = true;
-
-  template <class Where>
-  static consteval void explain() {}
 
   template <AnyShape In>
   struct bind : detail::NoParameters {

@@ -8,24 +8,16 @@
 #include <string_view>
 
 #include <typenet/core/shape.hpp>
+#include <typenet/layers/detail/accepts_any_shape.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 
 namespace typenet {
 
 /// y_i = e^(x_i - max x) / sum_j e^(x_j - max x) over the last axis. Before CrossEntropy the
 /// two are fused: the gradient reaching Softmax's input is y - target, with no division.
-struct Softmax {
+struct Softmax : detail::AcceptsAnyShape {
   static constexpr std::string_view name = "Softmax";
   static std::string spelling() { return "Softmax"; }
-
-  template <class Where>
-  static consteval bool check_parameters() { return true; }
-
-  template <AnyShape In>
-  static constexpr bool accepts = true;
-
-  template <class Where>
-  static consteval void explain() {}
 
   template <AnyShape In>
   struct bind : detail::NoParameters {

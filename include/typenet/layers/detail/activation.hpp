@@ -5,6 +5,7 @@
 #include <string>
 
 #include <typenet/core/shape.hpp>
+#include <typenet/layers/detail/accepts_any_shape.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 
 namespace typenet::detail {
@@ -12,17 +13,8 @@ namespace typenet::detail {
 /// An element-wise layer y = F::value(x) whose derivative F::slope(y) is a function of its
 /// output, so its backward pass needs only y. Accepts any shape and keeps it.
 template <class F>
-struct Activation {
+struct Activation : AcceptsAnyShape {
   static std::string spelling() { return std::string(F::name); }
-
-  template <class Where>
-  static consteval bool check_parameters() { return true; }
-
-  template <AnyShape In>
-  static constexpr bool accepts = true;
-
-  template <class Where>
-  static consteval void explain() {}
 
   template <AnyShape In>
   struct bind : NoParameters {
