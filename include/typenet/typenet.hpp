@@ -10,9 +10,14 @@
 #include <typenet/data/idx.hpp>
 #include <typenet/graph/memory.hpp>
 #include <typenet/graph/sequential.hpp>
+#include <typenet/layers/avg_pool2d.hpp>
+#include <typenet/layers/conv2d.hpp>
 #include <typenet/layers/dense.hpp>
 #include <typenet/layers/flatten.hpp>
+#include <typenet/layers/global_average_pooling2d.hpp>
 #include <typenet/layers/input.hpp>
+#include <typenet/layers/max_pool2d.hpp>
+#include <typenet/layers/padding.hpp>
 #include <typenet/layers/relu.hpp>
 #include <typenet/layers/sigmoid.hpp>
 #include <typenet/layers/softmax.hpp>

@@ -37,7 +37,21 @@ using Cases = std::tuple<
     Case<tn::Tanh, Shape<2, 5>, Shape<2, 5>, 0>,
     Case<tn::Softmax, Shape<7>, Shape<7>, 0>,
     Case<tn::Softmax, Shape<3, 4>, Shape<3, 4>, 0>,             // over the last axis of each row
-    Case<tn::Flatten, Shape<2, 3, 4>, Shape<24>, 0>>;
+    Case<tn::Flatten, Shape<2, 3, 4>, Shape<24>, 0>,
+    Case<tn::Conv2D<4, 3, 3>, Shape<6, 5, 2>, Shape<4, 3, 4>, 3 * 3 * 2 * 4 + 4>,
+    Case<tn::Conv2D<17, 2, 3>, Shape<4, 4, 3>, Shape<3, 2, 17>, 2 * 3 * 3 * 17 + 17>,   // partial vector of filters
+    Case<tn::Conv2D<3, 3, 3, tn::Padding::same>, Shape<5, 4, 2>, Shape<5, 4, 3>, 3 * 3 * 2 * 3 + 3>,
+    Case<tn::Conv2D<5, 3, 2, tn::Padding::valid, 2, 3>, Shape<7, 8, 2>, Shape<3, 3, 5>, 3 * 2 * 2 * 5 + 5>,
+    Case<tn::Conv2D<2, 4, 4, tn::Padding::same, 2>, Shape<7, 6, 3>, Shape<4, 3, 2>, 4 * 4 * 3 * 2 + 2>,
+    Case<tn::Conv2D<1, 1, 1>, Shape<3, 3, 20>, Shape<3, 3, 1>, 20 + 1>,                  // 20 rows of dW: partial tiles
+    Case<tn::Conv2D<6, 5, 5>, Shape<9, 9, 3>, Shape<5, 5, 6>, 5 * 5 * 3 * 6 + 6>,        // 75 rows: two dW tiles
+    Case<tn::MaxPool2D<2, 2>, Shape<5, 4, 3>, Shape<2, 2, 3>, 0>,                         // Keras flooring
+    Case<tn::MaxPool2D<3, 3, tn::Padding::same, 2>, Shape<5, 6, 2>, Shape<3, 3, 2>, 0>,
+    Case<tn::MaxPool2D<2, 3, tn::Padding::valid, 1, 2>, Shape<4, 7, 2>, Shape<3, 3, 2>, 0>,
+    Case<tn::MaxPool2D<2, 3>, Shape<4, 7, 2>, Shape<2, 2, 2>, 0>,                          // strides (2, 3)
+    Case<tn::AvgPool2D<2, 2>, Shape<4, 5, 3>, Shape<2, 2, 3>, 0>,
+    Case<tn::AvgPool2D<3, 3, tn::Padding::same, 2>, Shape<5, 5, 2>, Shape<3, 3, 2>, 0>,
+    Case<tn::GlobalAveragePooling2D, Shape<3, 4, 5>, Shape<5>, 0>>;
 
 namespace {
 
@@ -56,21 +70,25 @@ struct Bench {
   std::size_t n;
   tn::detail::AlignedBuffer<double> params{block_size<L>() + 1};
   tn::detail::AlignedBuffer<double> packed{L::packed_size + 1};
-  std::vector<double> x, w;
+  // Sized exactly, with the vector of slack the model's buffers have: kernels may read it.
+  tn::detail::AlignedBuffer<double> x, w;
+  tn::detail::AlignedBuffer<double> saved{n * L::saved_size + 1};
+  tn::detail::AlignedBuffer<double> scratch{n * L::scratch_size + 1};
 
   Bench(std::size_t samples, double kink_gap, std::uint64_t seed) : n(samples), x(samples * in), w(samples * out) {
     tn::Random random(seed);
     for (std::size_t i = 0; i < block_size<L>(); ++i) params[i] = random.uniform(-0.5, 0.5);
-    for (auto& v : x) {
-      v = random.uniform(-1.0, 1.0);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      double v = random.uniform(-1.0, 1.0);
       if (std::abs(v) < kink_gap) v = v < 0 ? v - kink_gap : v + kink_gap;
+      x[i] = v;
     }
-    for (auto& v : w) v = random.uniform(-1.0, 1.0);
+    for (std::size_t i = 0; i < w.size(); ++i) w[i] = random.uniform(-1.0, 1.0);
   }
 
   tn::Pass<double> pass() {
     L::pack(params.data(), packed.data());
-    return {params.data(), packed.data(), true};
+    return {params.data(), packed.data(), true, saved.data(), scratch.data()};
   }
 
   /// y for all samples (output buffer with a vector of slack, as the model allocates).
@@ -107,6 +125,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(batch_equals_samples_bitwise, C, Cases) {
     for (std::size_t s = 0; s < n; ++s) {
       tn::detail::AlignedBuffer<double> one(Bench<L>::out);
       L::forward(bench.pass(), bench.x.data() + s * Bench<L>::in, one.data(), 1);
+      if (s == 0) BOOST_TEST(std::ranges::all_of(std::span(one.data(), Bench<L>::out), [](double v) { return std::isfinite(v); }));
       BOOST_TEST(std::equal(one.data(), one.data() + Bench<L>::out, batch.data() + s * Bench<L>::out),
                  "sample " << s << " of " << n << " differs from its batch result");
     }

@@ -22,6 +22,17 @@ template <class Network, class Samples, class Input>
 struct at_network_input;
 
 namespace detail {
+/// The shape a layer received, read back from its `at_layer`, so that `explain` can choose
+/// the message that fits.
+template <class Where>
+struct received_shape;
+template <std::size_t Position, class Layer, class Received>
+struct received_shape<at_layer<Position, Layer, Received>> {
+  using type = Received;
+};
+template <class Where>
+using received_t = typename received_shape<Where>::type;
+
 /// Always false, but only known once `Where` is given: a `static_assert(rejected<Where>, "...")`
 /// fires when the surrounding template is instantiated and prints `Where` in its note.
 template <class Where>

@@ -66,6 +66,9 @@ struct layer_tuple<type_list<Ls...>> {
         return total;
       }()...};
   static constexpr std::array<std::size_t, sizeof...(Ls)> packed_sizes{align_elements(Ls::packed_size)...};
+  static constexpr std::array<std::size_t, sizeof...(Ls)> saved_sizes{Ls::saved_size...};
+  static constexpr std::size_t largest_saved = std::max({std::size_t{0}, Ls::saved_size...});
+  static constexpr std::size_t largest_scratch = std::max({std::size_t{0}, Ls::scratch_size...});
 };
 }  // namespace detail
 
@@ -121,16 +124,27 @@ struct Sequential {
   }();
   static constexpr std::size_t packed_block = packed_offsets[layer_count];
 
+  /// Per-sample values each layer keeps from forward to backward (e.g. a padded input), and
+  /// the largest per-sample values any layer keeps or uses as scratch during one call.
+  static constexpr auto saved_sizes = tuple_info::saved_sizes;
+  static constexpr std::size_t largest_saved = tuple_info::largest_saved;
+  static constexpr std::size_t largest_scratch = tuple_info::largest_scratch;
+
+  /// The largest output of any layer, per sample.
+  static constexpr std::size_t widest_output = *std::max_element(activation_sizes.begin() + 1, activation_sizes.end());
+
   /// Per-sample training workspace, in elements: the input, every layer's output and the
-  /// gradient with respect to it, the target, and the sample's loss and correctness.
+  /// gradient with respect to it, what layers keep for backward, the scratch area, the
+  /// target, and the sample's loss and correctness.
   static constexpr std::size_t training_elements_per_sample = [] {
-    std::size_t total = activation_sizes[0] + activation_sizes[layer_count] + 2;
-    for (std::size_t p = 1; p <= layer_count; ++p) total += 2 * activation_sizes[p];
+    std::size_t total = activation_sizes[0] + activation_sizes[layer_count] + 2 + largest_scratch;
+    for (std::size_t p = 1; p <= layer_count; ++p) total += 2 * activation_sizes[p] + saved_sizes[p - 1];
     return total;
   }();
-  /// Per-sample inference workspace, in elements: the input and two buffers that alternate.
+  /// Per-sample inference workspace, in elements: the input, two buffers that alternate, and
+  /// the work areas of the layer running.
   static constexpr std::size_t inference_elements_per_sample =
-      activation_sizes[0] + 2 * *std::max_element(activation_sizes.begin() + 1, activation_sizes.end());
+      activation_sizes[0] + 2 * widest_output + largest_saved + largest_scratch;
 
   /// The bytes a model of this network holds, with scalar `S` and an optimizer keeping
   /// `OptimizerSlots` values per parameter (Adam 2, SGD with momentum 1, plain SGD 0).

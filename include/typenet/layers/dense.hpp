@@ -36,7 +36,7 @@ struct Dense {
 
   template <AnyShape In>
     requires accepts<In>
-  struct bind {
+  struct bind : detail::NoWorkAreas {
     using descriptor = Dense;
     static constexpr std::size_t K = In::size;
     static constexpr std::size_t N = Units;

@@ -24,12 +24,18 @@ struct ParameterTensor {
 };
 
 /// What a bound layer is given besides its tensors: its own parameter block, its packed copy
-/// (a re-layout made once per optimizer step, e.g. a transposed kernel), and the mode.
+/// (a re-layout made once per optimizer step, e.g. a transposed kernel), the mode, and two
+/// per-sample work areas for the samples of the call:
+///  - `saved`: `saved_size` values per sample that survive from forward to backward and
+///    gradient (e.g. a zero-padded copy of the input);
+///  - `scratch`: `scratch_size` values per sample, valid only during one call.
 template <class S>
 struct Pass {
   const S* params = nullptr;
   const S* packed = nullptr;
   bool training = false;
+  S* saved = nullptr;
+  S* scratch = nullptr;
 };
 
 namespace detail {
@@ -53,8 +59,14 @@ constexpr std::size_t logical_size(const std::array<ParameterTensor, P>& tensors
   return total;
 }
 
+/// The work areas of a bound layer that needs none.
+struct NoWorkAreas {
+  static constexpr std::size_t saved_size = 0;
+  static constexpr std::size_t scratch_size = 0;
+};
+
 /// The parts of a bound layer that a layer without parameters leaves empty.
-struct NoParameters {
+struct NoParameters : NoWorkAreas {
   static constexpr std::array<ParameterTensor, 0> parameter_tensors{};
   static constexpr std::size_t parameter_count = 0;
   static constexpr std::size_t packed_size = 0;
@@ -92,6 +104,8 @@ concept BoundLayer = requires {
   { L::parameter_count } -> std::convertible_to<std::size_t>;
   { L::packed_size } -> std::convertible_to<std::size_t>;
   { L::gradient_tiles } -> std::convertible_to<std::size_t>;
+  { L::saved_size } -> std::convertible_to<std::size_t>;
+  { L::scratch_size } -> std::convertible_to<std::size_t>;
   L::parameter_tensors;
 };
 

@@ -295,7 +295,7 @@ class Model {
         std::ranges::copy(data.input(indices[first + i]), x + i * input_size);
         std::ranges::copy(data.target(indices[first + i]), t + i * output_size);
       }
-      forward_chunk(first, count, true);
+      forward_chunk(first, count);
       S* y = activation(layer_count) + first * output_size;
       S* losses = sample_losses() + 2 * first;
       for (std::size_t i = 0; i < count; ++i) {
@@ -458,6 +458,8 @@ class Model {
     };
     for (std::size_t p = 0; p <= layer_count; ++p) out_offset_[p] = region(batch * Net::activation_sizes[p]);
     for (std::size_t p = 1; p <= layer_count; ++p) grad_offset_[p] = region(batch * Net::activation_sizes[p]);
+    for (std::size_t p = 1; p <= layer_count; ++p) saved_offset_[p] = region(batch * Net::saved_sizes[p - 1]);
+    scratch_offset_ = region(batch * Net::largest_scratch);
     target_offset_ = region(batch * output_size);
     loss_offset_ = region(2 * batch);
     train_.resize(offset);
@@ -476,15 +478,23 @@ class Model {
   }
 
   template <std::size_t P>
-  Pass<S> pass(bool training) const {
-    return {params_.data() + Net::parameter_offsets[P - 1], packed_.data() + Net::packed_offsets[P - 1], training};
+  Pass<S> pass(bool training, S* saved, S* scratch) const {
+    return {params_.data() + Net::parameter_offsets[P - 1], packed_.data() + Net::packed_offsets[P - 1], training,
+            saved, scratch};
   }
 
-  void forward_chunk(std::size_t first, std::size_t count, bool training) {
+  /// The training pass of layer P for the samples from `first` on.
+  template <std::size_t P>
+  Pass<S> training_pass(std::size_t first) {
+    return pass<P>(true, train_.data() + saved_offset_[P] + first * Net::saved_sizes[P - 1],
+                   train_.data() + scratch_offset_ + first * Net::largest_scratch);
+  }
+
+  void forward_chunk(std::size_t first, std::size_t count) {
     for_each_position([&](auto position) {
       constexpr std::size_t P = decltype(position)::value;
       using L = typename Net::template layer<P - 1>;
-      L::forward(pass<P>(training), activation(P - 1) + first * Net::activation_sizes[P - 1],
+      L::forward(training_pass<P>(first), activation(P - 1) + first * Net::activation_sizes[P - 1],
                  activation(P) + first * Net::activation_sizes[P], count);
     });
   }
@@ -496,7 +506,7 @@ class Model {
       using L = typename Net::template layer<P - 1>;
       constexpr std::size_t in = Net::activation_sizes[P - 1];
       constexpr std::size_t out = Net::activation_sizes[P];
-      L::backward(pass<P>(true), activation(P - 1) + first * in, activation(P) + first * out,
+      L::backward(training_pass<P>(first), activation(P - 1) + first * in, activation(P) + first * out,
                   gradient(P) + first * out, P > 1 ? gradient(P - 1) + first * in : nullptr, count);
     });
   }
@@ -509,7 +519,8 @@ class Model {
         constexpr std::size_t P = decltype(position)::value;
         using L = typename Net::template layer<P - 1>;
         if (tile >= tile_offsets[P - 1] && tile < tile_offsets[P]) {
-          L::gradient(pass<P>(true), tile - tile_offsets[P - 1], grads_.data() + Net::parameter_offsets[P - 1],
+          // No scratch: tiles run concurrently. The saved values are the whole batch's.
+          L::gradient(pass<P>(true, train_.data() + saved_offset_[P], nullptr), tile - tile_offsets[P - 1], grads_.data() + Net::parameter_offsets[P - 1],
                       activation(P - 1), gradient(P), batch);
         }
       });
@@ -535,14 +546,18 @@ class Model {
     });
   }
 
-  // The inference workspace: the input and two buffers the layers write in turn.
-  static constexpr std::size_t widest = *std::max_element(Net::activation_sizes.begin() + 1, Net::activation_sizes.end());
+  // The inference workspace: the input, two buffers the layers write in turn, and the work
+  // areas of the layer running.
+  static constexpr std::size_t widest = Net::widest_output;
 
   void reserve_inference(std::size_t batch) {
     if (batch <= infer_capacity_) return;
-    infer_.resize(detail::align_elements(batch * input_size) + 2 * detail::align_elements(batch * widest));
+    infer_.resize(detail::align_elements(batch * input_size) + 2 * detail::align_elements(batch * widest) +
+                  detail::align_elements(batch * Net::largest_saved) + batch * Net::largest_scratch);
     infer_capacity_ = batch;
   }
+  S* inference_saved() { return inference_buffer(2); }
+  S* inference_scratch() { return inference_saved() + detail::align_elements(infer_capacity_ * Net::largest_saved); }
   S* inference_input() { return infer_.data(); }
   S* inference_buffer(std::size_t which) {
     return infer_.data() + detail::align_elements(infer_capacity_ * input_size) +
@@ -560,7 +575,9 @@ class Model {
       // Each chunk owns a slice of `widest` values per sample in both buffers, whatever the
       // layer, so chunks on other threads never share memory.
       out = inference_buffer(P % 2) + first * widest;
-      L::forward(pass<P>(false), in, out, count);
+      L::forward(pass<P>(false, inference_saved() + first * Net::largest_saved,
+                         inference_scratch() + first * Net::largest_scratch),
+                 in, out, count);
       in = out;
     });
     return in;
@@ -577,6 +594,8 @@ class Model {
   std::size_t infer_capacity_ = 0;
   std::array<std::size_t, layer_count + 1> out_offset_{};
   std::array<std::size_t, layer_count + 1> grad_offset_{};
+  std::array<std::size_t, layer_count + 1> saved_offset_{};
+  std::size_t scratch_offset_ = 0;
   std::size_t target_offset_ = 0;
   std::size_t loss_offset_ = 0;
 };

@@ -1,0 +1,198 @@
+// typenet/kernels/conv.hpp: conv_valid and conv_weight_gradient, register-blocked 2-D convolution on channels-last data.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <utility>
+
+#include <typenet/core/simd.hpp>
+#include <typenet/kernels/gemm.hpp>
+
+namespace typenet::kernels {
+
+/// The sizes of a 'valid' convolution: an input of H x W x C per sample (already padded if
+/// the layer pads), a KH x KW kernel moved by SH x SW, F output channels. All compile time.
+template <std::size_t H, std::size_t W, std::size_t C, std::size_t KH, std::size_t KW, std::size_t SH,
+          std::size_t SW, std::size_t F>
+struct ConvShape {
+  static constexpr std::size_t height = H, width = W, channels = C, kernel_h = KH, kernel_w = KW;
+  static constexpr std::size_t stride_h = SH, stride_w = SW, filters = F;
+  static constexpr std::size_t out_h = (H - KH) / SH + 1;
+  static constexpr std::size_t out_w = (W - KW) / SW + 1;
+  static constexpr std::size_t in_size = H * W * C;
+  static constexpr std::size_t out_pixels = out_h * out_w;
+  static constexpr std::size_t depth = KH * KW * C;  ///< the reduction length of one output
+  static_assert(H >= KH && W >= KW, "a valid convolution needs a kernel no larger than its input");
+};
+
+namespace detail {
+using typenet::detail::lanes;
+using typenet::detail::vec;
+
+/// Where output pixel q (of all samples, in order) reads its input window.
+template <class G>
+inline const auto* window(const auto* in, std::size_t q) {
+  const std::size_t b = q / G::out_pixels;
+  const std::size_t oy = q % G::out_pixels / G::out_w;
+  const std::size_t ox = q % G::out_w;
+  return in + b * G::in_size + (oy * G::stride_h * G::width + ox * G::stride_w) * G::channels;
+}
+
+/// MR output pixels x (NV vectors of) filters: every output is bias + the multiply-adds over
+/// (ky, kx, c) in that order, whatever the tile, so results do not depend on the grouping.
+template <class G, class S, std::size_t MR, std::size_t NV, std::size_t Valid>
+inline void conv_tile(const S* const* rows, const S* w, S* out, const S* bias) {
+  constexpr std::size_t Wd = lanes<S>;
+  constexpr std::size_t F = G::filters;
+  vec<S> acc[MR][NV];
+  for (std::size_t j = 0; j < NV; ++j) {
+    vec<S> start{};
+    if (bias) {
+      if ((j + 1) * Wd <= Valid) start = typenet::detail::load(bias + j * Wd);
+      else
+        for (std::size_t l = 0; j * Wd + l < Valid; ++l) start[l] = bias[j * Wd + l];
+    }
+    for (std::size_t r = 0; r < MR; ++r) acc[r][j] = start;
+  }
+  for (std::size_t ky = 0; ky < G::kernel_h; ++ky) {
+    for (std::size_t kx = 0; kx < G::kernel_w; ++kx) {
+      const std::size_t offset = (ky * G::width + kx) * G::channels;
+      const S* wk = w + (ky * G::kernel_w + kx) * G::channels * F;
+      for (std::size_t c = 0; c < G::channels; ++c) {
+        vec<S> bv[NV];
+        for (std::size_t j = 0; j < NV; ++j) bv[j] = typenet::detail::load(wk + c * F + j * Wd);
+        for (std::size_t r = 0; r < MR; ++r) {
+          const vec<S> av = typenet::detail::splat(rows[r][offset + c]);
+          for (std::size_t j = 0; j < NV; ++j) acc[r][j] += av * bv[j];
+        }
+      }
+    }
+  }
+  for (std::size_t r = 0; r < MR; ++r) {
+    for (std::size_t j = 0; j < NV; ++j) {
+      if ((j + 1) * Wd <= Valid) typenet::detail::store<S>(out + r * F + j * Wd, acc[r][j]);
+      else
+        for (std::size_t l = 0; j * Wd + l < Valid; ++l) out[r * F + j * Wd + l] = acc[r][j][l];
+    }
+  }
+}
+
+template <class G, class S, std::size_t NV, std::size_t Valid>
+inline void conv_panel(std::size_t n, const S* in, const S* w, S* out, const S* bias) {
+  constexpr std::size_t MR = tile_rows<S, NV>;
+  constexpr std::size_t F = G::filters;
+  const std::size_t total = n * G::out_pixels;
+  const S* rows[MR];
+  std::size_t q = 0;
+  for (; q + MR <= total; q += MR) {
+    for (std::size_t r = 0; r < MR; ++r) rows[r] = window<G>(in, q + r);
+    conv_tile<G, S, MR, NV, Valid>(rows, w, out + q * F, bias);
+  }
+  if (q < total) {
+    for (std::size_t r = 0; r < total - q; ++r) rows[r] = window<G>(in, q + r);
+    with_rows<MR>(total - q, [&]<std::size_t R>() { conv_tile<G, S, R, NV, Valid>(rows, w, out + q * F, bias); },
+                  std::make_index_sequence<MR - 1>{});
+  }
+}
+
+/// MR rows (kernel positions m = (ky, kx, c)) x NV vectors of filters of the weight gradient,
+/// summed over output pixels [q0, q1) in order, added to what `g` holds when `accumulate`.
+template <class G, class S, std::size_t MR, std::size_t NV, std::size_t Valid>
+inline void weight_tile(std::size_t m0, std::size_t q0, std::size_t q1, const S* in, const S* dy, S* g,
+                        bool accumulate) {
+  constexpr std::size_t Wd = lanes<S>;
+  constexpr std::size_t F = G::filters;
+  std::size_t offsets[MR];
+  for (std::size_t r = 0; r < MR; ++r) {
+    const std::size_t m = m0 + r;
+    const std::size_t c = m % G::channels;
+    const std::size_t kx = m / G::channels % G::kernel_w;
+    const std::size_t ky = m / G::channels / G::kernel_w;
+    offsets[r] = (ky * G::width + kx) * G::channels + c;
+  }
+  vec<S> acc[MR][NV];
+  for (std::size_t r = 0; r < MR; ++r) {
+    for (std::size_t j = 0; j < NV; ++j) {
+      if (!accumulate) {
+        acc[r][j] = vec<S>{};
+      } else if ((j + 1) * Wd <= Valid) {
+        acc[r][j] = typenet::detail::load(g + (m0 + r) * F + j * Wd);
+      } else {
+        acc[r][j] = vec<S>{};
+        for (std::size_t l = 0; j * Wd + l < Valid; ++l) acc[r][j][l] = g[(m0 + r) * F + j * Wd + l];
+      }
+    }
+  }
+  for (std::size_t q = q0; q < q1; ++q) {
+    const S* p = window<G>(in, q);
+    vec<S> bv[NV];
+    for (std::size_t j = 0; j < NV; ++j) bv[j] = typenet::detail::load(dy + q * F + j * Wd);
+    for (std::size_t r = 0; r < MR; ++r) {
+      const vec<S> av = typenet::detail::splat(p[offsets[r]]);
+      for (std::size_t j = 0; j < NV; ++j) acc[r][j] += av * bv[j];
+    }
+  }
+  for (std::size_t r = 0; r < MR; ++r) {
+    for (std::size_t j = 0; j < NV; ++j) {
+      if ((j + 1) * Wd <= Valid) typenet::detail::store<S>(g + (m0 + r) * F + j * Wd, acc[r][j]);
+      else
+        for (std::size_t l = 0; j * Wd + l < Valid; ++l) g[(m0 + r) * F + j * Wd + l] = acc[r][j][l];
+    }
+  }
+}
+
+template <class G, class S, std::size_t NV, std::size_t Valid>
+inline void weight_panel(std::size_t m0, std::size_t m1, std::size_t n, const S* in, const S* dy, S* g) {
+  constexpr std::size_t MR = tile_rows<S, NV>;
+  // Output pixels in blocks, so that a block of dy stays in L1 while every row tile of the
+  // group reads it; each element still sums the pixels in order.
+  constexpr std::size_t block = 128;
+  const std::size_t total = n * G::out_pixels;
+  if (total == 0) {
+    for (std::size_t m = m0; m < m1; ++m)
+      for (std::size_t f = 0; f < Valid; ++f) g[m * G::filters + f] = S{};
+    return;
+  }
+  for (std::size_t q0 = 0; q0 < total; q0 += block) {
+    const std::size_t q1 = std::min(total, q0 + block);
+    std::size_t m = m0;
+    for (; m + MR <= m1; m += MR) weight_tile<G, S, MR, NV, Valid>(m, q0, q1, in, dy, g, q0 > 0);
+    if (m < m1) {
+      with_rows<MR>(m1 - m, [&]<std::size_t R>() { weight_tile<G, S, R, NV, Valid>(m, q0, q1, in, dy, g, q0 > 0); },
+                    std::make_index_sequence<MR - 1>{});
+    }
+  }
+}
+
+/// Calls f.template operator()<NV, Valid>(column) for each panel of N columns.
+template <class S, std::size_t N, class Fn>
+inline void for_each_panel(Fn&& f) {
+  constexpr std::size_t Wd = lanes<S>;
+  constexpr std::size_t NV = panel_vectors<S, N>;
+  constexpr std::size_t full = N / (NV * Wd);
+  constexpr std::size_t rest = N % (NV * Wd);
+  for (std::size_t p = 0; p < full; ++p) f.template operator()<NV, NV * Wd>(p * NV * Wd);
+  if constexpr (rest > 0) f.template operator()<(rest + Wd - 1) / Wd, rest>(full * NV * Wd);
+}
+}  // namespace detail
+
+/// out[b][oy][ox][f] = bias[f] + sum over (ky, kx, c) of in[b][oy*SH + ky][ox*SW + kx][c] *
+/// w[ky][kx][c][f] for n samples (bias may be null: no bias). w is Keras's kernel layout
+/// (KH, KW, C, F); it may be read up to one vector past its end.
+template <class G, class S>
+void conv_valid(std::size_t n, const S* in, const S* w, const S* bias, S* out) {
+  detail::for_each_panel<S, G::filters>([&]<std::size_t NV, std::size_t Valid>(std::size_t col) {
+    detail::conv_panel<G, S, NV, Valid>(n, in, w + col, out + col, bias ? bias + col : nullptr);
+  });
+}
+
+/// Rows [m0, m1) of the kernel gradient g[(ky, kx, c)][f] = sum over samples and output pixels,
+/// in order, of in[b][oy*SH + ky][ox*SW + kx][c] * dy[b][oy][ox][f].
+template <class G, class S>
+void conv_weight_gradient(std::size_t m0, std::size_t m1, std::size_t n, const S* in, const S* dy, S* g) {
+  detail::for_each_panel<S, G::filters>([&]<std::size_t NV, std::size_t Valid>(std::size_t col) {
+    detail::weight_panel<G, S, NV, Valid>(m0, m1, n, in, dy + col, g + col);
+  });
+}
+
+}  // namespace typenet::kernels

@@ -1,0 +1,19 @@
+// typenet/layers/avg_pool2d.hpp: AvgPool2D<PoolH, PoolW, Padding, StrideH, StrideW>, the mean over each window (Keras `AveragePooling2D`).
+#pragma once
+
+#include <cstddef>
+
+#include <typenet/layers/detail/pooling.hpp>
+#include <typenet/layers/padding.hpp>
+
+namespace typenet {
+
+/// Strides left at 0 are the pool size (one stride given serves both axes, as in Keras).
+/// With Padding::same a window hanging over the border averages only the positions inside it,
+/// as Keras does.
+template <std::size_t PoolH, std::size_t PoolW, Padding Pad = Padding::valid, std::size_t StrideH = 0,
+          std::size_t StrideW = 0>
+struct AvgPool2D : detail::Pooling<AvgPool2D<PoolH, PoolW, Pad, StrideH, StrideW>, detail::PoolKind::average, PoolH,
+                                   PoolW, Pad, StrideH, StrideW> {};
+
+}  // namespace typenet

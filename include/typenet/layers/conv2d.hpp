@@ -1,0 +1,179 @@
+// typenet/layers/conv2d.hpp: Conv2D<Filters, KernelH, KernelW, Padding, StrideH, StrideW>, a 2-D convolution on channels-last images (Keras `Conv2D`).
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <typenet/core/diagnostics.hpp>
+#include <typenet/core/shape.hpp>
+#include <typenet/kernels/conv.hpp>
+#include <typenet/layers/layer_concepts.hpp>
+#include <typenet/layers/padding.hpp>
+
+namespace typenet {
+
+/// y[oy][ox][f] = b[f] + sum over (ky, kx, c) of x[oy*SH + ky - top][ox*SW + kx - left][c] * W[ky][kx][c][f],
+/// for an input of (height, width, channels). W is (KernelH, KernelW, channels, Filters) as
+/// Keras stores it, Glorot-uniform with Keras's fans; b starts at zero. No activation: follow it
+/// with ReLU.
+template <std::size_t Filters, std::size_t KernelH, std::size_t KernelW, Padding Pad = Padding::valid,
+          std::size_t StrideH = 1, std::size_t StrideW = StrideH>
+struct Conv2D {
+  static constexpr std::string_view name = "Conv2D";
+  static std::string spelling() {
+    std::string text = "Conv2D<" + std::to_string(Filters) + ", " + std::to_string(KernelH) + ", " +
+                       std::to_string(KernelW);
+    if (Pad != Padding::valid || StrideH != 1 || StrideW != 1) text += std::string(", ") + detail::padding_text(Pad);
+    if (StrideH != 1 || StrideW != 1) text += ", " + std::to_string(StrideH) + ", " + std::to_string(StrideW);
+    return text + ">";
+  }
+
+  template <class Where>
+  static consteval bool check_parameters() {
+    static_assert(Filters > 0 || detail::rejected<Where>, "Conv2D needs at least one filter: Conv2D<Filters, ...> with Filters > 0");
+    static_assert((KernelH > 0 && KernelW > 0) || detail::rejected<Where>, "Conv2D needs a kernel of at least 1 x 1");
+    static_assert((StrideH > 0 && StrideW > 0) || detail::rejected<Where>, "Conv2D needs strides of at least 1");
+    return Filters > 0 && KernelH > 0 && KernelW > 0 && StrideH > 0 && StrideW > 0;
+  }
+
+  template <AnyShape In>
+  static constexpr bool has_image_rank = In::rank == 3;
+
+  template <AnyShape In>
+  static constexpr bool accepts = [] {
+    if constexpr (!has_image_rank<In>) return false;
+    else return Pad == Padding::same || (In::dims[0] >= KernelH && In::dims[1] >= KernelW);
+  }();
+
+  template <class Where>
+  static consteval void explain() {
+    if constexpr (!has_image_rank<detail::received_t<Where>>) {
+      static_assert(detail::rejected<Where>,
+                    "Conv2D needs a rank-3 input (height, width, channels): declare images as Input<height, width, "
+                    "channels> and keep Flatten after the convolutions");
+    } else {
+      static_assert(detail::rejected<Where>,
+                    "Conv2D's kernel is larger than its input: use a smaller kernel, Padding::same, or less pooling "
+                    "before it");
+    }
+  }
+
+  template <AnyShape In>
+    requires accepts<In>
+  struct bind {
+    using descriptor = Conv2D;
+    static constexpr std::size_t H = In::dims[0], W = In::dims[1], C = In::dims[2], F = Filters;
+    using rows = detail::Axis<H, KernelH, StrideH, Pad>;
+    using cols = detail::Axis<W, KernelW, StrideW, Pad>;
+    static constexpr std::size_t OH = rows::out, OW = cols::out;
+    static constexpr bool padded = rows::pad_total > 0 || cols::pad_total > 0;
+
+    static constexpr In input_shape{};
+    static constexpr Shape<OH, OW, F> output_shape{};
+
+    static constexpr std::size_t depth = KernelH * KernelW * C;
+    static constexpr std::array<ParameterTensor, 2> parameter_tensors{
+        ParameterTensor{"kernel", depth * F, Init::glorot_uniform, depth, KernelH * KernelW * F},
+        ParameterTensor{"bias", F, Init::zeros},
+    };
+    static constexpr std::size_t parameter_count = depth * F + F;
+    static constexpr std::size_t bias_offset = detail::tensor_offset(parameter_tensors, 1);
+
+    /// The forward convolution, over the input padded when Padding::same needs it.
+    using forward_shape = kernels::ConvShape<rows::padded, cols::padded, C, KernelH, KernelW, StrideH, StrideW, F>;
+
+    /// The input gradient is a stride-1 convolution of dy, spread out by the strides and padded
+    /// by the kernel size less one, with the kernel turned 180 degrees and transposed.
+    static constexpr std::size_t DH = (OH - 1) * StrideH + 1 + 2 * (KernelH - 1);
+    static constexpr std::size_t DW = (OW - 1) * StrideW + 1 + 2 * (KernelW - 1);
+    using backward_shape = kernels::ConvShape<DH, DW, F, KernelH, KernelW, 1, 1, C>;
+    static constexpr std::size_t QH = backward_shape::out_h, QW = backward_shape::out_w;  // <= padded size
+    /// Without padding and strides the input gradient lands on dx as it is.
+    static constexpr bool direct = !padded && StrideH == 1 && StrideW == 1;
+
+    static constexpr std::size_t saved_size = padded ? rows::padded * cols::padded * C : 0;
+    static constexpr std::size_t spread_size = DH * DW * F;
+    static constexpr std::size_t scratch_size = spread_size + (direct ? 0 : QH * QW * C);
+
+    /// W turned and transposed: packed[ky][kx][f][c] = W[KH-1-ky][KW-1-kx][c][f].
+    static constexpr std::size_t packed_size = depth * F;
+
+    template <class S>
+    static void pack(const S* params, S* packed) {
+      for (std::size_t ky = 0; ky < KernelH; ++ky)
+        for (std::size_t kx = 0; kx < KernelW; ++kx)
+          for (std::size_t c = 0; c < C; ++c)
+            for (std::size_t f = 0; f < F; ++f)
+              packed[((ky * KernelW + kx) * F + f) * C + c] =
+                  params[(((KernelH - 1 - ky) * KernelW + (KernelW - 1 - kx)) * C + c) * F + f];
+    }
+
+    template <class S>
+    static void forward(const Pass<S>& pass, const S* x, S* y, std::size_t n) {
+      const S* source = x;
+      if constexpr (padded) {
+        constexpr std::size_t PW = cols::padded;
+        for (std::size_t b = 0; b < n; ++b) {
+          S* to = pass.saved + b * saved_size;
+          std::fill(to, to + saved_size, S{});
+          for (std::size_t iy = 0; iy < H; ++iy)
+            std::copy(x + (b * H + iy) * W * C, x + (b * H + iy + 1) * W * C,
+                      to + ((iy + rows::pad_before) * PW + cols::pad_before) * C);
+        }
+        source = pass.saved;
+      }
+      kernels::conv_valid<forward_shape>(n, source, pass.params, pass.params + bias_offset, y);
+    }
+
+    template <class S>
+    static void backward(const Pass<S>& pass, const S*, const S*, const S* dy, S* dx, std::size_t n) {
+      if (!dx) return;
+      S* spread = pass.scratch;
+      std::fill(spread, spread + n * spread_size, S{});
+      for (std::size_t b = 0; b < n; ++b)
+        for (std::size_t oy = 0; oy < OH; ++oy)
+          for (std::size_t ox = 0; ox < OW; ++ox)
+            std::copy_n(dy + ((b * OH + oy) * OW + ox) * F, F,
+                        spread + b * spread_size +
+                            ((oy * StrideH + KernelH - 1) * DW + ox * StrideW + KernelW - 1) * F);
+      if constexpr (direct) {
+        kernels::conv_valid<backward_shape>(n, spread, pass.packed, static_cast<const S*>(nullptr), dx);
+      } else {
+        S* full = spread + n * spread_size;
+        kernels::conv_valid<backward_shape>(n, spread, pass.packed, static_cast<const S*>(nullptr), full);
+        // Keep the rows and columns that are real input, not padding.
+        for (std::size_t b = 0; b < n; ++b)
+          for (std::size_t iy = 0; iy < H; ++iy)
+            for (std::size_t ix = 0; ix < W; ++ix) {
+              const std::size_t qy = iy + rows::pad_before, qx = ix + cols::pad_before;
+              S* to = dx + ((b * H + iy) * W + ix) * C;
+              if (qy < QH && qx < QW) std::copy_n(full + ((b * QH + qy) * QW + qx) * C, C, to);
+              else std::fill_n(to, C, S{});
+            }
+      }
+    }
+
+    /// Row blocks of dW (48 rows: a multiple of every micro-tile height), then one tile for db.
+    static constexpr std::size_t rows_per_tile = 48;
+    static constexpr std::size_t gradient_tiles = (depth + rows_per_tile - 1) / rows_per_tile + 1;
+
+    template <class S>
+    static void gradient(const Pass<S>& pass, std::size_t tile, S* g, const S* x, const S* dy, std::size_t n) {
+      if (tile + 1 < gradient_tiles) {
+        const S* source = padded ? pass.saved : x;
+        const std::size_t first = tile * rows_per_tile;
+        kernels::conv_weight_gradient<forward_shape>(first, std::min(depth, first + rows_per_tile), n, source, dy, g);
+      } else {
+        S* db = g + bias_offset;
+        std::fill_n(db, F, S{});
+        for (std::size_t q = 0; q < n * OH * OW; ++q)
+          for (std::size_t f = 0; f < F; ++f) db[f] += dy[q * F + f];
+      }
+    }
+  };
+};
+
+}  // namespace typenet

@@ -1,0 +1,28 @@
+// typenet/layers/padding.hpp: Padding, how convolution and pooling windows treat the border (Keras's padding argument).
+#pragma once
+
+#include <cstddef>
+
+namespace typenet {
+
+/// `valid`: windows stay inside the input, so the output shrinks (Keras's default).
+/// `same`: the input is padded (zeros for Conv2D, ignored for pooling) so that the output has
+/// ceil(input / stride) positions; the extra row or column goes after, as in Keras.
+enum class Padding { valid, same };
+
+namespace detail {
+/// Output positions, and padding before and in total, along one axis.
+template <std::size_t In, std::size_t Window, std::size_t Stride, Padding Pad>
+struct Axis {
+  static constexpr std::size_t out =
+      Pad == Padding::same ? (In + Stride - 1) / Stride : (In >= Window ? (In - Window) / Stride + 1 : 0);
+  static constexpr std::size_t pad_total =
+      Pad == Padding::same && out > 0 && (out - 1) * Stride + Window > In ? (out - 1) * Stride + Window - In : 0;
+  static constexpr std::size_t pad_before = pad_total / 2;
+  static constexpr std::size_t padded = In + pad_total;
+};
+
+inline constexpr const char* padding_text(Padding p) { return p == Padding::same ? "same" : "valid"; }
+}  // namespace detail
+
+}  // namespace typenet
