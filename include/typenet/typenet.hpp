@@ -25,6 +25,7 @@
 #include <typenet/loss/cross_entropy.hpp>
 #include <typenet/loss/mean_squared_error.hpp>
 #include <typenet/optim/adam.hpp>
+#include <typenet/optim/schedules.hpp>
 #include <typenet/optim/sgd.hpp>
 #include <typenet/train/fit_options.hpp>
 #include <typenet/train/history.hpp>

@@ -35,9 +35,11 @@ inline void store(S* p, vec<S> v) {
   std::memcpy(p, &v, sizeof v);
 }
 
+/// x in every lane. (Written x - 0 because 0 + x is not an identity for -0.0: the compiler
+/// would emit an addition before the broadcast.)
 template <class S>
 inline vec<S> splat(S x) {
-  return vec<S>{} + x;
+  return x - vec<S>{};
 }
 
 }  // namespace typenet::detail

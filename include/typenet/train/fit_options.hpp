@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 
@@ -17,6 +18,9 @@ struct FitOptions {
   bool shuffle = true;          ///< reshuffle the training samples before every epoch
   std::uint64_t seed = 0;       ///< seed of the shuffling
   const Data* validation = nullptr;  ///< evaluated after every epoch when set
+  /// The learning rate as a function of the optimizer's step count (from 0), e.g. a
+  /// schedule::ExponentialDecay; set before every step. Empty: the optimizer's own rate.
+  std::function<double(std::size_t)> learning_rate = nullptr;
   std::size_t threads = 0;      ///< at most this many threads (0: all cores)
   bool verbose = true;          ///< print the Keras-style log
   std::optional<bool> live_progress = std::nullopt;  ///< redraw a bar in place; default: when stdout is a terminal

@@ -230,6 +230,7 @@ class Model {
       for (std::size_t step = 0; step < steps; ++step) {
         const std::size_t first = step * batch;
         const std::size_t count = std::min(batch, n - first);
+        if (options.learning_rate) optimizer_.options.learning_rate = float(options.learning_rate(optimizer_.iterations));
         const auto [loss, right] = train_step(train, std::span<const std::uint32_t>(order.data() + first, count));
         loss_sum += loss;
         correct += right;

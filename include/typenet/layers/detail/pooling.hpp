@@ -123,16 +123,18 @@ struct Pooling {
           for (std::size_t ox = 0; ox < OW; ++ox) {
             const std::size_t o = ((b * OH + oy) * OW + ox) * C;
             if constexpr (Kind == PoolKind::max) {
-              for (std::size_t c = 0; c < C; ++c) {
-                bool routed = false;
-                window(oy, ox, [&](std::size_t iy, std::size_t ix) {
-                  const std::size_t i = (iy * W + ix) * C + c;
-                  if (!routed && in[i] == y[o + c]) {
-                    din[i] += dy[o + c];
-                    routed = true;
-                  }
-                });
-              }
+              // Branch-free over the channels, so the loop vectorises: each channel routes its
+              // gradient to the first position equal to its maximum.
+              bool routed[C] = {};
+              window(oy, ox, [&](std::size_t iy, std::size_t ix) {
+                const S* p = in + (iy * W + ix) * C;
+                S* d = din + (iy * W + ix) * C;
+                for (std::size_t c = 0; c < C; ++c) {
+                  const bool hit = !routed[c] && p[c] == y[o + c];
+                  d[c] += hit ? dy[o + c] : S{};
+                  routed[c] = routed[c] || hit;
+                }
+              });
             } else {
               std::size_t count = 0;
               window(oy, ox, [&](std::size_t, std::size_t) { ++count; });
