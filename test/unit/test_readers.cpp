@@ -25,23 +25,11 @@
 
 #include "temp_directory.hpp"
 
-// The largest single allocation made through operator new since the last reset: the tests of
-// lying headers use it to prove that a header field alone never makes the reader allocate much.
-namespace {
-std::atomic<std::size_t> largest_allocation{0};
-}
+// The tests of lying headers use the largest allocation to prove that a header field alone
+// never makes the reader allocate much.
+#include "allocation_counter.hpp"
 
-void* operator new(std::size_t size) {
-  std::size_t seen = largest_allocation.load(std::memory_order_relaxed);
-  while (size > seen && !largest_allocation.compare_exchange_weak(seen, size, std::memory_order_relaxed)) {
-  }
-  if (void* p = std::malloc(size ? size : 1)) return p;
-  throw std::bad_alloc();
-}
-// Out of line, so that g++ does not see free() meet a pointer from operator new at an inlined
-// call site and warn (-Wmismatched-new-delete): here they do match, both replaced.
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+using typenet::test::largest_allocation;
 
 namespace {
 

@@ -1,0 +1,68 @@
+// Training steps after the first and every prediction allocate nothing: this executable
+// replaces the global operator new and counts its calls.
+#define BOOST_TEST_MODULE allocation
+#include <boost/test/unit_test.hpp>
+
+#include <numeric>
+#include <vector>
+
+#include <typenet/typenet.hpp>
+
+#include "allocation_counter.hpp"
+
+using typenet::test::allocation_count;
+
+namespace tn = typenet;
+using tn::Shape;
+
+struct SeedCnn : tn::Sequential<tn::Input<28, 28, 1>, tn::Conv2D<32, 3, 3>, tn::ReLU, tn::MaxPool2D<2, 2>,
+                                tn::Conv2D<64, 3, 3>, tn::ReLU, tn::MaxPool2D<2, 2>, tn::Flatten, tn::Dense<10>,
+                                tn::Softmax> {};
+struct Padded : tn::Sequential<tn::Input<12, 12, 3>, tn::Conv2D<8, 3, 3, tn::Padding::same, 2>, tn::Tanh,
+                               tn::AvgPool2D<2, 2, tn::Padding::same>, tn::GlobalAveragePooling2D, tn::Dense<4>,
+                               tn::Sigmoid> {};
+
+namespace {
+template <class In, class Out>
+tn::data::Dataset<In, Out> data(std::size_t n) {
+  tn::Random random(1);
+  std::vector<float> x(n * In::size), t(n * Out::size);
+  for (auto& v : x) v = float(random.uniform());
+  for (std::size_t i = 0; i < n; ++i) t[i * Out::size + i % Out::size] = 1.0f;
+  return {std::move(x), std::move(t)};
+}
+
+template <class M, class Data>
+void check_no_allocation(M& model, const Data& set) {
+  std::vector<std::uint32_t> batch(32), last(7);
+  std::iota(batch.begin(), batch.end(), 0u);
+  std::iota(last.begin(), last.end(), 40u);
+  model.train_step(set, batch);  // the first step sizes the workspace
+  std::array<typename M::scalar, M::output_size> y{};
+  model.predict(set.input(0), std::span(y));  // so does the first prediction's input size (never: made at construction)
+  const std::size_t before = allocation_count.load();
+  for (int step = 0; step < 5; ++step) {
+    model.train_step(set, batch);
+    model.train_step(set, last);  // a smaller, ragged batch reuses the workspace
+    model.predict(set.input(std::size_t(step)), std::span(y));
+  }
+  BOOST_TEST(allocation_count.load() - before == 0u, "operator new called " << allocation_count.load() - before << " times");
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(seed_cnn_training_steps_and_predictions_allocate_nothing) {
+  tn::Model<SeedCnn, tn::loss::CrossEntropy, tn::optim::Adam> model;
+  check_no_allocation(model, data<Shape<28, 28, 1>, Shape<10>>(64));
+}
+
+BOOST_AUTO_TEST_CASE(padded_strided_network_allocates_nothing_either) {
+  tn::Model<Padded, tn::loss::MeanSquaredError, tn::optim::SGD, double> model({.learning_rate = 0.1f, .momentum = 0.9f});
+  check_no_allocation(model, data<Shape<12, 12, 3>, Shape<4>>(64));
+}
+
+BOOST_AUTO_TEST_CASE(the_counter_counts) {
+  const std::size_t before = allocation_count.load();
+  auto* p = new std::vector<int>(3);
+  delete p;
+  BOOST_TEST(allocation_count.load() - before >= 1u);
+}
