@@ -182,3 +182,15 @@ BOOST_AUTO_TEST_CASE(evaluate_equals_predict_sample_by_sample) {
     BOOST_TEST(score.accuracy == right / 1000.0);
   }
 }
+
+BOOST_AUTO_TEST_CASE(live_progress_redraws_one_line) {
+  tn::Model<SoftmaxNet, tn::loss::CrossEntropy, tn::optim::Adam> model;
+  const auto data = make_data<Shape<5>, Shape<3>>(50, true, 6);
+  std::ostringstream live, plain;
+  model.fit(data, {.epochs = 1, .batch_size = 8, .live_progress = true, .out = &live});
+  model.fit(data, {.epochs = 1, .batch_size = 8, .live_progress = false, .out = &plain});
+  BOOST_TEST(live.str().find('\r') != std::string::npos);   // redrawn in place
+  BOOST_TEST(plain.str().find('\r') == std::string::npos);  // one finished line per epoch
+  const std::string text = plain.str();
+  BOOST_TEST(std::count(text.begin(), text.end(), '\n') == 2);  // "Epoch 1/1" and the finished line
+}
