@@ -194,3 +194,20 @@ BOOST_AUTO_TEST_CASE(live_progress_redraws_one_line) {
   const std::string text = plain.str();
   BOOST_TEST(std::count(text.begin(), text.end(), '\n') == 2);  // "Epoch 1/1" and the finished line
 }
+
+BOOST_AUTO_TEST_CASE(byte_storage_reads_as_its_table_and_trains_like_floats) {
+  const std::vector<std::uint8_t> bytes{0, 51, 255, 128, 7, 200, 3, 90, 10, 20};
+  const std::vector<float> targets{1, 0, 0, 0, 1, 0};
+  std::vector<float> floats(bytes.size());
+  const auto table = tn::data::unit_interval();
+  for (std::size_t i = 0; i < bytes.size(); ++i) floats[i] = float(bytes[i]) / 255.0f;
+  const tn::data::Dataset<Shape<5>, Shape<3>> as_bytes(bytes, table, targets), as_floats(floats, targets);
+  for (std::size_t i = 0; i < 5; ++i) BOOST_TEST(as_bytes.input(1)[i] == floats[5 + i]);
+  using M = tn::Model<SoftmaxNet, tn::loss::CrossEntropy, tn::optim::Adam>;
+  M a({}, 3), b({}, 3);
+  a.fit(as_bytes, {.epochs = 3, .batch_size = 1, .verbose = false});
+  b.fit(as_floats, {.epochs = 3, .batch_size = 1, .verbose = false});
+  BOOST_TEST(std::ranges::equal(a.parameters(), b.parameters()));
+  using Set = tn::data::Dataset<Shape<5>, Shape<3>>;
+  BOOST_CHECK_THROW(Set(std::vector<std::uint8_t>(7), table, targets), tn::Error);
+}

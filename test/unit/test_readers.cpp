@@ -510,7 +510,9 @@ BOOST_AUTO_TEST_CASE(real_data_set) {
     std::size_t targets_not_one_hot = 0;
     float largest = 0.0f;
     for (std::size_t s = 0; s < part->size(); ++s) {
-      for (const float p : part->input(s)) {
+      const auto input = part->input(s);
+      for (std::size_t i = 0; i < input.size(); ++i) {
+        const float p = input[i];
         pixels_out_of_range += !(p >= 0.0f && p <= 1.0f);
         largest = std::max(largest, p);
       }

@@ -1,7 +1,9 @@
 // typenet/data/dataset.hpp: Dataset<InputShape, TargetShape>, a cheap view of samples and targets whose shapes are types.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -13,10 +15,49 @@
 
 namespace typenet::data {
 
-/// Samples and targets as stored: float, sample after sample.
+/// Samples and targets as stored, sample after sample. Inputs are floats, or bytes that each
+/// stand for `table[byte]`: images keep their 8-bit pixels (a quarter of the memory) and
+/// become floats only when a batch is gathered.
 struct Storage {
-  std::vector<float> inputs;
-  std::vector<float> targets;
+  std::vector<float> inputs = {};
+  std::vector<std::uint8_t> bytes = {};
+  std::array<float, 256> table = {};
+  std::vector<float> targets = {};
+
+  std::size_t input_values() const { return bytes.empty() ? inputs.size() : bytes.size(); }
+};
+
+/// byte / 255, as a table: pixels scaled to [0, 1] exactly as `float(byte) / 255.0f`.
+inline std::array<float, 256> unit_interval() {
+  std::array<float, 256> table;
+  for (std::size_t v = 0; v < table.size(); ++v) table[v] = static_cast<float>(v) / 255.0f;
+  return table;
+}
+
+/// One sample's N input values, whichever way they are stored.
+template <std::size_t N>
+class Sample {
+ public:
+  Sample(const float* floats, const std::uint8_t* bytes, const float* table)
+      : floats_(floats), bytes_(bytes), table_(table) {}
+
+  static constexpr std::size_t size() { return N; }
+  float operator[](std::size_t i) const { return floats_ ? floats_[i] : table_[bytes_[i]]; }
+
+  /// Writes the N values to `out`, converted to S.
+  template <class S>
+  void copy_to(S* out) const {
+    if (floats_) {
+      for (std::size_t i = 0; i < N; ++i) out[i] = static_cast<S>(floats_[i]);
+    } else {
+      for (std::size_t i = 0; i < N; ++i) out[i] = static_cast<S>(table_[bytes_[i]]);
+    }
+  }
+
+ private:
+  const float* floats_;
+  const std::uint8_t* bytes_;
+  const float* table_;
 };
 
 /// `count` samples of shape `In` with targets of shape `Target` (one-hot class vectors for
@@ -35,13 +76,18 @@ class Dataset {
   /// Takes `inputs` (count * In::size values) and `targets` (count * Target::size values);
   /// throws Error when the two do not hold the same number of samples.
   Dataset(std::vector<float> inputs, std::vector<float> targets)
-      : Dataset(std::make_shared<Storage>(Storage{std::move(inputs), std::move(targets)})) {}
+      : Dataset(std::make_shared<Storage>(Storage{.inputs = std::move(inputs), .targets = std::move(targets)})) {}
+
+  /// Takes inputs as bytes, each standing for `table[byte]` (e.g. unit_interval()).
+  Dataset(std::vector<std::uint8_t> bytes, const std::array<float, 256>& table, std::vector<float> targets)
+      : Dataset(std::make_shared<Storage>(Storage{.bytes = std::move(bytes), .table = table, .targets = std::move(targets)})) {}
 
   explicit Dataset(std::shared_ptr<const Storage> storage) : storage_(std::move(storage)) {
-    const std::size_t n_in = storage_->inputs.size() / In::size;
+    const std::size_t values = storage_->input_values();
+    const std::size_t n_in = values / In::size;
     const std::size_t n_target = storage_->targets.size() / Target::size;
-    if (storage_->inputs.size() % In::size != 0)
-      throw Error("data set: " + std::to_string(storage_->inputs.size()) + " input values are not a whole number of " +
+    if (values % In::size != 0)
+      throw Error("data set: " + std::to_string(values) + " input values are not a whole number of " +
                   In::to_string() + " samples");
     if (storage_->targets.size() % Target::size != 0)
       throw Error("data set: " + std::to_string(storage_->targets.size()) + " target values are not a whole number of " +
@@ -54,8 +100,10 @@ class Dataset {
   std::size_t size() const { return count_; }
   bool empty() const { return count_ == 0; }
 
-  std::span<const float, In::size> input(std::size_t i) const {
-    return std::span<const float, In::size>(storage_->inputs.data() + (first_ + i) * In::size, In::size);
+  Sample<In::size> input(std::size_t i) const {
+    const std::size_t at = (first_ + i) * In::size;
+    if (storage_->bytes.empty()) return {storage_->inputs.data() + at, nullptr, nullptr};
+    return {nullptr, storage_->bytes.data() + at, storage_->table.data()};
   }
   std::span<const float, Target::size> target(std::size_t i) const {
     return std::span<const float, Target::size>(storage_->targets.data() + (first_ + i) * Target::size, Target::size);

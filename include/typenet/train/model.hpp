@@ -293,7 +293,7 @@ class Model {
       S* x = activation(0) + first * input_size;
       S* t = target() + first * output_size;
       for (std::size_t i = 0; i < count; ++i) {
-        std::ranges::copy(data.input(indices[first + i]), x + i * input_size);
+        data.input(indices[first + i]).copy_to(x + i * input_size);
         std::ranges::copy(data.target(indices[first + i]), t + i * output_size);
       }
       forward_chunk(first, count);
@@ -342,7 +342,7 @@ class Model {
         const std::size_t begin = chunks.first(c);
         const std::size_t length = chunks.length(c);
         for (std::size_t i = 0; i < length; ++i)
-          std::ranges::copy(data.input(first + begin + i), inference_input() + (begin + i) * input_size);
+          data.input(first + begin + i).copy_to(inference_input() + (begin + i) * input_size);
         const S* y = infer_chunk(begin, length);
         for (std::size_t i = 0; i < length; ++i) {
           std::array<S, output_size> t;
@@ -359,28 +359,33 @@ class Model {
     return {loss_sum / double(data.size()), right / double(data.size())};
   }
 
-  /// The network's output for one sample, written to `y`. Allocates nothing.
-  template <class In>
-    requires std::is_arithmetic_v<In>
-  void predict(std::span<const In, input_size> x, std::span<S, output_size> y) {
-    std::ranges::copy(x, inference_input());
+  /// The network's output for one sample (`data.input(i)`, or any span of input_size
+  /// numbers), written to `y`. Allocates nothing.
+  template <class Input>
+  void predict(const Input& x, std::span<S, output_size> y) {
+    if constexpr (requires { x.copy_to(inference_input()); }) {
+      x.copy_to(inference_input());
+    } else {
+      if (std::ranges::size(x) != input_size)
+        throw Error("predict: the sample has " + std::to_string(std::ranges::size(x)) + " values, the network takes " +
+                    std::to_string(input_size));
+      std::ranges::copy(x, inference_input());
+    }
     const S* out = infer_chunk(0, 1);
     std::copy(out, out + output_size, y.begin());
   }
 
   /// The network's output for one sample.
-  template <class In>
-    requires std::is_arithmetic_v<In>
-  std::array<S, output_size> predict(std::span<const In, input_size> x) {
+  template <class Input>
+  std::array<S, output_size> predict(const Input& x) {
     std::array<S, output_size> y;
     predict(x, std::span<S, output_size>(y));
     return y;
   }
 
   /// The class with the highest score for one sample.
-  template <class In>
-    requires std::is_arithmetic_v<In>
-  std::size_t predict_class(std::span<const In, input_size> x) {
+  template <class Input>
+  std::size_t predict_class(const Input& x) {
     const auto y = predict(x);
     return std::size_t(std::max_element(y.begin(), y.end()) - y.begin());
   }
