@@ -49,10 +49,9 @@ struct AllConv : tn::Sequential<tn::Input<32, 32, 3>, tn::Conv2D<16, 3, 3, Paddi
 static_assert(AllConv::output_shape == Shape<10>{});
 static_assert(AllConv::parameter_count == (3 * 3 * 3 * 16 + 16) + (3 * 3 * 16 * 10 + 10));
 
-// What a convolution keeps and borrows per sample: a padded input for same padding, and the
-// spread-out output gradient (plus the padded input gradient when it must be cropped).
+// What a convolution keeps per sample: a padded input for same padding, nothing otherwise.
+// Its input gradient is scattered straight into dx, so it borrows no scratch.
 using Same = tn::Conv2D<4, 3, 3, Padding::same>::bind<Shape<5, 5, 2>>;
-static_assert(Same::saved_size == 7 * 7 * 2);
-static_assert(Same::scratch_size == 9 * 9 * 4 + 7 * 7 * 2);
+static_assert(Same::saved_size == 7 * 7 * 2 && Same::scratch_size == 0);
 using Valid = tn::Conv2D<4, 3, 3>::bind<Shape<5, 5, 2>>;
-static_assert(Valid::saved_size == 0 && Valid::scratch_size == 7 * 7 * 4);
+static_assert(Valid::saved_size == 0 && Valid::scratch_size == 0);

@@ -49,7 +49,10 @@ using Cases = std::tuple<
     Case<tn::MaxPool2D<3, 3, tn::Padding::same, 2>, Shape<5, 6, 2>, Shape<3, 3, 2>, 0>,
     Case<tn::MaxPool2D<2, 3, tn::Padding::valid, 1, 2>, Shape<4, 7, 2>, Shape<3, 3, 2>, 0>,
     Case<tn::MaxPool2D<2, 3>, Shape<4, 7, 2>, Shape<2, 2, 2>, 0>,                          // strides (2, 3)
+    Case<tn::MaxPool2D<2, 2>, Shape<5, 4, 20>, Shape<2, 2, 20>, 0>,                        // a vector of channels and a tail
+    Case<tn::MaxPool2D<3, 3, tn::Padding::same, 2>, Shape<5, 5, 17>, Shape<3, 3, 17>, 0>,   // overlapping windows
     Case<tn::AvgPool2D<2, 2>, Shape<4, 5, 3>, Shape<2, 2, 3>, 0>,
+    Case<tn::AvgPool2D<2, 2>, Shape<5, 5, 18>, Shape<2, 2, 18>, 0>,
     Case<tn::AvgPool2D<3, 3, tn::Padding::same, 2>, Shape<5, 5, 2>, Shape<3, 3, 2>, 0>,
     Case<tn::GlobalAveragePooling2D, Shape<3, 4, 5>, Shape<5>, 0>>;
 

@@ -181,6 +181,16 @@ BOOST_AUTO_TEST_CASE(evaluate_equals_predict_sample_by_sample) {
     BOOST_TEST(score.loss == loss / 1000.0);
     BOOST_TEST(score.accuracy == right / 1000.0);
   }
+  // Batch prediction gives each sample's outputs bitwise as predict does one by one.
+  std::vector<double> outputs(1000 * 4);
+  model.predict(data, std::span<double>(outputs), 96);
+  std::size_t differing = 0;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const auto y = model.predict(data.input(i));
+    differing += !std::equal(y.begin(), y.end(), outputs.begin() + std::ptrdiff_t(i * 4));
+  }
+  BOOST_TEST(differing == 0u);
+  BOOST_CHECK_THROW(model.predict(data, std::span<double>(outputs).first(10)), tn::Error);
 }
 
 BOOST_AUTO_TEST_CASE(live_progress_redraws_one_line) {

@@ -109,6 +109,35 @@ struct Sequential {
     return sizes;
   }();
 
+  /// Multiply-adds of one sample's forward pass, times two: every kernel weight of a Dense or
+  /// Conv2D layer meets every output position of its filter once.
+  static constexpr double forward_flops = [] {
+    double total = 0;
+    boost::hana::for_each(layers, [&](auto layer) {
+      using L = decltype(layer);
+      if constexpr (L::parameter_tensors.size() > 0) {
+        using Out = shape_t<L::output_shape>;
+        total += 2.0 * double(L::parameter_tensors[0].size) * double(Out::size / Out::dims[Out::rank - 1]);
+      }
+    });
+    return total;
+  }();
+  /// ... and of a training step: the forward pass, every weight gradient, and the input
+  /// gradient of every layer with parameters but the first (each as costly as its forward).
+  static constexpr double training_flops = [] {
+    double total = 0;
+    bool first = true;
+    boost::hana::for_each(layers, [&](auto layer) {
+      using L = decltype(layer);
+      if constexpr (L::parameter_tensors.size() > 0) {
+        using Out = shape_t<L::output_shape>;
+        total += (first ? 4.0 : 6.0) * double(L::parameter_tensors[0].size) * double(Out::size / Out::dims[Out::rank - 1]);
+        first = false;
+      }
+    });
+    return total;
+  }();
+
   /// Offsets of each layer's block in the model's parameter array, and its total length.
   static constexpr auto parameter_offsets = [] {
     std::array<std::size_t, layer_count + 1> offsets{};

@@ -123,8 +123,15 @@ inline void weight_tile(std::size_t m0, std::size_t q0, std::size_t q1, const S*
       }
     }
   }
-  for (std::size_t q = q0; q < q1; ++q) {
-    const S* p = window<G>(in, q);
+  // Walk the output pixels with a pointer: one division per row, not three per pixel.
+  std::size_t ox = q0 % G::out_w;
+  const S* p = window<G>(in, q0);
+  for (std::size_t q = q0; q < q1; ++q, p += G::stride_w * G::channels) {
+    if (ox == G::out_w) {
+      ox = 0;
+      p = window<G>(in, q);
+    }
+    ++ox;
     vec<S> bv[NV];
     for (std::size_t j = 0; j < NV; ++j) bv[j] = typenet::detail::load(dy + q * F + j * Wd);
     for (std::size_t r = 0; r < MR; ++r) {
@@ -164,6 +171,34 @@ inline void weight_panel(std::size_t m0, std::size_t m1, std::size_t n, const S*
   }
 }
 
+/// MR rows of dy (consecutive output pixels) times one kernel tap's transposed weights
+/// (F x C), added into the input-gradient pixels `targets[r]` (null: the tap falls in the
+/// padding, nothing to add).
+template <class S, std::size_t MR, std::size_t NV, std::size_t Valid, std::size_t F, std::size_t C>
+inline void scatter_tile(const S* dy, const S* wt, S* const* targets) {
+  constexpr std::size_t Wd = lanes<S>;
+  vec<S> acc[MR][NV] = {};
+  for (std::size_t f = 0; f < F; ++f) {
+    vec<S> bv[NV];
+    for (std::size_t j = 0; j < NV; ++j) bv[j] = typenet::detail::load(wt + f * C + j * Wd);
+    for (std::size_t r = 0; r < MR; ++r) {
+      const vec<S> av = typenet::detail::splat(dy[r * F + f]);
+      for (std::size_t j = 0; j < NV; ++j) acc[r][j] += av * bv[j];
+    }
+  }
+  for (std::size_t r = 0; r < MR; ++r) {
+    S* to = targets[r];
+    if (!to) continue;
+    for (std::size_t j = 0; j < NV; ++j) {
+      if ((j + 1) * Wd <= Valid) {
+        typenet::detail::store<S>(to + j * Wd, typenet::detail::load(to + j * Wd) + acc[r][j]);
+      } else {
+        for (std::size_t l = 0; j * Wd + l < Valid; ++l) to[j * Wd + l] += acc[r][j][l];
+      }
+    }
+  }
+}
+
 /// Calls f.template operator()<NV, Valid>(column) for each panel of N columns.
 template <class S, std::size_t N, class Fn>
 inline void for_each_panel(Fn&& f) {
@@ -184,6 +219,47 @@ void conv_valid(std::size_t n, const S* in, const S* w, const S* bias, S* out) {
   detail::for_each_panel<S, G::filters>([&]<std::size_t NV, std::size_t Valid>(std::size_t col) {
     detail::conv_panel<G, S, NV, Valid>(n, in, w + col, out + col, bias ? bias + col : nullptr);
   });
+}
+
+/// The input gradient of a convolution: dx[b][iy][ix][c] = sum over the taps (ky, kx) that
+/// reach it and the filters f of dy[b][oy][ox][f] * W[ky][kx][c][f], for an input of H x W x C
+/// padded by PadTop and PadLeft (G is the forward convolution over the padded input). `wt` holds
+/// each tap's weights transposed, wt[ky][kx][f][c]. Each output pixel's row of dy is multiplied
+/// once per tap and added where that tap put it, taps in order: every dx element is the same
+/// sum whatever the grouping, and no multiply-add is spent on padding.
+template <class G, std::size_t H, std::size_t W, std::size_t PadTop, std::size_t PadLeft, class S>
+void conv_input_gradient(std::size_t n, const S* dy, const S* wt, S* dx) {
+  constexpr std::size_t C = G::channels, F = G::filters;
+  std::fill(dx, dx + n * H * W * C, S{});
+  const std::size_t total = n * G::out_pixels;
+  for (std::size_t ky = 0; ky < G::kernel_h; ++ky) {
+    for (std::size_t kx = 0; kx < G::kernel_w; ++kx) {
+      const S* tap = wt + (ky * G::kernel_w + kx) * F * C;
+      // Where output pixel q's contribution through this tap lands, if inside the input.
+      const auto target = [&](std::size_t q) -> S* {
+        const std::size_t b = q / G::out_pixels;
+        const std::size_t iy = q % G::out_pixels / G::out_w * G::stride_h + ky;
+        const std::size_t ix = q % G::out_w * G::stride_w + kx;
+        if (iy < PadTop || iy >= PadTop + H || ix < PadLeft || ix >= PadLeft + W) return nullptr;
+        return dx + ((b * H + iy - PadTop) * W + ix - PadLeft) * C;
+      };
+      detail::for_each_panel<S, C>([&]<std::size_t NV, std::size_t Valid>(std::size_t col) {
+        constexpr std::size_t MR = detail::tile_rows<S, NV>;
+        S* targets[MR];
+        std::size_t q = 0;
+        for (; q + MR <= total; q += MR) {
+          for (std::size_t r = 0; r < MR; ++r) targets[r] = target(q + r) ? target(q + r) + col : nullptr;
+          detail::scatter_tile<S, MR, NV, Valid, F, C>(dy + q * F, tap + col, targets);
+        }
+        if (q < total) {
+          for (std::size_t r = 0; r < total - q; ++r) targets[r] = target(q + r) ? target(q + r) + col : nullptr;
+          detail::with_rows<MR>(total - q, [&]<std::size_t R>() {
+            detail::scatter_tile<S, R, NV, Valid, F, C>(dy + q * F, tap + col, targets);
+          }, std::make_index_sequence<MR - 1>{});
+        }
+      });
+    }
+  }
 }
 
 /// Rows [m0, m1) of the kernel gradient g[(ky, kx, c)][f] = sum over samples and output pixels,

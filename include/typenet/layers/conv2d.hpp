@@ -85,30 +85,18 @@ struct Conv2D {
     /// The forward convolution, over the input padded when Padding::same needs it.
     using forward_shape = kernels::ConvShape<rows::padded, cols::padded, C, KernelH, KernelW, StrideH, StrideW, F>;
 
-    /// The input gradient is a stride-1 convolution of dy, spread out by the strides and padded
-    /// by the kernel size less one, with the kernel turned 180 degrees and transposed.
-    static constexpr std::size_t DH = (OH - 1) * StrideH + 1 + 2 * (KernelH - 1);
-    static constexpr std::size_t DW = (OW - 1) * StrideW + 1 + 2 * (KernelW - 1);
-    using backward_shape = kernels::ConvShape<DH, DW, F, KernelH, KernelW, 1, 1, C>;
-    static constexpr std::size_t QH = backward_shape::out_h, QW = backward_shape::out_w;  // <= padded size
-    /// Without padding and strides the input gradient lands on dx as it is.
-    static constexpr bool direct = !padded && StrideH == 1 && StrideW == 1;
-
     static constexpr std::size_t saved_size = padded ? rows::padded * cols::padded * C : 0;
-    static constexpr std::size_t spread_size = DH * DW * F;
-    static constexpr std::size_t scratch_size = spread_size + (direct ? 0 : QH * QW * C);
+    static constexpr std::size_t scratch_size = 0;
 
-    /// W turned and transposed: packed[ky][kx][f][c] = W[KH-1-ky][KW-1-kx][c][f].
+    /// Each tap's weights transposed, packed[ky][kx][f][c] = W[ky][kx][c][f], for the input
+    /// gradient.
     static constexpr std::size_t packed_size = depth * F;
 
     template <class S>
     static void pack(const S* params, S* packed) {
-      for (std::size_t ky = 0; ky < KernelH; ++ky)
-        for (std::size_t kx = 0; kx < KernelW; ++kx)
-          for (std::size_t c = 0; c < C; ++c)
-            for (std::size_t f = 0; f < F; ++f)
-              packed[((ky * KernelW + kx) * F + f) * C + c] =
-                  params[(((KernelH - 1 - ky) * KernelW + (KernelW - 1 - kx)) * C + c) * F + f];
+      for (std::size_t tap = 0; tap < KernelH * KernelW; ++tap)
+        for (std::size_t c = 0; c < C; ++c)
+          for (std::size_t f = 0; f < F; ++f) packed[(tap * F + f) * C + c] = params[(tap * C + c) * F + f];
     }
 
     template <class S>
@@ -130,30 +118,8 @@ struct Conv2D {
 
     template <class S>
     static void backward(const Pass<S>& pass, const S*, const S*, const S* dy, S* dx, std::size_t n) {
-      if (!dx) return;
-      S* spread = pass.scratch;
-      std::fill(spread, spread + n * spread_size, S{});
-      for (std::size_t b = 0; b < n; ++b)
-        for (std::size_t oy = 0; oy < OH; ++oy)
-          for (std::size_t ox = 0; ox < OW; ++ox)
-            std::copy_n(dy + ((b * OH + oy) * OW + ox) * F, F,
-                        spread + b * spread_size +
-                            ((oy * StrideH + KernelH - 1) * DW + ox * StrideW + KernelW - 1) * F);
-      if constexpr (direct) {
-        kernels::conv_valid<backward_shape>(n, spread, pass.packed, static_cast<const S*>(nullptr), dx);
-      } else {
-        S* full = spread + n * spread_size;
-        kernels::conv_valid<backward_shape>(n, spread, pass.packed, static_cast<const S*>(nullptr), full);
-        // Keep the rows and columns that are real input, not padding.
-        for (std::size_t b = 0; b < n; ++b)
-          for (std::size_t iy = 0; iy < H; ++iy)
-            for (std::size_t ix = 0; ix < W; ++ix) {
-              const std::size_t qy = iy + rows::pad_before, qx = ix + cols::pad_before;
-              S* to = dx + ((b * H + iy) * W + ix) * C;
-              if (qy < QH && qx < QW) std::copy_n(full + ((b * QH + qy) * QW + qx) * C, C, to);
-              else std::fill_n(to, C, S{});
-            }
-      }
+      if (dx)
+        kernels::conv_input_gradient<forward_shape, H, W, rows::pad_before, cols::pad_before>(n, dy, pass.packed, dx);
     }
 
     /// Row blocks of dW (48 rows: a multiple of every micro-tile height), then one tile for db.

@@ -329,34 +329,36 @@ class Model {
   Score evaluate(const Data& data, std::size_t batch = 256) {
     static_assert(detail::reported(detail::check_data<Net, Data>()));
     if (data.empty()) throw Error("evaluate: the data set is empty");
-    if (batch == 0) throw Error("evaluate: batch must be at least 1");
-    batch = std::min(batch, data.size());
-    reserve_inference(batch);
-    std::vector<S> results(2 * batch);
+    std::vector<S> results(2 * data.size());  // each sample's loss and correctness, summed in order below
+    infer_all(data, batch, "evaluate", [&](std::size_t sample, const S* y, std::size_t count) {
+      for (std::size_t i = 0; i < count; ++i) {
+        std::array<S, output_size> t;
+        std::ranges::copy(data.target(sample + i), t.begin());
+        results[2 * (sample + i)] = Loss::template value<S, output_size>(y + i * output_size, t.data());
+        results[2 * (sample + i) + 1] = correct(y + i * output_size, t.data()) ? S{1} : S{};
+      }
+    });
     double loss_sum = 0;
     double right = 0;
-    for (std::size_t first = 0; first < data.size(); first += batch) {
-      const std::size_t count = std::min(batch, data.size() - first);
-      const detail::Chunks chunks{count, chunk_size(count)};
-      detail::for_each_chunk(chunks.count(), [&](std::size_t c) {
-        const std::size_t begin = chunks.first(c);
-        const std::size_t length = chunks.length(c);
-        for (std::size_t i = 0; i < length; ++i)
-          data.input(first + begin + i).copy_to(inference_input() + (begin + i) * input_size);
-        const S* y = infer_chunk(begin, length);
-        for (std::size_t i = 0; i < length; ++i) {
-          std::array<S, output_size> t;
-          std::ranges::copy(data.target(first + begin + i), t.begin());
-          results[2 * (begin + i)] = Loss::template value<S, output_size>(y + i * output_size, t.data());
-          results[2 * (begin + i) + 1] = correct(y + i * output_size, t.data()) ? S{1} : S{};
-        }
-      });
-      for (std::size_t i = 0; i < count; ++i) {
-        loss_sum += double(results[2 * i]);
-        right += double(results[2 * i + 1]);
-      }
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      loss_sum += double(results[2 * i]);
+      right += double(results[2 * i + 1]);
     }
     return {loss_sum / double(data.size()), right / double(data.size())};
+  }
+
+  /// The network's outputs for every sample of `data`, `batch` samples at a time, written
+  /// sample after sample to `outputs` (data.size() * output_size values): the probabilities,
+  /// for a classifier. Allocates nothing once a batch of this size has been seen.
+  template <class Data>
+  void predict(const Data& data, std::span<S> outputs, std::size_t batch = 256) {
+    static_assert(detail::reported(detail::check_data<Net, Data>()));
+    if (outputs.size() != data.size() * output_size)
+      throw Error("predict: " + std::to_string(outputs.size()) + " output values for " + std::to_string(data.size()) +
+                  " samples of " + std::to_string(output_size));
+    infer_all(data, batch, "predict", [&](std::size_t sample, const S* y, std::size_t count) {
+      std::copy(y, y + count * output_size, outputs.begin() + sample * output_size);
+    });
   }
 
   /// The network's output for one sample (`data.input(i)`, or any span of input_size
@@ -426,9 +428,17 @@ class Model {
       return false;
   }();
 
-  /// Samples per parallel task: the batch in at most 16 pieces, a split that depends only on
-  /// the batch size.
-  static std::size_t chunk_size(std::size_t batch) { return std::max<std::size_t>(1, (batch + 15) / 16); }
+  /// Samples per parallel task: the batch in at most 16 pieces, and, for a small network,
+  /// enough samples for about 8 MFLOP of work per task (the largest power of two below it), so
+  /// that its Dense layers run as products of several rows. The split depends only on the
+  /// batch size and the network, and results do not depend on it anyway (every output is
+  /// computed the same way in any grouping).
+  static std::size_t chunk_size(std::size_t batch) {
+    constexpr double flops_per_chunk = 8e6;
+    std::size_t by_work = 1;
+    while (double(2 * by_work) * Net::training_flops <= flops_per_chunk) by_work *= 2;
+    return std::min(std::max((batch + 15) / 16, by_work), std::max<std::size_t>(batch, 1));
+  }
 
   static bool correct(const S* y, const S* t) {
     if constexpr (output_size == 1) {
@@ -512,8 +522,9 @@ class Model {
       using L = typename Net::template layer<P - 1>;
       constexpr std::size_t in = Net::activation_sizes[P - 1];
       constexpr std::size_t out = Net::activation_sizes[P];
+      // No layer before the first one with parameters needs its gradient: stop passing it back.
       L::backward(training_pass<P>(first), activation(P - 1) + first * in, activation(P) + first * out,
-                  gradient(P) + first * out, P > 1 ? gradient(P - 1) + first * in : nullptr, count);
+                  gradient(P) + first * out, P > first_trainable ? gradient(P - 1) + first * in : nullptr, count);
     });
   }
 
@@ -544,12 +555,41 @@ class Model {
   }();
   static constexpr std::size_t total_tiles = tile_offsets[layer_count];
 
+  /// The position of the first layer with parameters (layer_count + 1 when there is none).
+  static constexpr std::size_t first_trainable = [] {
+    std::size_t p = 0, first = layer_count + 1;
+    boost::hana::for_each(Net::layers, [&](auto layer) {
+      ++p;
+      if (decltype(layer)::parameter_count > 0 && first > layer_count) first = p;
+    });
+    return first;
+  }();
+
   void pack() {
     for_each_position([&](auto position) {
       constexpr std::size_t P = decltype(position)::value;
       using L = typename Net::template layer<P - 1>;
       L::pack(params_.data() + Net::parameter_offsets[P - 1], packed_.data() + Net::packed_offsets[P - 1]);
     });
+  }
+
+  /// Runs every sample of `data` through the network, `batch` at a time, each batch in
+  /// parallel chunks; calls use(first sample, outputs, count) for each chunk, on its thread.
+  template <class Data, class Use>
+  void infer_all(const Data& data, std::size_t batch, const char* caller, Use&& use) {
+    if (batch == 0) throw Error(std::string(caller) + ": batch must be at least 1");
+    batch = std::min(batch, std::max<std::size_t>(data.size(), 1));
+    reserve_inference(batch);
+    for (std::size_t first = 0; first < data.size(); first += batch) {
+      const detail::Chunks chunks{std::min(batch, data.size() - first), chunk_size(std::min(batch, data.size() - first))};
+      detail::for_each_chunk(chunks.count(), [&](std::size_t c) {
+        const std::size_t begin = chunks.first(c);
+        const std::size_t length = chunks.length(c);
+        for (std::size_t i = 0; i < length; ++i)
+          data.input(first + begin + i).copy_to(inference_input() + (begin + i) * input_size);
+        use(first + begin, infer_chunk(begin, length), length);
+      });
+    }
   }
 
   // The inference workspace: the input, two buffers the layers write in turn, and the work

@@ -9,6 +9,7 @@
 
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/core/shape.hpp>
+#include <typenet/core/simd.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 #include <typenet/layers/padding.hpp>
 
@@ -110,41 +111,73 @@ struct Pooling {
       }
     }
 
+    /// True when the windows tile the input without overlap (Keras's default pooling): each
+    /// input position then receives from at most one window, and is written, not added to.
+    static constexpr bool tiling = Pad == Padding::valid && StrideH == PoolH && StrideW == PoolW;
+
     /// Max: the gradient goes to the first position holding the maximum (window order), as in
     /// TensorFlow. Average: shared equally by the positions the window covered.
     template <class S>
     static void backward(const Pass<S>&, const S* x, const S* y, const S* dy, S* dx, std::size_t n) {
       if (!dx) return;
-      std::fill_n(dx, n * H * W * C, S{});
       for (std::size_t b = 0; b < n; ++b) {
         const S* in = x + b * H * W * C;
         S* din = dx + b * H * W * C;
+        if constexpr (tiling) {
+          // Only the rows and columns no window covers (Keras flooring) need clearing.
+          for (std::size_t iy = 0; iy < H; ++iy) {
+            const std::size_t from = iy < OH * PoolH ? OW * PoolW : 0;
+            std::fill(din + (iy * W + from) * C, din + (iy + 1) * W * C, S{});
+          }
+        } else {
+          std::fill_n(din, H * W * C, S{});
+        }
         for (std::size_t oy = 0; oy < OH; ++oy)
           for (std::size_t ox = 0; ox < OW; ++ox) {
             const std::size_t o = ((b * OH + oy) * OW + ox) * C;
             if constexpr (Kind == PoolKind::max) {
-              // Branch-free over the channels, so the loop vectorises: each channel routes its
-              // gradient to the first position equal to its maximum.
-              bool routed[C] = {};
-              window(oy, ox, [&](std::size_t iy, std::size_t ix) {
-                const S* p = in + (iy * W + ix) * C;
-                S* d = din + (iy * W + ix) * C;
-                for (std::size_t c = 0; c < C; ++c) {
-                  const bool hit = !routed[c] && p[c] == y[o + c];
-                  d[c] += hit ? dy[o + c] : S{};
-                  routed[c] = routed[c] || hit;
-                }
-              });
+              route_to_maximum(in, din, y + o, dy + o, oy, ox);
             } else {
               std::size_t count = 0;
               window(oy, ox, [&](std::size_t, std::size_t) { ++count; });
               const S scale = S{1} / S(count);
               window(oy, ox, [&](std::size_t iy, std::size_t ix) {
                 S* p = din + (iy * W + ix) * C;
-                for (std::size_t c = 0; c < C; ++c) p[c] += dy[o + c] * scale;
+                for (std::size_t c = 0; c < C; ++c) p[c] = (tiling ? S{} : p[c]) + dy[o + c] * scale;
               });
             }
           }
+      }
+    }
+
+    /// One window's max-pooling gradient, a vector of channels at a time: each channel's
+    /// gradient goes to the first position equal to its maximum, the others get zero.
+    template <class S>
+    static void route_to_maximum(const S* in, S* din, const S* y, const S* dy, std::size_t oy, std::size_t ox) {
+      using detail::vec;
+      constexpr std::size_t L = detail::lanes<S>;
+      std::size_t c = 0;
+      for (; c + L <= C; c += L) {
+        const vec<S> top = detail::load(y + c);
+        const vec<S> grad = detail::load(dy + c);
+        using mask = decltype(top == top);
+        mask left = ~mask{};  // channels whose maximum is not yet found
+        window(oy, ox, [&](std::size_t iy, std::size_t ix) {
+          const std::size_t at = (iy * W + ix) * C + c;
+          const mask hit = (detail::load(in + at) == top) & left;
+          left &= ~hit;
+          const vec<S> share = (vec<S>)((mask)grad & hit);
+          detail::store<S>(din + at, tiling ? share : detail::load(din + at) + share);
+        });
+      }
+      for (; c < C; ++c) {
+        bool left = true;
+        window(oy, ox, [&](std::size_t iy, std::size_t ix) {
+          const std::size_t at = (iy * W + ix) * C + c;
+          const bool hit = left && in[at] == y[c];
+          left = left && !hit;
+          din[at] = (tiling ? S{} : din[at]) + (hit ? dy[c] : S{});
+        });
       }
     }
   };
