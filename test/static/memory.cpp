@@ -18,9 +18,14 @@ static_assert(adam.parameters == Mlp::parameter_block * 4);
 static_assert(adam.gradients == adam.parameters);
 static_assert(adam.optimizer_state == 2 * adam.parameters);
 static_assert(adam.packed == Mlp::packed_block * 4);
-// Training, per sample: input 784, outputs 128 + 128 + 10 + 10 and their gradients, target 10,
-// loss and correctness 2.
-static_assert(adam.training_per_sample == (784 + 2 * (128 + 128 + 10 + 10) + 10 + 2) * 4);
+// The ReLU is fused both ways: Dense<128> applies it to its own output (which is then never
+// stored) and Dense<10> passes back the gradient before it (the gradient at the ReLU's output
+// is never stored).
+static_assert(Mlp::fused_forward[1] && !Mlp::fused_forward[3]);
+static_assert(Mlp::fused_backward[2] && !Mlp::fused_backward[1]);
+// Training, per sample: input 784; outputs 0 (fused) + 128 + 10 + 10; gradients 128 + 0 (fused)
+// + 10 + 10; target 10; loss and correctness 2.
+static_assert(adam.training_per_sample == (784 + (128 + 10 + 10) + (128 + 10 + 10) + 10 + 2) * 4);
 // Inference, per sample: the input and two buffers of the widest layer output (128).
 static_assert(adam.inference_per_sample == (784 + 2 * 128) * 4);
 static_assert(adam.training(32) == adam.parameters * 4 + adam.packed + 32 * adam.training_per_sample);

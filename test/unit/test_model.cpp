@@ -71,6 +71,19 @@ BOOST_AUTO_TEST_CASE(gradient_of_unfused_cross_entropy_network) {
   check_network_gradient(model, make_data<Shape<4>, Shape<3>>(5, true, 3));
 }
 
+// The seed CNN's pattern, small: each convolution applies its ReLU itself and each max pooling
+// passes back the ReLU's gradient (the fused paths), with same padding and a stride.
+struct ConvNet : tn::Sequential<tn::Input<9, 9, 2>, tn::Conv2D<4, 3, 3>, tn::ReLU, tn::MaxPool2D<2, 2>,
+                                tn::Conv2D<5, 2, 2, tn::Padding::same, 2>, tn::ReLU, tn::Flatten, tn::Dense<6>, tn::ReLU,
+                                tn::Dense<3>, tn::Softmax> {};
+static_assert(ConvNet::fused_forward[1] && ConvNet::fused_backward[2] && ConvNet::fused_forward[4] &&
+              ConvNet::fused_forward[7] && ConvNet::fused_backward[8]);
+
+BOOST_AUTO_TEST_CASE(gradient_of_convolutional_network_with_fused_relus) {
+  tn::Model<ConvNet, tn::loss::CrossEntropy, tn::optim::SGD, double> model({}, 8);
+  check_network_gradient(model, make_data<Shape<9, 9, 2>, Shape<3>>(5, true, 9));
+}
+
 BOOST_AUTO_TEST_CASE(initialisation_is_glorot_uniform_and_seeded) {
   using M = tn::Model<SoftmaxNet, tn::loss::CrossEntropy, tn::optim::Adam>;
   M a({}, 42), b({}, 42), c({}, 43);

@@ -21,7 +21,14 @@ template <class S>
 inline constexpr std::size_t lanes = simd_bytes / sizeof(S);
 
 template <class S>
-using vec __attribute__((vector_size(simd_bytes))) = S;
+struct vector_of {
+  typedef S type __attribute__((vector_size(simd_bytes)));
+};
+
+/// A vector register of S. (Through a member typedef, so that `vec<S>` in a parameter list
+/// does not take part in deducing S.)
+template <class S>
+using vec = typename vector_of<S>::type;
 
 template <class S>
 inline vec<S> load(const S* p) {
@@ -40,6 +47,13 @@ inline void store(S* p, vec<S> v) {
 template <class S>
 inline vec<S> splat(S x) {
   return x - vec<S>{};
+}
+
+/// Lanes of v where keep is above zero, zero elsewhere (a NaN in keep counts as not above).
+template <class V>
+inline V where_positive(V keep, V v) {
+  using mask = decltype(keep > keep);
+  return (V)((mask)v & (keep > V{}));
 }
 
 }  // namespace typenet::detail

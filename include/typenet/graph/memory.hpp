@@ -14,10 +14,15 @@ struct Memory {
   std::size_t packed = 0;                ///< re-laid-out weights the kernels read (e.g. W transposed)
   std::size_t training_per_sample = 0;   ///< input, every layer's output and its gradient, target
   std::size_t inference_per_sample = 0;  ///< input and two ping-pong buffers of the largest layer
+  std::size_t gradient_slot = 0;  ///< one parallel chunk's own gradient of its convolutions
+  /// How many gradient slots a training run with batches of up to `batch` samples holds (one
+  /// per parallel chunk).
+  std::size_t (*chunk_count)(std::size_t batch) = nullptr;
 
   /// Everything a training run with mini-batches of `batch` samples holds.
   constexpr std::size_t training(std::size_t batch) const {
-    return parameters + gradients + optimizer_state + packed + batch * training_per_sample;
+    return parameters + gradients + optimizer_state + packed + batch * training_per_sample +
+           (chunk_count ? chunk_count(batch) : 0) * gradient_slot;
   }
   /// Everything inference on `batch` samples at a time holds.
   constexpr std::size_t inference(std::size_t batch) const {

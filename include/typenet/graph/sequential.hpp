@@ -19,6 +19,7 @@
 #include <typenet/graph/summary.hpp>
 #include <typenet/layers/input.hpp>
 #include <typenet/layers/layer_concepts.hpp>
+#include <typenet/layers/relu.hpp>
 
 namespace typenet {
 
@@ -49,6 +50,9 @@ consteval bool check_input() {
     return false;
   }
 }
+
+template <class L>
+inline constexpr bool is_relu = requires { requires std::is_same_v<typename L::descriptor, ReLU>; };
 
 template <class List>
 struct layer_tuple;
@@ -102,6 +106,46 @@ struct Sequential {
   static constexpr typename fold::output output_shape{};
   static constexpr std::size_t parameter_count = tuple_info::parameter_count;
 
+  static constexpr auto relus = [] {
+    std::array<bool, layer_count + 2> is{};
+    std::size_t p = 0;
+    boost::hana::for_each(layers, [&](auto layer) { is[++p] = detail::is_relu<decltype(layer)>; });
+    return is;
+  }();
+  static constexpr auto relu_fusers = [] {
+    std::array<bool, layer_count + 2> can{};
+    std::size_t p = 0;
+    boost::hana::for_each(layers, [&](auto layer) { can[++p] = detail::fuses_relu<decltype(layer)>; });
+    return can;
+  }();
+  static constexpr auto gaters = [] {
+    std::array<bool, layer_count + 2> can{};
+    std::size_t p = 0;
+    boost::hana::for_each(layers, [&](auto layer) { can[++p] = detail::gates_input_gradient<decltype(layer)>; });
+    return can;
+  }();
+
+  /// The fusion plan. fused_forward[p]: layer p applies the ReLU at p + 1 to its own output,
+  /// which it writes where the ReLU's output goes; the ReLU's forward pass is skipped and layer
+  /// p's own output is never stored. fused_backward[p]: the ReLU at p has its gradient taken by
+  /// layer p + 1, which writes its input gradient already gated; the ReLU's backward pass is
+  /// skipped and the gradient at the ReLU's output is never stored.
+  static constexpr auto fused_forward = [] {
+    std::array<bool, layer_count + 2> fused{};
+    std::size_t p = 0;
+    boost::hana::for_each(layers, [&](auto layer) {
+      ++p;
+      if constexpr (detail::is_relu<decltype(layer)>)
+        if (p > 1) fused[p - 1] = relu_fusers[p - 1];
+    });
+    return fused;
+  }();
+  static constexpr auto fused_backward = [] {
+    std::array<bool, layer_count + 2> fused{};
+    for (std::size_t p = 1; p < layer_count; ++p) fused[p] = relus[p] && gaters[p + 1];
+    return fused;
+  }();
+
   /// One sample's element count at every point: [0] the input, [p] the output of position p.
   static constexpr auto activation_sizes = [] {
     std::array<std::size_t, layer_count + 1> sizes{shape_t<input_shape>::size};
@@ -138,6 +182,55 @@ struct Sequential {
     return total;
   }();
 
+  /// Samples per parallel task of a batch: the batch in at most 16 pieces, and, for a small
+  /// network, enough samples for about 8 MFLOP of work per task (the largest power of two
+  /// below it), so that its Dense layers run as products of several rows. The split depends
+  /// only on the batch size and the network, never on the thread count.
+  static constexpr std::size_t samples_per_chunk(std::size_t batch) {
+    constexpr double flops_per_chunk = 8e6;
+    std::size_t by_work = 1;
+    while (double(2 * by_work) * training_flops <= flops_per_chunk) by_work *= 2;
+    return std::min(std::max((batch + 15) / 16, by_work), std::max<std::size_t>(batch, 1));
+  }
+  static constexpr std::size_t chunk_count(std::size_t batch) {
+    return (batch + samples_per_chunk(batch) - 1) / samples_per_chunk(batch);
+  }
+  /// The most chunks any batch of up to `batch` samples is cut into (a smaller batch can have
+  /// more: 16 samples make 16 chunks of one, 17 make 9 of two).
+  static constexpr std::size_t most_chunks(std::size_t batch) {
+    std::size_t most = 0;
+    for (std::size_t b = 1; b <= batch; ++b) most = std::max(most, chunk_count(b));
+    return most;
+  }
+
+  /// Whether layer p (1-based) sums its parameter gradient per chunk, into a slot of its own,
+  /// the slots then added in chunk order: layers whose every weight is used at many output
+  /// positions (convolutions), where a batch's gradient is much work per weight and slots are
+  /// few values. Others (Dense) compute it after the batch, in tiles of their parameters.
+  static constexpr auto per_chunk_gradient = [] {
+    std::array<bool, layer_count + 1> chunked{};
+    std::size_t p = 0;
+    boost::hana::for_each(layers, [&](auto layer) {
+      using L = decltype(layer);
+      using Out = shape_t<L::output_shape>;
+      ++p;
+      if constexpr (L::parameter_count > 0 && Out::rank > 0) chunked[p] = Out::size / Out::dims[Out::rank - 1] >= 8;
+    });
+    return chunked;
+  }();
+  /// Where each such layer's block sits in a chunk's gradient slot, and the slot's length.
+  static constexpr auto slot_offsets = [] {
+    std::array<std::size_t, layer_count + 1> offsets{};
+    std::size_t at = 0;
+    for (std::size_t p = 1; p <= layer_count; ++p) {
+      offsets[p] = at;
+      if (per_chunk_gradient[p]) at += tuple_info::block_sizes[p - 1];
+    }
+    offsets[0] = at;  // the total
+    return offsets;
+  }();
+  static constexpr std::size_t slot_block = slot_offsets[0];
+
   /// Offsets of each layer's block in the model's parameter array, and its total length.
   static constexpr auto parameter_offsets = [] {
     std::array<std::size_t, layer_count + 1> offsets{};
@@ -162,12 +255,18 @@ struct Sequential {
   /// The largest output of any layer, per sample.
   static constexpr std::size_t widest_output = *std::max_element(activation_sizes.begin() + 1, activation_sizes.end());
 
+  /// The elements of one sample's output of layer p, and of the gradient with respect to it,
+  /// that training keeps: none where fusion makes them unnecessary.
+  static constexpr std::size_t stored_output(std::size_t p) { return fused_forward[p] ? 0 : activation_sizes[p]; }
+  static constexpr std::size_t stored_gradient(std::size_t p) { return fused_backward[p] ? 0 : activation_sizes[p]; }
+
   /// Per-sample training workspace, in elements: the input, every layer's output and the
-  /// gradient with respect to it, what layers keep for backward, the scratch area, the
-  /// target, and the sample's loss and correctness.
+  /// gradient with respect to it (but those fusion removes), what layers keep for backward,
+  /// the scratch area, the target, and the sample's loss and correctness.
   static constexpr std::size_t training_elements_per_sample = [] {
     std::size_t total = activation_sizes[0] + activation_sizes[layer_count] + 2 + largest_scratch;
-    for (std::size_t p = 1; p <= layer_count; ++p) total += 2 * activation_sizes[p] + saved_sizes[p - 1];
+    for (std::size_t p = 1; p <= layer_count; ++p)
+      total += stored_output(p) + stored_gradient(p) + saved_sizes[p - 1];
     return total;
   }();
   /// Per-sample inference workspace, in elements: the input, two buffers that alternate, and
@@ -185,6 +284,8 @@ struct Sequential {
       .packed = packed_block * sizeof(S),
       .training_per_sample = training_elements_per_sample * sizeof(S),
       .inference_per_sample = inference_elements_per_sample * sizeof(S),
+      .gradient_slot = slot_block * sizeof(S),
+      .chunk_count = &most_chunks,
   };
 
   /// The rows of `summary()`.

@@ -41,7 +41,7 @@ inline const auto* window(const auto* in, std::size_t q) {
 /// MR output pixels x (NV vectors of) filters: every output is bias + the multiply-adds over
 /// (ky, kx, c) in that order, whatever the tile, so results do not depend on the grouping.
 template <class G, class S, std::size_t MR, std::size_t NV, std::size_t Valid>
-inline void conv_tile(const S* const* rows, const S* w, S* out, const S* bias) {
+inline void conv_tile(const S* const* rows, const S* w, S* out, const S* bias, bool relu) {
   constexpr std::size_t Wd = lanes<S>;
   constexpr std::size_t F = G::filters;
   vec<S> acc[MR][NV];
@@ -68,29 +68,25 @@ inline void conv_tile(const S* const* rows, const S* w, S* out, const S* bias) {
       }
     }
   }
-  for (std::size_t r = 0; r < MR; ++r) {
-    for (std::size_t j = 0; j < NV; ++j) {
-      if ((j + 1) * Wd <= Valid) typenet::detail::store<S>(out + r * F + j * Wd, acc[r][j]);
-      else
-        for (std::size_t l = 0; j * Wd + l < Valid; ++l) out[r * F + j * Wd + l] = acc[r][j][l];
-    }
-  }
+  const Finish<S> finish{.relu = relu};
+  for (std::size_t r = 0; r < MR; ++r)
+    for (std::size_t j = 0; j < NV; ++j)
+      finish_store(out + r * F + j * Wd, acc[r][j], std::min(Wd, Valid - j * Wd), finish, 0);
 }
 
 template <class G, class S, std::size_t NV, std::size_t Valid>
-inline void conv_panel(std::size_t n, const S* in, const S* w, S* out, const S* bias) {
+inline void conv_panel(std::size_t first, std::size_t total, const S* in, const S* w, S* out, const S* bias, bool relu) {
   constexpr std::size_t MR = tile_rows<S, NV>;
   constexpr std::size_t F = G::filters;
-  const std::size_t total = n * G::out_pixels;
   const S* rows[MR];
-  std::size_t q = 0;
+  std::size_t q = first;
   for (; q + MR <= total; q += MR) {
     for (std::size_t r = 0; r < MR; ++r) rows[r] = window<G>(in, q + r);
-    conv_tile<G, S, MR, NV, Valid>(rows, w, out + q * F, bias);
+    conv_tile<G, S, MR, NV, Valid>(rows, w, out + q * F, bias, relu);
   }
   if (q < total) {
     for (std::size_t r = 0; r < total - q; ++r) rows[r] = window<G>(in, q + r);
-    with_rows<MR>(total - q, [&]<std::size_t R>() { conv_tile<G, S, R, NV, Valid>(rows, w, out + q * F, bias); },
+    with_rows<MR>(total - q, [&]<std::size_t R>() { conv_tile<G, S, R, NV, Valid>(rows, w, out + q * F, bias, relu); },
                   std::make_index_sequence<MR - 1>{});
   }
 }
@@ -212,12 +208,12 @@ inline void for_each_panel(Fn&& f) {
 }  // namespace detail
 
 /// out[b][oy][ox][f] = bias[f] + sum over (ky, kx, c) of in[b][oy*SH + ky][ox*SW + kx][c] *
-/// w[ky][kx][c][f] for n samples (bias may be null: no bias). w is Keras's kernel layout
-/// (KH, KW, C, F); it may be read up to one vector past its end.
+/// w[ky][kx][c][f] for n samples (bias may be null: no bias), then max(., 0) when `relu`.
+/// w is Keras's kernel layout (KH, KW, C, F); it may be read up to one vector past its end.
 template <class G, class S>
-void conv_valid(std::size_t n, const S* in, const S* w, const S* bias, S* out) {
+void conv_valid(std::size_t n, const S* in, const S* w, const S* bias, S* out, bool relu = false) {
   detail::for_each_panel<S, G::filters>([&]<std::size_t NV, std::size_t Valid>(std::size_t col) {
-    detail::conv_panel<G, S, NV, Valid>(n, in, w + col, out + col, bias ? bias + col : nullptr);
+    detail::conv_panel<G, S, NV, Valid>(0, n * G::out_pixels, in, w + col, out + col, bias ? bias + col : nullptr, relu);
   });
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <type_traits>
 #include <utility>
 
 #include <typenet/core/simd.hpp>
@@ -16,9 +17,31 @@ enum class Start {
   row,         ///< C = A B + r, one row vector r added to every row (a bias)
 };
 
+/// What happens to each result on its way to memory: nothing, a ReLU (the activation after a
+/// layer, fused into it), or a gate: the value where `gate` (laid out like the output) is above
+/// zero, else zero (the gradient through a ReLU whose output is `gate`).
+template <class S>
+struct Finish {
+  bool relu = false;
+  const S* gate = nullptr;
+};
+
 namespace detail {
 using typenet::detail::lanes;
 using typenet::detail::vec;
+
+/// Stores `count` (<= lanes) values of v at `to`, finished as `finish` says; `at` is the
+/// offset of `to` in the output, which is also the gate's offset.
+template <class S>
+inline void finish_store(S* to, vec<S> v, std::size_t count, const Finish<S>& finish, std::size_t at) {
+  if (finish.relu) v = typenet::detail::where_positive(v, v);
+  if (count == lanes<S>) {
+    if (finish.gate) v = typenet::detail::where_positive(typenet::detail::load(finish.gate + at), v);
+    typenet::detail::store<S>(to, v);
+  } else {
+    for (std::size_t l = 0; l < count; ++l) to[l] = !finish.gate || finish.gate[at + l] > S{} ? v[l] : S{};
+  }
+}
 
 /// Accumulator registers a micro-tile may use: 24 of AVX-512's 32 (the rest hold B's
 /// vectors and A's broadcast), 12 of AVX2's 16.
@@ -37,7 +60,7 @@ inline constexpr std::size_t tile_rows = std::min<std::size_t>(12, accumulators 
 /// past its last valid column.
 template <class S, std::size_t MR, std::size_t NV, std::size_t Valid>
 inline void micro_tile(std::size_t K, const S* a, std::size_t rsa, std::size_t csa, const S* b, std::size_t ldb, S* c,
-                       std::size_t ldc, Start start, const S* row) {
+                       std::size_t ldc, Start start, const S* row, const Finish<S>& finish, std::size_t at) {
   constexpr std::size_t W = lanes<S>;
   vec<S> acc[MR][NV];
   for (std::size_t r = 0; r < MR; ++r) {
@@ -63,15 +86,9 @@ inline void micro_tile(std::size_t K, const S* a, std::size_t rsa, std::size_t c
       for (std::size_t j = 0; j < NV; ++j) acc[r][j] += av * bv[j];
     }
   }
-  for (std::size_t r = 0; r < MR; ++r) {
-    for (std::size_t j = 0; j < NV; ++j) {
-      if ((j + 1) * W <= Valid) {
-        typenet::detail::store<S>(c + r * ldc + j * W, acc[r][j]);
-      } else {
-        for (std::size_t l = 0; j * W + l < Valid; ++l) c[r * ldc + j * W + l] = acc[r][j][l];
-      }
-    }
-  }
+  for (std::size_t r = 0; r < MR; ++r)
+    for (std::size_t j = 0; j < NV; ++j)
+      finish_store(c + r * ldc + j * W, acc[r][j], std::min(W, Valid - j * W), finish, at + r * ldc + j * W);
 }
 
 /// Calls `f.template operator()<R>()` for the run-time row count `rows` < MR.
@@ -83,15 +100,15 @@ inline void with_rows(std::size_t rows, F&& f, std::index_sequence<R...>) {
 /// C[:, column panel] for all m rows.
 template <class S, std::size_t NV, std::size_t Valid>
 inline void panel(std::size_t m, std::size_t k, const S* a, std::size_t rsa, std::size_t csa, const S* b, std::size_t ldb, S* c,
-                  std::size_t ldc, Start start, const S* row) {
+                  std::size_t ldc, Start start, const S* row, const Finish<S>& finish, std::size_t col) {
   constexpr std::size_t MR = tile_rows<S, NV>;
   std::size_t i = 0;
   for (; i + MR <= m; i += MR) {
-    micro_tile<S, MR, NV, Valid>(k, a + i * rsa, rsa, csa, b, ldb, c + i * ldc, ldc, start, row);
+    micro_tile<S, MR, NV, Valid>(k, a + i * rsa, rsa, csa, b, ldb, c + i * ldc, ldc, start, row, finish, i * ldc + col);
   }
   if (i < m) {
     with_rows<MR>(m - i, [&]<std::size_t R>() {
-      micro_tile<S, R, NV, Valid>(k, a + i * rsa, rsa, csa, b, ldb, c + i * ldc, ldc, start, row);
+      micro_tile<S, R, NV, Valid>(k, a + i * rsa, rsa, csa, b, ldb, c + i * ldc, ldc, start, row, finish, i * ldc + col);
     }, std::make_index_sequence<MR - 1>{});
   }
 }
@@ -103,27 +120,29 @@ inline void panel(std::size_t m, std::size_t k, const S* a, std::size_t rsa, std
 /// with row strides `ldb` and `ldc`. B's rows may be read up to one vector past column N.
 template <class S, std::size_t N>
 void gemm_any_k(std::size_t m, std::size_t k, const S* a, std::size_t rsa, std::size_t csa, const S* b,
-                std::size_t ldb, S* c, std::size_t ldc, Start start = Start::zero, const S* row = nullptr) {
+                std::size_t ldb, S* c, std::size_t ldc, Start start = Start::zero, const S* row = nullptr,
+                const Finish<S>& finish = {}) {
   constexpr std::size_t W = detail::lanes<S>;
   constexpr std::size_t NV = detail::panel_vectors<S, N>;
   constexpr std::size_t full = N / (NV * W);
   constexpr std::size_t rest = N % (NV * W);
   for (std::size_t p = 0; p < full; ++p) {
     const std::size_t col = p * NV * W;
-    detail::panel<S, NV, NV * W>(m, k, a, rsa, csa, b + col, ldb, c + col, ldc, start, row ? row + col : nullptr);
+    detail::panel<S, NV, NV * W>(m, k, a, rsa, csa, b + col, ldb, c + col, ldc, start, row ? row + col : nullptr, finish,
+                                 col);
   }
   if constexpr (rest > 0) {
     constexpr std::size_t col = full * NV * W;
     detail::panel<S, (rest + W - 1) / W, rest>(m, k, a, rsa, csa, b + col, ldb, c + col, ldc, start,
-                                               row ? row + col : nullptr);
+                                               row ? row + col : nullptr, finish, col);
   }
 }
 
 /// C (m x N) = A (m x K) B (K x N), with both inner sizes fixed at compile time.
 template <class S, std::size_t N, std::size_t K>
 void gemm(std::size_t m, const S* a, std::size_t rsa, std::size_t csa, const S* b, std::size_t ldb, S* c,
-          std::size_t ldc, Start start = Start::zero, const S* row = nullptr) {
-  gemm_any_k<S, N>(m, K, a, rsa, csa, b, ldb, c, ldc, start, row);
+          std::size_t ldc, Start start = Start::zero, const S* row = nullptr, const Finish<S>& finish = {}) {
+  gemm_any_k<S, N>(m, K, a, rsa, csa, b, ldb, c, ldc, start, row, finish);
 }
 
 }  // namespace typenet::kernels

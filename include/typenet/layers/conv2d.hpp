@@ -87,6 +87,7 @@ struct Conv2D {
 
     static constexpr std::size_t saved_size = padded ? rows::padded * cols::padded * C : 0;
     static constexpr std::size_t scratch_size = 0;
+    static constexpr bool fuses_relu = true;
 
     /// Each tap's weights transposed, packed[ky][kx][f][c] = W[ky][kx][c][f], for the input
     /// gradient.
@@ -113,7 +114,7 @@ struct Conv2D {
         }
         source = pass.saved;
       }
-      kernels::conv_valid<forward_shape>(n, source, pass.params, pass.params + bias_offset, y);
+      kernels::conv_valid<forward_shape>(n, source, pass.params, pass.params + bias_offset, y, pass.relu);
     }
 
     template <class S>

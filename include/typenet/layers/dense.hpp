@@ -59,14 +59,20 @@ struct Dense {
         for (std::size_t n = 0; n < N; ++n) packed[n * K + k] = params[k * N + n];
     }
 
+    static constexpr bool fuses_relu = true;
+    static constexpr bool gates_input_gradient = true;
+
     template <class S>
     static void forward(const Pass<S>& pass, const S* x, S* y, std::size_t n) {
-      kernels::gemm<S, N, K>(n, x, K, 1, pass.params, N, y, N, kernels::Start::row, pass.params + bias_offset);
+      kernels::gemm<S, N, K>(n, x, K, 1, pass.params, N, y, N, kernels::Start::row, pass.params + bias_offset,
+                             {.relu = pass.relu});
     }
 
     template <class S>
-    static void backward(const Pass<S>& pass, const S*, const S*, const S* dy, S* dx, std::size_t n) {
-      if (dx) kernels::gemm<S, K, N>(n, dy, N, 1, pass.packed, K, dx, K);
+    static void backward(const Pass<S>& pass, const S* x, const S*, const S* dy, S* dx, std::size_t n) {
+      if (dx)
+        kernels::gemm<S, K, N>(n, dy, N, 1, pass.packed, K, dx, K, kernels::Start::zero, nullptr,
+                               {.gate = pass.gate ? x : nullptr});
     }
 
     /// Row blocks of dW (a multiple of every micro-tile height), then one tile for db.

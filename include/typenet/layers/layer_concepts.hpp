@@ -36,6 +36,12 @@ struct Pass {
   bool training = false;
   S* saved = nullptr;
   S* scratch = nullptr;
+  /// forward: apply a ReLU to the output (the ReLU layer after this one is fused into it);
+  /// only set for a layer with `fuses_relu`.
+  bool relu = false;
+  /// backward: keep dx only where this layer's input x is above zero (the gradient of the ReLU
+  /// before this layer, fused into it); only set for a layer with `gates_input_gradient`.
+  bool gate = false;
 };
 
 namespace detail {
@@ -58,6 +64,13 @@ constexpr std::size_t logical_size(const std::array<ParameterTensor, P>& tensors
   for (const auto& t : tensors) total += t.size;
   return total;
 }
+
+/// Whether a bound layer can apply a following ReLU to its output (`fuses_relu`) or the
+/// gradient of a preceding ReLU to its input gradient (`gates_input_gradient`) itself.
+template <class L>
+inline constexpr bool fuses_relu = requires { requires L::fuses_relu; };
+template <class L>
+inline constexpr bool gates_input_gradient = requires { requires L::gates_input_gradient; };
 
 /// The work areas of a bound layer that needs none.
 struct NoWorkAreas {

@@ -312,8 +312,9 @@ class Model {
         }
       }
       backward_chunk(first, count);
+      chunk_weight_gradients(c, first, count);
     });
-    weight_gradients(batch);
+    weight_gradients(batch, chunks.count());
     BatchResult result{0, 0};
     for (std::size_t i = 0; i < batch; ++i) {
       result.loss_sum += double(sample_losses()[2 * i]);
@@ -428,17 +429,7 @@ class Model {
       return false;
   }();
 
-  /// Samples per parallel task: the batch in at most 16 pieces, and, for a small network,
-  /// enough samples for about 8 MFLOP of work per task (the largest power of two below it), so
-  /// that its Dense layers run as products of several rows. The split depends only on the
-  /// batch size and the network, and results do not depend on it anyway (every output is
-  /// computed the same way in any grouping).
-  static std::size_t chunk_size(std::size_t batch) {
-    constexpr double flops_per_chunk = 8e6;
-    std::size_t by_work = 1;
-    while (double(2 * by_work) * Net::training_flops <= flops_per_chunk) by_work *= 2;
-    return std::min(std::max((batch + 15) / 16, by_work), std::max<std::size_t>(batch, 1));
-  }
+  static std::size_t chunk_size(std::size_t batch) { return Net::samples_per_chunk(batch); }
 
   static bool correct(const S* y, const S* t) {
     if constexpr (output_size == 1) {
@@ -472,13 +463,15 @@ class Model {
       offset += detail::align_elements(elements);
       return at;
     };
-    for (std::size_t p = 0; p <= layer_count; ++p) out_offset_[p] = region(batch * Net::activation_sizes[p]);
-    for (std::size_t p = 1; p <= layer_count; ++p) grad_offset_[p] = region(batch * Net::activation_sizes[p]);
+    out_offset_[0] = region(batch * input_size);
+    for (std::size_t p = 1; p <= layer_count; ++p) out_offset_[p] = region(batch * Net::stored_output(p));
+    for (std::size_t p = 1; p <= layer_count; ++p) grad_offset_[p] = region(batch * Net::stored_gradient(p));
     for (std::size_t p = 1; p <= layer_count; ++p) saved_offset_[p] = region(batch * Net::saved_sizes[p - 1]);
     scratch_offset_ = region(batch * Net::largest_scratch);
     target_offset_ = region(batch * output_size);
     loss_offset_ = region(2 * batch);
     train_.resize(offset);
+    slots_.resize(Net::most_chunks(batch) * Net::slot_block);
     train_capacity_ = batch;
   }
 
@@ -506,49 +499,101 @@ class Model {
                    train_.data() + scratch_offset_ + first * Net::largest_scratch);
   }
 
+  /// Forward through every layer for samples [first, first + count). A layer followed by a
+  /// ReLU it can fuse writes the ReLU's output itself, and the ReLU is skipped.
   void forward_chunk(std::size_t first, std::size_t count) {
     for_each_position([&](auto position) {
       constexpr std::size_t P = decltype(position)::value;
-      using L = typename Net::template layer<P - 1>;
-      L::forward(training_pass<P>(first), activation(P - 1) + first * Net::activation_sizes[P - 1],
-                 activation(P) + first * Net::activation_sizes[P], count);
+      if constexpr (!Net::fused_forward[P - 1]) {
+        using L = typename Net::template layer<P - 1>;
+        constexpr std::size_t to = Net::fused_forward[P] ? P + 1 : P;
+        Pass<S> pass = training_pass<P>(first);
+        pass.relu = Net::fused_forward[P];
+        L::forward(pass, activation(P - 1) + first * Net::activation_sizes[P - 1],
+                   activation(to) + first * Net::activation_sizes[to], count);
+      }
     });
   }
 
+  /// Backward through every layer, last to first. A layer after a ReLU it can take the gradient
+  /// of writes the gradient before that ReLU itself, and the ReLU is skipped. No layer before
+  /// the first one with parameters needs its gradient: the pass stops there.
   void backward_chunk(std::size_t first, std::size_t count) {
     constexpr std::size_t last = fused_softmax ? layer_count - 1 : layer_count;
     boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<last>), [&](auto i) {
       constexpr std::size_t P = last - decltype(i)::value;
-      using L = typename Net::template layer<P - 1>;
-      constexpr std::size_t in = Net::activation_sizes[P - 1];
-      constexpr std::size_t out = Net::activation_sizes[P];
-      // No layer before the first one with parameters needs its gradient: stop passing it back.
-      L::backward(training_pass<P>(first), activation(P - 1) + first * in, activation(P) + first * out,
-                  gradient(P) + first * out, P > first_trainable ? gradient(P - 1) + first * in : nullptr, count);
+      if constexpr (!Net::fused_backward[P]) {
+        using L = typename Net::template layer<P - 1>;
+        constexpr std::size_t in = Net::activation_sizes[P - 1];
+        constexpr std::size_t out = Net::activation_sizes[P];
+        constexpr bool gated = P > 1 && Net::fused_backward[P - 1];
+        constexpr std::size_t to = gated ? P - 2 : P - 1;  // the gradient this layer writes
+        Pass<S> pass = training_pass<P>(first);
+        pass.gate = gated;
+        L::backward(pass, activation(P - 1) + first * in, activation(P) + first * out, gradient(P) + first * out,
+                    P > first_trainable && to > 0 ? gradient(to) + first * in : nullptr, count);
+      }
     });
   }
 
-  /// Each layer's parameter gradient, in tiles that sum over the whole batch in sample order:
-  /// no per-thread partial sums, so nothing depends on how the batch was split.
-  void weight_gradients(std::size_t batch) {
-    detail::for_each_chunk(total_tiles, [&](std::size_t tile) {
+  /// The parameter gradients of the layers that sum per chunk (Net::per_chunk_gradient), for
+  /// the chunk's samples, into the chunk's own slot.
+  void chunk_weight_gradients(std::size_t chunk, std::size_t first, std::size_t count) {
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      if constexpr (Net::per_chunk_gradient[P]) {
+        using L = typename Net::template layer<P - 1>;
+        S* slot = slots_.data() + chunk * Net::slot_block + Net::slot_offsets[P];
+        for (std::size_t tile = 0; tile < L::gradient_tiles; ++tile)
+          L::gradient(training_pass<P>(first), tile, slot, activation(P - 1) + first * Net::activation_sizes[P - 1],
+                      gradient(P) + first * Net::activation_sizes[P], count);
+      }
+    });
+  }
+
+  /// The rest of the parameter gradient, in one parallel loop of fixed pieces: the slots of
+  /// the per-chunk layers added in chunk order, and the other layers' gradients in tiles of
+  /// their parameters, each summing over the whole batch in sample order. No sum depends on
+  /// how threads shared the work.
+  void weight_gradients(std::size_t batch, std::size_t chunks) {
+    constexpr std::size_t piece = 4096;  // slot values added per task
+    const std::size_t pieces = (Net::slot_block + piece - 1) / piece;
+    detail::for_each_chunk(pieces + total_tiles, [&](std::size_t task) {
+      if (task < pieces) {
+        for_each_position([&](auto position) {
+          constexpr std::size_t P = decltype(position)::value;
+          if constexpr (Net::per_chunk_gradient[P]) {
+            constexpr std::size_t begin = Net::slot_offsets[P], end = begin + Net::parameter_offsets[P] - Net::parameter_offsets[P - 1];
+            const std::size_t from = std::max(begin, task * piece), to = std::min(end, (task + 1) * piece);
+            S* g = grads_.data() + Net::parameter_offsets[P - 1] - begin;
+            for (std::size_t i = from; i < to; ++i) g[i] = slots_[i];
+            for (std::size_t c = 1; c < chunks; ++c) {
+              const S* slot = slots_.data() + c * Net::slot_block;
+              for (std::size_t i = from; i < to; ++i) g[i] += slot[i];
+            }
+          }
+        });
+        return;
+      }
+      const std::size_t tile = task - pieces;
       for_each_position([&](auto position) {
         constexpr std::size_t P = decltype(position)::value;
         using L = typename Net::template layer<P - 1>;
-        if (tile >= tile_offsets[P - 1] && tile < tile_offsets[P]) {
+        if (!Net::per_chunk_gradient[P] && tile >= tile_offsets[P - 1] && tile < tile_offsets[P]) {
           // No scratch: tiles run concurrently. The saved values are the whole batch's.
-          L::gradient(pass<P>(true, train_.data() + saved_offset_[P], nullptr), tile - tile_offsets[P - 1], grads_.data() + Net::parameter_offsets[P - 1],
-                      activation(P - 1), gradient(P), batch);
+          L::gradient(pass<P>(true, train_.data() + saved_offset_[P], nullptr), tile - tile_offsets[P - 1],
+                      grads_.data() + Net::parameter_offsets[P - 1], activation(P - 1), gradient(P), batch);
         }
       });
     });
   }
 
+  /// The gradient tiles of the layers that do not sum per chunk, numbered across layers.
   static constexpr auto tile_offsets = [] {
     std::array<std::size_t, layer_count + 1> offsets{};
     std::size_t p = 0;
     boost::hana::for_each(Net::layers, [&](auto layer) {
-      offsets[p + 1] = offsets[p] + decltype(layer)::gradient_tiles;
+      offsets[p + 1] = offsets[p] + (Net::per_chunk_gradient[p + 1] ? 0 : decltype(layer)::gradient_tiles);
       ++p;
     });
     return offsets;
@@ -614,17 +659,21 @@ class Model {
   /// returns where their outputs are.
   const S* infer_chunk(std::size_t first, std::size_t count) {
     const S* in = inference_input() + first * input_size;
-    S* out = nullptr;
+    std::size_t next = 0;  // the buffer the next layer writes: they alternate
     for_each_position([&](auto position) {
       constexpr std::size_t P = decltype(position)::value;
-      using L = typename Net::template layer<P - 1>;
-      // Each chunk owns a slice of `widest` values per sample in both buffers, whatever the
-      // layer, so chunks on other threads never share memory.
-      out = inference_buffer(P % 2) + first * widest;
-      L::forward(pass<P>(false, inference_saved() + first * Net::largest_saved,
-                         inference_scratch() + first * Net::largest_scratch),
-                 in, out, count);
-      in = out;
+      if constexpr (!Net::fused_forward[P - 1]) {
+        using L = typename Net::template layer<P - 1>;
+        // Each chunk owns a slice of `widest` values per sample in both buffers, whatever the
+        // layer, so chunks on other threads never share memory.
+        S* out = inference_buffer(next) + first * widest;
+        next = 1 - next;
+        Pass<S> pass = this->pass<P>(false, inference_saved() + first * Net::largest_saved,
+                                     inference_scratch() + first * Net::largest_scratch);
+        pass.relu = Net::fused_forward[P];
+        L::forward(pass, in, out, count);
+        in = out;
+      }
     });
     return in;
   }
@@ -635,6 +684,7 @@ class Model {
   detail::AlignedBuffer<S> state_;
   detail::AlignedBuffer<S> packed_;
   detail::AlignedBuffer<S> train_;
+  detail::AlignedBuffer<S> slots_;  ///< one gradient slot per chunk, for the per-chunk layers
   detail::AlignedBuffer<S> infer_;
   std::size_t train_capacity_ = 0;
   std::size_t infer_capacity_ = 0;

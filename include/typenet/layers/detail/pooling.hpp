@@ -117,8 +117,11 @@ struct Pooling {
 
     /// Max: the gradient goes to the first position holding the maximum (window order), as in
     /// TensorFlow. Average: shared equally by the positions the window covered.
+    /// Max pooling can pass back the gradient of a ReLU before it: where the maximum is zero.
+    static constexpr bool gates_input_gradient = Kind == PoolKind::max;
+
     template <class S>
-    static void backward(const Pass<S>&, const S* x, const S* y, const S* dy, S* dx, std::size_t n) {
+    static void backward(const Pass<S>& pass, const S* x, const S* y, const S* dy, S* dx, std::size_t n) {
       if (!dx) return;
       for (std::size_t b = 0; b < n; ++b) {
         const S* in = x + b * H * W * C;
@@ -136,7 +139,7 @@ struct Pooling {
           for (std::size_t ox = 0; ox < OW; ++ox) {
             const std::size_t o = ((b * OH + oy) * OW + ox) * C;
             if constexpr (Kind == PoolKind::max) {
-              route_to_maximum(in, din, y + o, dy + o, oy, ox);
+              route_to_maximum(in, din, y + o, dy + o, oy, ox, pass.gate);
             } else {
               std::size_t count = 0;
               window(oy, ox, [&](std::size_t, std::size_t) { ++count; });
@@ -153,7 +156,8 @@ struct Pooling {
     /// One window's max-pooling gradient, a vector of channels at a time: each channel's
     /// gradient goes to the first position equal to its maximum, the others get zero.
     template <class S>
-    static void route_to_maximum(const S* in, S* din, const S* y, const S* dy, std::size_t oy, std::size_t ox) {
+    static void route_to_maximum(const S* in, S* din, const S* y, const S* dy, std::size_t oy, std::size_t ox,
+                                 bool gate) {
       using detail::vec;
       constexpr std::size_t L = detail::lanes<S>;
       std::size_t c = 0;
@@ -164,9 +168,11 @@ struct Pooling {
         mask left = ~mask{};  // channels whose maximum is not yet found
         window(oy, ox, [&](std::size_t iy, std::size_t ix) {
           const std::size_t at = (iy * W + ix) * C + c;
-          const mask hit = (detail::load(in + at) == top) & left;
+          const vec<S> value = detail::load(in + at);
+          const mask hit = (value == top) & left;
           left &= ~hit;
-          const vec<S> share = (vec<S>)((mask)grad & hit);
+          vec<S> share = (vec<S>)((mask)grad & hit);
+          if (gate) share = detail::where_positive(value, share);
           detail::store<S>(din + at, tiling ? share : detail::load(din + at) + share);
         });
       }
@@ -176,7 +182,7 @@ struct Pooling {
           const std::size_t at = (iy * W + ix) * C + c;
           const bool hit = left && in[at] == y[c];
           left = left && !hit;
-          din[at] = (tiling ? S{} : din[at]) + (hit ? dy[c] : S{});
+          din[at] = (tiling ? S{} : din[at]) + (hit && (!gate || in[at] > S{}) ? dy[c] : S{});
         });
       }
     }
