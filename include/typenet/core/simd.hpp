@@ -3,6 +3,11 @@
 
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
+
+#if defined(__FMA__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 namespace typenet::detail {
 
@@ -47,6 +52,30 @@ inline void store(S* p, vec<S> v) {
 template <class S>
 inline vec<S> splat(S x) {
   return x - vec<S>{};
+}
+
+/// a * b + c, rounded once where the target has fused multiply-add, else twice; the same
+/// wherever it is used. Kernels call this instead of writing `acc += a * b`, because whether
+/// the compiler contracts that expression depends on its tuning and on the code around it
+/// (g++ tuned for AMD Zen splits FMA chains it finds in some loops and not in others), and a
+/// row computed by two kernels that round differently would make results depend on how a
+/// batch was split into chunks. The project builds with -ffp-contract=off for the same reason.
+template <class V>
+inline V multiply_add(V a, V b, V c) {
+#if defined(__FMA__) || defined(__AVX512F__)
+  using S = std::remove_cvref_t<decltype(a[0])>;
+  if constexpr (std::is_same_v<S, float> && sizeof(V) == 16) return (V)_mm_fmadd_ps((__m128)a, (__m128)b, (__m128)c);
+  if constexpr (std::is_same_v<S, double> && sizeof(V) == 16) return (V)_mm_fmadd_pd((__m128d)a, (__m128d)b, (__m128d)c);
+  if constexpr (std::is_same_v<S, float> && sizeof(V) == 32) return (V)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
+  if constexpr (std::is_same_v<S, double> && sizeof(V) == 32)
+    return (V)_mm256_fmadd_pd((__m256d)a, (__m256d)b, (__m256d)c);
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<S, float> && sizeof(V) == 64) return (V)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
+  if constexpr (std::is_same_v<S, double> && sizeof(V) == 64)
+    return (V)_mm512_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)c);
+#endif
+#endif
+  return a * b + c;
 }
 
 /// Lanes of v where keep is above zero, zero elsewhere (a NaN in keep counts as not above).

@@ -63,7 +63,7 @@ inline void conv_tile(const S* const* rows, const S* w, S* out, const S* bias, b
         for (std::size_t j = 0; j < NV; ++j) bv[j] = typenet::detail::load(wk + c * F + j * Wd);
         for (std::size_t r = 0; r < MR; ++r) {
           const vec<S> av = typenet::detail::splat(rows[r][offset + c]);
-          for (std::size_t j = 0; j < NV; ++j) acc[r][j] += av * bv[j];
+          for (std::size_t j = 0; j < NV; ++j) acc[r][j] = typenet::detail::multiply_add(av, bv[j], acc[r][j]);
         }
       }
     }
@@ -132,7 +132,7 @@ inline void weight_tile(std::size_t m0, std::size_t q0, std::size_t q1, const S*
     for (std::size_t j = 0; j < NV; ++j) bv[j] = typenet::detail::load(dy + q * F + j * Wd);
     for (std::size_t r = 0; r < MR; ++r) {
       const vec<S> av = typenet::detail::splat(p[offsets[r]]);
-      for (std::size_t j = 0; j < NV; ++j) acc[r][j] += av * bv[j];
+      for (std::size_t j = 0; j < NV; ++j) acc[r][j] = typenet::detail::multiply_add(av, bv[j], acc[r][j]);
     }
   }
   for (std::size_t r = 0; r < MR; ++r) {
@@ -179,7 +179,7 @@ inline void scatter_tile(const S* dy, const S* wt, S* const* targets) {
     for (std::size_t j = 0; j < NV; ++j) bv[j] = typenet::detail::load(wt + f * C + j * Wd);
     for (std::size_t r = 0; r < MR; ++r) {
       const vec<S> av = typenet::detail::splat(dy[r * F + f]);
-      for (std::size_t j = 0; j < NV; ++j) acc[r][j] += av * bv[j];
+      for (std::size_t j = 0; j < NV; ++j) acc[r][j] = typenet::detail::multiply_add(av, bv[j], acc[r][j]);
     }
   }
   for (std::size_t r = 0; r < MR; ++r) {

@@ -83,7 +83,7 @@ inline void micro_tile(std::size_t K, const S* a, std::size_t rsa, std::size_t c
     for (std::size_t j = 0; j < NV; ++j) bv[j] = typenet::detail::load(b + k * ldb + j * W);
     for (std::size_t r = 0; r < MR; ++r) {
       const vec<S> av = typenet::detail::splat(a[r * rsa + k * csa]);
-      for (std::size_t j = 0; j < NV; ++j) acc[r][j] += av * bv[j];
+      for (std::size_t j = 0; j < NV; ++j) acc[r][j] = typenet::detail::multiply_add(av, bv[j], acc[r][j]);
     }
   }
   for (std::size_t r = 0; r < MR; ++r)
