@@ -44,19 +44,29 @@ int train(const Data& train, const Data& test, const Options& options) {
                     .learning_rate = tn::schedule::ExponentialDecay{.initial = std::stod(options.text("learning-rate")),
                                                                     .steps = steps_per_epoch,
                                                                     .rate = std::stod(options.text("decay"))},
-                    .threads = options.number("threads")});
+                    .threads = options.number("threads"),
+                    // With --checkpoint, a checkpoint after every epoch; run the same command
+                    // again after an interruption and training goes on where it stopped.
+                    .checkpoint = options.text("checkpoint"),
+                    .resume = true});
   const tn::Score score = model.evaluate(test);
   std::cout << "Test loss: " << score.loss << "\nTest accuracy: " << score.accuracy << '\n';
+  if (const std::string path = options.text("save"); !path.empty()) {
+    model.save(path);
+    std::cout << "Weights saved to " << path << '\n';
+  }
   return 0;
 }
 
 int main(int argc, char** argv) try {
   const Options options(argc, argv,
                         {{"epochs", "10"}, {"batch-size", "32"}, {"threads", "0"}, {"seed", "1"},
-                         {"learning-rate", "0.003"}, {"decay", "0.6"}, {"data", ""}, {"cifar", ""}},
+                         {"learning-rate", "0.003"}, {"decay", "0.6"}, {"data", ""}, {"cifar", ""},
+                         {"save", ""}, {"checkpoint", ""}},
                         "usage: seed_cnn [--epochs 10] [--batch-size 32] [--threads 0 (all)] [--seed 1]\n"
                         "                [--learning-rate 0.003] [--decay 0.6 (per epoch; 1: constant)]\n"
-                        "                [--data FASHION_MNIST_DIR] [--cifar CIFAR10_BIN_DIR]");
+                        "                [--data FASHION_MNIST_DIR] [--cifar CIFAR10_BIN_DIR]\n"
+                        "                [--save WEIGHTS.tnw] [--checkpoint RUN.tnc (resumed when it exists)]");
   if (!options.text("cifar").empty()) {
     const auto data = tn::data::cifar10(options.text("cifar"));
     return train<CifarCnn>(data.train, data.test, options);

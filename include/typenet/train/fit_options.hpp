@@ -6,6 +6,7 @@
 #include <functional>
 #include <iosfwd>
 #include <optional>
+#include <string>
 
 namespace typenet {
 
@@ -25,6 +26,17 @@ struct FitOptions {
   bool verbose = true;          ///< print the Keras-style log
   std::optional<bool> live_progress = std::nullopt;  ///< redraw a bar in place; default: when stdout is a terminal
   std::ostream* out = nullptr;  ///< where the log goes (default std::cout)
+  /// Gradients whose global norm exceeds this are scaled down to it before each step
+  /// (Keras's global_clipnorm); 0: no clipping.
+  double clip_norm = 0;
+  /// Where to write a checkpoint (weights, optimizer state, epoch, shuffling state, history),
+  /// atomically, every `checkpoint_every` epochs and after the last; empty: never.
+  std::string checkpoint = {};
+  std::size_t checkpoint_every = 1;
+  /// When `checkpoint` names an existing file, go on from it: the run ends bitwise as an
+  /// uninterrupted one with the same seed would. The file must come from this model and a
+  /// fit with the same data size, batch size, shuffling and seed.
+  bool resume = false;
 };
 
 }  // namespace typenet

@@ -18,7 +18,8 @@ struct EpochLog {
 };
 
 struct History {
-  std::vector<EpochLog> epochs;
+  std::vector<EpochLog> epochs;  ///< every epoch of the run, those before a resume included
+  std::size_t resumed_after = 0;  ///< epochs that came from a checkpoint (FitOptions::resume)
 };
 
 /// What evaluate returns: the mean loss and the accuracy over a data set.

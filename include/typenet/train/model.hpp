@@ -7,10 +7,12 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <iostream>
 #include <numeric>
 #include <optional>
 #include <span>
+#include <sstream>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -33,6 +35,7 @@
 #include <typenet/data/dataset.hpp>
 #include <typenet/graph/memory.hpp>
 #include <typenet/graph/sequential.hpp>
+#include <typenet/io/weights.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 #include <typenet/layers/softmax.hpp>
 #include <typenet/loss/loss_concepts.hpp>
@@ -212,18 +215,26 @@ class Model {
     const std::size_t n = train.size();
     const std::size_t batch = std::min(options.batch_size, n);
     reserve_training(batch);
-    std::vector<std::uint32_t> order(n);
-    std::iota(order.begin(), order.end(), std::uint32_t{0});
-    Random shuffler(options.seed);
+    TrainingState run;
+    run.order.resize(n);
+    std::iota(run.order.begin(), run.order.end(), std::uint32_t{0});
+    run.shuffler = Random(options.seed);
+    run.samples = n;
+    run.batch_size = options.batch_size;
+    run.shuffle = options.shuffle;
+    run.seed = options.seed;
+    if (options.resume && !options.checkpoint.empty() && std::filesystem::exists(options.checkpoint)) {
+      resume_from(options.checkpoint, run, options.epochs);
+      run.history.resumed_after = run.epoch;
+    }
     const std::size_t steps = (n + batch - 1) / batch;
     Progress progress(options.out ? *options.out : std::cout, options.epochs, steps,
                       options.verbose && options.live_progress.value_or(stdout_is_terminal()));
-    History history;
-    for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
+    for (std::size_t epoch = run.epoch + 1; epoch <= options.epochs; ++epoch) {
       const auto start = std::chrono::steady_clock::now();
       if (options.verbose) progress.begin_epoch(epoch);
       if (options.shuffle) {
-        for (std::size_t i = n - 1; i > 0; --i) std::swap(order[i], order[shuffler.below(i + 1)]);
+        for (std::size_t i = n - 1; i > 0; --i) std::swap(run.order[i], run.order[run.shuffler.below(i + 1)]);
       }
       double loss_sum = 0;
       double correct = 0;
@@ -231,7 +242,10 @@ class Model {
         const std::size_t first = step * batch;
         const std::size_t count = std::min(batch, n - first);
         if (options.learning_rate) optimizer_.options.learning_rate = float(options.learning_rate(optimizer_.iterations));
-        const auto [loss, right] = train_step(train, std::span<const std::uint32_t>(order.data() + first, count));
+        const auto [loss, right] = compute_gradients(train, std::span<const std::uint32_t>(run.order.data() + first, count));
+        check_and_clip(loss, std::span<const std::uint32_t>(run.order.data() + first, count), options.clip_norm, epoch,
+                       step + 1);
+        apply_gradients();
         loss_sum += loss;
         correct += right;
         if (options.verbose) progress.step(step + 1, loss_sum / double(first + count), correct / double(first + count));
@@ -244,9 +258,13 @@ class Model {
       }
       log.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (options.verbose) progress.end_epoch(log);
-      history.epochs.push_back(log);
+      run.history.epochs.push_back(log);
+      run.epoch = epoch;
+      if (!options.checkpoint.empty() && (epoch % std::max<std::size_t>(options.checkpoint_every, 1) == 0 ||
+                                          epoch == options.epochs))
+        save_checkpoint(options.checkpoint, run);
     }
-    return history;
+    return run.history;
   }
 
  public:
@@ -263,6 +281,12 @@ class Model {
   template <class Data>
   BatchResult train_step(const Data& data, std::span<const std::uint32_t> indices) {
     const BatchResult result = compute_gradients(data, indices);
+    apply_gradients();
+    return result;
+  }
+
+  /// One optimizer step with the gradient in `gradients()`.
+  void apply_gradients() {
     optimizer_.begin_step();
     constexpr std::size_t piece = 4096;  // elements per update task; a multiple of every vector width
     detail::for_each_chunk((Net::parameter_block + piece - 1) / piece, [&](std::size_t c) {
@@ -270,7 +294,6 @@ class Model {
                         std::min(Net::parameter_block, (c + 1) * piece));
     });
     pack();
-    return result;
   }
 
   /// Forward and backward passes on the samples `indices` of `data`, leaving the gradient of
@@ -417,6 +440,43 @@ class Model {
   Optimizer& optimizer() { return optimizer_; }
   const Optimizer& optimizer() const { return optimizer_; }
 
+  // ---- files ----------------------------------------------------------------------------
+
+  /// The network as a weight file describes it: each layer as written in the type, the
+  /// shapes it receives and produces, and its parameter tensors.
+  static io::Architecture architecture() {
+    io::Architecture layers;
+    boost::hana::for_each(Net::layers, [&](auto layer) {
+      using L = decltype(layer);
+      io::LayerRecord record{std::string(L::descriptor::spelling()),
+                             {shape_t<L::input_shape>::dims.begin(), shape_t<L::input_shape>::dims.end()},
+                             {shape_t<L::output_shape>::dims.begin(), shape_t<L::output_shape>::dims.end()},
+                             {}};
+      for (const ParameterTensor& t : L::parameter_tensors) record.tensors.push_back({std::string(t.name), t.size});
+      layers.push_back(std::move(record));
+    });
+    return layers;
+  }
+
+  /// Saves the parameters to `path` (README "Weight files"), atomically: a failure or a
+  /// crash during the save leaves the previous file as it was.
+  void save(const std::string& path) const {
+    io::ByteWriter body;
+    write_parameters(body);
+    io::save_file(path, io::FileKind::weights, body.bytes());
+  }
+
+  /// Loads the parameters saved in `path` by `save` (or the weights of a checkpoint). Throws
+  /// Error naming the file and the fault when it is missing, truncated, corrupt, of another
+  /// format version or scalar type, or saved from another network (naming the first layer
+  /// that differs); the model is then exactly as it was. The optimizer's state is untouched.
+  void load(const std::string& path) { load_weights(io::load_file(path)); }
+
+  /// The same from a file's bytes already in memory; `name` stands for the file in messages.
+  void load(std::vector<unsigned char> bytes, const std::string& name) {
+    load_weights(io::check_file(std::move(bytes), name));
+  }
+
   static void summary(std::ostream& out = std::cout) {
     print_summary(out, Net::summary_rows(), memory, sizeof(S));
   }
@@ -430,6 +490,227 @@ class Model {
   }();
 
   static std::size_t chunk_size(std::size_t batch) { return Net::samples_per_chunk(batch); }
+
+  static constexpr std::string_view scalar_name = sizeof(S) == 4 ? "float32" : "float64";
+
+  /// Calls f(values, size) for every parameter tensor, in file order, of the block `base`
+  /// laid out as the parameters.
+  template <class T, class F>
+  static void for_each_tensor(T* base, F&& f) {
+    std::size_t position = 0;
+    boost::hana::for_each(Net::layers, [&](auto layer) {
+      using L = decltype(layer);
+      T* block = base + Net::parameter_offsets[position++];
+      for (std::size_t t = 0; t < L::parameter_tensors.size(); ++t)
+        f(block + detail::tensor_offset(L::parameter_tensors, t), L::parameter_tensors[t].size);
+    });
+  }
+
+  /// The body of a weight file: the scalar type, the architecture, the parameter values.
+  void write_parameters(io::ByteWriter& out) const {
+    out.text(scalar_name);
+    io::write_architecture(out, architecture());
+    for_each_tensor(params_.data(), [&](const S* values, std::size_t size) { out.values(values, size); });
+  }
+
+  /// Reads what `write_parameters` wrote into `fresh` (laid out as the parameters), checking
+  /// the scalar type and the architecture against this model's.
+  static void read_parameters(io::ByteReader& in, S* fresh) {
+    const std::string scalar = in.text();
+    if (scalar != scalar_name) {
+      if (scalar == "float32" || scalar == "float64")
+        in.fail("holds " + scalar + " parameters, the model's scalar type is " + std::string(scalar_name) +
+                " (make a Model<..., " + (scalar == "float32" ? "float" : "double") + "> to read it)");
+      in.fail("holds parameters of an unknown scalar type (corrupt)");
+    }
+    io::check_architecture(in.name(), io::read_architecture(in), architecture());
+    for_each_tensor(fresh, [&](S* values, std::size_t size) { in.values(values, size); });
+  }
+
+  /// Where a `fit` is: what a checkpoint holds besides the parameters and optimizer state.
+  struct TrainingState {
+    std::size_t epoch = 0;  ///< epochs done
+    std::uint64_t samples = 0;
+    std::uint64_t batch_size = 0;
+    bool shuffle = true;
+    std::uint64_t seed = 0;
+    Random shuffler;
+    std::vector<std::uint32_t> order;  ///< the training samples in the order of the last epoch
+    History history;
+  };
+
+  /// A checkpoint: the weights' body, then the loss, the optimizer (name, step count, state)
+  /// and the TrainingState.
+  void save_checkpoint(const std::string& path, const TrainingState& run) const {
+    io::ByteWriter out;
+    write_parameters(out);
+    out.text(Loss::name);
+    out.text(Optimizer::name);
+    out.u64(optimizer_.iterations);
+    out.u32(static_cast<std::uint32_t>(Optimizer::slots));
+    for (std::size_t slot = 0; slot < Optimizer::slots; ++slot)
+      for_each_tensor(state_.data() + slot * Net::parameter_block,
+                      [&](const S* values, std::size_t size) { out.values(values, size); });
+    out.u64(run.epoch);
+    out.u64(run.samples);
+    out.u64(run.batch_size);
+    out.u8(run.shuffle ? 1 : 0);
+    out.u64(run.seed);
+    for (const std::uint64_t word : run.shuffler.state_) out.u64(word);
+    out.u64(run.order.size());
+    for (const std::uint32_t index : run.order) out.u32(index);
+    out.u64(run.history.epochs.size());
+    for (const EpochLog& log : run.history.epochs) {
+      out.u64(log.epoch);
+      out.f64(log.loss);
+      out.f64(log.accuracy);
+      out.u8((log.val_loss ? 1 : 0) | (log.val_accuracy ? 2 : 0));
+      out.f64(log.val_loss.value_or(0.0));
+      out.f64(log.val_accuracy.value_or(0.0));
+      out.f64(log.seconds);
+    }
+    io::save_file(path, io::FileKind::checkpoint, out.bytes());
+  }
+
+  /// Reads the checkpoint at `path`, checks that it belongs to this model and to a fit like
+  /// `run` (same data size, batch size, shuffling and seed), and only then takes its
+  /// parameters, optimizer state and training state.
+  void resume_from(const std::string& path, TrainingState& run, std::size_t epochs) {
+    const io::FileContents file = io::load_file(path);
+    io::ByteReader in(file.body(), file.name);
+    if (file.kind != io::FileKind::checkpoint) in.fail("holds weights only, not a checkpoint to resume from");
+    detail::AlignedBuffer<S> params(Net::parameter_block);
+    detail::AlignedBuffer<S> state(Optimizer::slots * Net::parameter_block);
+    read_parameters(in, params.data());
+    const std::string loss = in.text();
+    if (loss != Loss::name) in.fail("was written training with loss " + loss + ", this model uses " + std::string(Loss::name));
+    const std::string optimizer = in.text();
+    if (optimizer != Optimizer::name)
+      in.fail("was written training with optimizer " + optimizer + ", this model uses " + std::string(Optimizer::name));
+    const std::uint64_t iterations = in.u64();
+    if (in.u32() != Optimizer::slots) in.fail("holds optimizer state of the wrong size (corrupt)");
+    for (std::size_t slot = 0; slot < Optimizer::slots; ++slot)
+      for_each_tensor(state.data() + slot * Net::parameter_block, [&](S* values, std::size_t size) { in.values(values, size); });
+    TrainingState saved;
+    saved.epoch = in.u64();
+    saved.samples = in.u64();
+    saved.batch_size = in.u64();
+    saved.shuffle = in.u8() != 0;
+    saved.seed = in.u64();
+    for (std::uint64_t& word : saved.shuffler.state_) word = in.u64();
+    const auto differs = [&](const char* what, std::uint64_t then, std::uint64_t now) {
+      if (then != now)
+        in.fail(std::string("was written by a fit with ") + what + " " + std::to_string(then) + ", this one has " +
+                std::to_string(now) + ": resume with the same data and options");
+    };
+    differs("training samples", saved.samples, run.samples);
+    differs("batch_size", saved.batch_size, run.batch_size);
+    differs("shuffle", saved.shuffle, run.shuffle);
+    differs("seed", saved.seed, run.seed);
+    if (saved.epoch > epochs)
+      in.fail("is at epoch " + std::to_string(saved.epoch) + ", beyond the " + std::to_string(epochs) +
+              " epochs this fit asks for");
+    const std::uint64_t order = in.count(4, "sample indices");
+    if (order != run.samples) in.fail("holds a sample order of the wrong length (corrupt)");
+    saved.order.resize(order);
+    std::vector<bool> seen(order, false);
+    for (std::uint32_t& index : saved.order) {
+      index = in.u32();
+      if (index >= order || seen[index]) in.fail("holds a sample order that is not a permutation (corrupt)");
+      seen[index] = true;
+    }
+    const std::uint64_t logs = in.count(8 * 6 + 1, "epoch logs");
+    for (std::uint64_t i = 0; i < logs; ++i) {
+      EpochLog log;
+      log.epoch = in.u64();
+      log.loss = in.f64();
+      log.accuracy = in.f64();
+      const std::uint8_t has = in.u8();
+      const double val_loss = in.f64();
+      const double val_accuracy = in.f64();
+      if (has & 1) log.val_loss = val_loss;
+      if (has & 2) log.val_accuracy = val_accuracy;
+      log.seconds = in.f64();
+      saved.history.epochs.push_back(log);
+    }
+    if (in.remaining() != 0)
+      in.fail("has " + std::to_string(in.remaining()) + " unexpected bytes after the training state (corrupt)");
+    // All read and checked: now the model and the run take it.
+    std::swap(params_, params);
+    std::swap(state_, state);
+    optimizer_.iterations = iterations;
+    pack();
+    run = std::move(saved);
+  }
+
+  /// Stops training with an Error naming the epoch, the batch and the layer when the loss or
+  /// the gradient is not finite, before the optimizer applies it; then, when `clip_norm` is
+  /// positive, scales the gradient down to that global norm (Keras's global_clipnorm).
+  void check_and_clip(double loss_sum, std::span<const std::uint32_t> indices, double clip_norm, std::size_t epoch,
+                      std::size_t batch) {
+    double squares = 0;
+    for (std::size_t i = 0; i < Net::parameter_block; ++i) squares += double(grads_[i]) * double(grads_[i]);
+    if (std::isfinite(loss_sum) && std::isfinite(squares)) {
+      const double norm = std::sqrt(squares);
+      if (clip_norm > 0 && norm > clip_norm) {
+        const S scale = S(clip_norm / norm);
+        for (std::size_t i = 0; i < Net::parameter_block; ++i) grads_[i] *= scale;
+      }
+      return;
+    }
+    // Where it started: in the data, then the first layer whose output is not finite, then
+    // the gradient of the last layer (the backward pass runs from the output).
+    const std::string where = "fit: epoch " + std::to_string(epoch) + ", batch " + std::to_string(batch) + ": ";
+    const auto finite = [](const S* v, std::size_t n) { return std::all_of(v, v + n, [](S x) { return std::isfinite(x); }); };
+    for (std::size_t i = 0; i < indices.size(); ++i)
+      if (!finite(activation(0) + i * input_size, input_size))
+        throw Error(where + "sample " + std::to_string(indices[i]) + " of the training data holds a NaN or infinite value");
+    std::string culprit;
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      if (culprit.empty() && Net::stored_output(P) > 0 && !finite(activation(P), indices.size() * Net::stored_output(P)))
+        culprit = layer_name(P) + "'s output";
+    });
+    const std::string advice = "; lower the learning rate, or clip gradients with clip_norm";
+    if (!culprit.empty()) throw Error(where + "the loss is not finite: " + culprit + " holds a NaN or infinite value" + advice);
+    if (!std::isfinite(loss_sum)) {
+      const S* y = activation(layer_count);
+      double largest = 0;
+      for (std::size_t i = 0; i < indices.size() * output_size; ++i) largest = std::max(largest, std::abs(double(y[i])));
+      std::ostringstream text;
+      text << where << "the loss overflowed: " << layer_name(layer_count) << "'s outputs are finite but reach "
+           << largest << advice;
+      throw Error(text.str());
+    }
+    for (std::size_t p = layer_count; p >= 1 && culprit.empty(); --p) {
+      const std::size_t begin = Net::parameter_offsets[p - 1], end = Net::parameter_offsets[p];
+      if (!finite(grads_.data() + begin, end - begin)) culprit = layer_name(p);
+    }
+    throw Error(where + "the gradient of " + (culprit.empty() ? std::string("the parameters") : culprit) +
+                " is not finite (NaN or infinite, or its norm overflowed); lower the learning rate, or clip "
+                "gradients with clip_norm");
+  }
+
+  /// "layer 3 (Conv2D<64, 3, 3>)".
+  static std::string layer_name(std::size_t position) {
+    std::string name;
+    std::size_t p = 0;
+    boost::hana::for_each(Net::layers, [&](auto layer) {
+      if (++p == position) name = "layer " + std::to_string(p) + " (" + std::string(decltype(layer)::descriptor::spelling()) + ")";
+    });
+    return name;
+  }
+
+  void load_weights(const io::FileContents& file) {
+    io::ByteReader in(file.body(), file.name);
+    detail::AlignedBuffer<S> fresh(Net::parameter_block);
+    read_parameters(in, fresh.data());
+    if (file.kind == io::FileKind::weights && in.remaining() != 0)
+      in.fail("has " + std::to_string(in.remaining()) + " unexpected bytes after the parameters (corrupt)");
+    // Everything is read and checked: only now does the model change.
+    std::swap(params_, fresh);
+    pack();
+  }
 
   static bool correct(const S* y, const S* t) {
     if constexpr (output_size == 1) {

@@ -1,0 +1,508 @@
+// Weight files and checkpoints: round trips, the format's header, a clear error for every kind
+// of bad file (and the model untouched after it), atomic saves that survive SIGKILL, resuming a
+// killed training run bitwise, and training stopped by a NaN or infinite loss or gradient.
+#define BOOST_TEST_MODULE weights
+#include <boost/test/unit_test.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <typenet/typenet.hpp>
+
+#include "weights_child.hpp"
+
+namespace tn = typenet;
+namespace fs = std::filesystem;
+using tn::Shape;
+
+namespace {
+
+/// A fresh, empty directory for one test case, removed afterwards.
+struct TempDir {
+  fs::path path;
+  explicit TempDir(const std::string& name)
+      : path(fs::temp_directory_path() / ("typenet-weights-" + name + "-" + std::to_string(::getpid()))) {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string operator/(const std::string& file) const { return (path / file).string(); }
+};
+
+std::vector<unsigned char> read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+void write_bytes(const std::string& path, const std::vector<unsigned char>& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+}
+
+std::uint64_t field(const std::vector<unsigned char>& bytes, std::size_t at, std::size_t size) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < size; ++i) v |= std::uint64_t{bytes[at + i]} << (8 * i);
+  return v;
+}
+
+/// Rewrites the trailing CRC-32 so that a deliberately edited file passes the checksum and
+/// reaches the check under test.
+void fix_crc(std::vector<unsigned char>& bytes) {
+  const std::uint32_t crc = tn::io::crc32(std::span<const unsigned char>(bytes.data(), bytes.size() - 4));
+  for (std::size_t i = 0; i < 4; ++i) bytes[bytes.size() - 4 + i] = static_cast<unsigned char>(crc >> (8 * i));
+}
+
+template <class M>
+std::vector<float> parameters_of(const M& model) {
+  return {model.parameters().begin(), model.parameters().end()};
+}
+
+/// Checks that loading `path` into `model` throws an Error whose message contains each of
+/// `parts`, and leaves the model's parameters exactly as they were.
+template <class M>
+void expect_load_error(M& model, const std::string& path, std::initializer_list<std::string> parts) {
+  const auto before = parameters_of(model);
+  try {
+    model.load(path);
+    BOOST_ERROR("loading " << path << " succeeded; expected an error");
+  } catch (const tn::Error& e) {
+    const std::string message = e.what();
+    for (const auto& part : parts) BOOST_TEST(message.find(part) != std::string::npos, "'" << part << "' not in: " << message);
+  }
+  BOOST_TEST((parameters_of(model) == before), "a failed load changed the model");
+}
+
+struct MlpA : tn::Sequential<tn::Input<20>, tn::Dense<16>, tn::ReLU, tn::Dense<64>, tn::ReLU, tn::Dense<4>, tn::Softmax> {};
+struct MlpB : tn::Sequential<tn::Input<20>, tn::Dense<16>, tn::ReLU, tn::Dense<128>, tn::ReLU, tn::Dense<4>, tn::Softmax> {};
+struct MlpWider : tn::Sequential<tn::Input<40>, tn::Dense<16>, tn::ReLU, tn::Dense<64>, tn::ReLU, tn::Dense<4>, tn::Softmax> {};
+struct MlpShorter : tn::Sequential<tn::Input<20>, tn::Dense<16>, tn::ReLU, tn::Dense<64>, tn::ReLU> {};
+struct Cnn : tn::Sequential<tn::Input<8, 8, 2>, tn::Conv2D<3, 3, 3>, tn::ReLU, tn::MaxPool2D<2, 2>, tn::Flatten, tn::Dense<5>> {};
+
+using ModelA = tn::Model<MlpA, tn::loss::CrossEntropy, tn::optim::Adam>;
+
+/// The path of the child program (weights_child.cpp), from the test's environment.
+std::string child_program() {
+  const char* path = std::getenv("TYPENET_WEIGHTS_CHILD");
+  BOOST_REQUIRE_MESSAGE(path && fs::exists(path), "TYPENET_WEIGHTS_CHILD must name the weights_child program");
+  return path;
+}
+
+/// A child process running the child program, its stdout readable through a pipe.
+struct Child {
+  pid_t pid = -1;
+  std::FILE* out = nullptr;
+
+  explicit Child(const std::vector<std::string>& args) {
+    int fds[2];
+    BOOST_REQUIRE(::pipe(fds) == 0);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    pid = ::fork();
+    BOOST_REQUIRE(pid >= 0);
+    if (pid == 0) {  // only async-signal-safe calls until exec
+      ::dup2(fds[1], STDOUT_FILENO);
+      ::close(fds[0]);
+      ::close(fds[1]);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    out = ::fdopen(fds[0], "r");
+  }
+  ~Child() {
+    if (out) std::fclose(out);
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  }
+  /// The next line of its stdout, or "" at its end.
+  std::string line() {
+    char buffer[1024];
+    return std::fgets(buffer, sizeof buffer, out) ? std::string(buffer) : std::string();
+  }
+  /// Waits for it to end; returns its exit status, or -signal when a signal ended it.
+  int wait() {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    pid = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+  void kill() { ::kill(pid, SIGKILL); }
+};
+
+}  // namespace
+
+// ---- round trips and the format ----------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(save_then_load_gives_the_same_model) {
+  TempDir dir("roundtrip");
+  ModelA saved({}, 1);
+  saved.save(dir / "a.tnw");
+  ModelA loaded({}, 2);
+  BOOST_TEST((parameters_of(loaded) != parameters_of(saved)));
+  loaded.load(dir / "a.tnw");
+  BOOST_TEST((parameters_of(loaded) == parameters_of(saved)));
+  std::array<float, 20> x{};
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(i) / 20.0f - 0.5f;
+  BOOST_TEST((loaded.predict(x) == saved.predict(x)));  // the packed copies followed
+
+  tn::Model<Cnn, tn::loss::MeanSquaredError, tn::optim::SGD, double> cnn({}, 3), cnn_loaded({}, 4);
+  cnn.save(dir / "cnn.tnw");
+  cnn_loaded.load(dir / "cnn.tnw");
+  BOOST_TEST((std::vector<double>(cnn_loaded.parameters().begin(), cnn_loaded.parameters().end()) ==
+              std::vector<double>(cnn.parameters().begin(), cnn.parameters().end())));
+}
+
+BOOST_AUTO_TEST_CASE(header_is_as_documented) {
+  TempDir dir("header");
+  ModelA model({}, 1);
+  model.save(dir / "a.tnw");
+  const auto bytes = read_bytes(dir / "a.tnw");
+  const unsigned char magic[] = {0x89, 'T', 'N', 'W', '\r', '\n', 0x1a, '\n'};
+  BOOST_TEST(std::equal(std::begin(magic), std::end(magic), bytes.begin()));
+  BOOST_TEST(field(bytes, 8, 4) == 1u);             // format version
+  BOOST_TEST(field(bytes, 12, 4) == 1u);            // kind: weights
+  BOOST_TEST(field(bytes, 16, 8) == bytes.size());  // total length
+  BOOST_TEST(field(bytes, bytes.size() - 4, 4) == tn::io::crc32(std::span(bytes.data(), bytes.size() - 4)));
+  // The body: the scalar type, then the architecture, then the values.
+  BOOST_TEST(field(bytes, 24, 4) == 7u);
+  BOOST_TEST(std::string(bytes.begin() + 28, bytes.begin() + 35) == "float32");
+  BOOST_TEST(field(bytes, 35, 4) == MlpA::layer_count);
+  // Every parameter is there once, as 4 bytes, and nothing else is large.
+  BOOST_TEST(bytes.size() > MlpA::parameter_count * 4);
+  BOOST_TEST(bytes.size() < MlpA::parameter_count * 4 + 400);
+  // A known CRC-32: the check value of the standard ("123456789").
+  const std::string check = "123456789";
+  BOOST_TEST(tn::io::crc32(std::span(reinterpret_cast<const unsigned char*>(check.data()), check.size())) == 0xcbf43926u);
+}
+
+BOOST_AUTO_TEST_CASE(architecture_names_every_layer) {
+  const auto layers = tn::Model<Cnn, tn::loss::MeanSquaredError, tn::optim::SGD>::architecture();
+  BOOST_REQUIRE(layers.size() == 5u);
+  BOOST_TEST(layers[0].kind == "Conv2D<3, 3, 3>");
+  BOOST_TEST((layers[0].input == std::vector<std::uint64_t>{8, 8, 2}));
+  BOOST_TEST((layers[0].output == std::vector<std::uint64_t>{6, 6, 3}));
+  BOOST_REQUIRE(layers[0].tensors.size() == 2u);
+  BOOST_TEST(layers[0].tensors[0].name == "kernel");
+  BOOST_TEST(layers[0].tensors[0].size == 3u * 3 * 2 * 3);
+  BOOST_TEST(layers[2].kind == "MaxPool2D<2, 2>");
+  BOOST_TEST(layers[2].tensors.empty());
+  BOOST_TEST(layers[4].kind == "Dense<5>");
+}
+
+// ---- bad files ---------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(another_architecture_names_the_first_differing_layer) {
+  TempDir dir("architecture");
+  tn::Model<MlpB, tn::loss::CrossEntropy, tn::optim::Adam>({}, 1).save(dir / "b.tnw");
+  tn::Model<MlpWider, tn::loss::CrossEntropy, tn::optim::Adam>({}, 1).save(dir / "wider.tnw");
+  tn::Model<MlpShorter, tn::loss::MeanSquaredError, tn::optim::Adam>({}, 1).save(dir / "shorter.tnw");
+  tn::Model<Cnn, tn::loss::MeanSquaredError, tn::optim::Adam>({}, 1).save(dir / "cnn.tnw");
+  ModelA model({}, 7);
+  expect_load_error(model, dir / "b.tnw", {dir / "b.tnw", "layer 3: file has Dense<128>, model expects Dense<64>"});
+  expect_load_error(model, dir / "wider.tnw", {"layer 1 (Dense<16>): in the file it receives (40,), in the model (20,)"});
+  expect_load_error(model, dir / "shorter.tnw",
+                    {"file has 4 layers, model has 6: layer 5 (Dense<4>) is missing from the file"});
+  expect_load_error(model, dir / "cnn.tnw", {"layer 1: file has Conv2D<3, 3, 3>, model expects Dense<16>"});
+  tn::Model<MlpShorter, tn::loss::MeanSquaredError, tn::optim::Adam> shorter({}, 1);
+  model.save(dir / "a.tnw");
+  expect_load_error(shorter, dir / "a.tnw", {"file has 6 layers, model has 4: layer 5 (Dense<4>) is not in the model"});
+}
+
+BOOST_AUTO_TEST_CASE(bad_files_get_clear_errors_and_leave_the_model_alone) {
+  TempDir dir("bad");
+  const std::string good = dir / "good.tnw";
+  ModelA({}, 1).save(good);
+  const auto bytes = read_bytes(good);
+  ModelA model({}, 9);
+
+  expect_load_error(model, dir / "missing.tnw", {"missing.tnw", "no such file"});
+  expect_load_error(model, dir.path.string(), {"is a directory"});
+  write_bytes(dir / "empty.tnw", {});
+  expect_load_error(model, dir / "empty.tnw", {"empty.tnw", "is empty"});
+  write_bytes(dir / "text.tnw", {'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd', '\n'});
+  expect_load_error(model, dir / "text.tnw", {"is not a typenet weight file"});
+
+  // Truncated anywhere: inside the header, the body, the checksum.
+  for (const std::size_t length : {std::size_t{10}, std::size_t{30}, bytes.size() / 2, bytes.size() - 1}) {
+    write_bytes(dir / "cut.tnw", std::vector<unsigned char>(bytes.begin(), bytes.begin() + std::ptrdiff_t(length)));
+    expect_load_error(model, dir / "cut.tnw", {"cut.tnw", "truncated"});
+  }
+  auto longer = bytes;
+  longer.push_back(0);
+  write_bytes(dir / "long.tnw", longer);
+  expect_load_error(model, dir / "long.tnw", {"1 bytes after its end"});
+
+  // One flipped bit anywhere after the header is caught by the checksum.
+  for (const std::size_t at : {std::size_t{30}, std::size_t{100}, bytes.size() / 2, bytes.size() - 2}) {
+    auto corrupt = bytes;
+    corrupt[at] ^= 0x10;
+    write_bytes(dir / "corrupt.tnw", corrupt);
+    expect_load_error(model, dir / "corrupt.tnw", {"corrupt.tnw", "is corrupt", "checksum"});
+  }
+
+  auto version = bytes;
+  version[8] = 9;
+  write_bytes(dir / "version.tnw", version);
+  expect_load_error(model, dir / "version.tnw", {"format version 9", "reads version 1"});
+
+  auto kind = bytes;
+  kind[12] = 7;
+  write_bytes(dir / "kind.tnw", kind);
+  expect_load_error(model, dir / "kind.tnw", {"unknown kind 7"});
+
+  // A well-formed file of doubles, for a float model.
+  tn::Model<MlpA, tn::loss::CrossEntropy, tn::optim::Adam, double>({}, 1).save(dir / "double.tnw");
+  expect_load_error(model, dir / "double.tnw", {"holds float64 parameters", "float32"});
+
+  // Lies that pass the checksum: the parser still checks every count against the bytes left.
+  auto layers = bytes;
+  layers[35] = 0xff, layers[36] = 0xff, layers[37] = 0xff, layers[38] = 0x7f;
+  fix_crc(layers);
+  write_bytes(dir / "layers.tnw", layers);
+  expect_load_error(model, dir / "layers.tnw", {"layers, more than its remaining bytes can hold"});
+  auto trailing = bytes;
+  trailing.insert(trailing.end() - 4, {1, 2, 3});
+  for (std::size_t i = 0; i < 8; ++i) trailing[16 + i] = static_cast<unsigned char>(trailing.size() >> (8 * i));
+  fix_crc(trailing);
+  write_bytes(dir / "trailing.tnw", trailing);
+  expect_load_error(model, dir / "trailing.tnw", {"3 unexpected bytes after the parameters"});
+
+  // After all that, the good file still loads.
+  model.load(good);
+  BOOST_TEST((parameters_of(model) == parameters_of(ModelA({}, 1))));
+}
+
+BOOST_AUTO_TEST_CASE(saving_where_it_cannot_is_an_error) {
+  TempDir dir("unwritable");
+  ModelA model({}, 1);
+  BOOST_CHECK_EXCEPTION(model.save(dir / "no/such/dir/a.tnw"), tn::Error, [](const tn::Error& e) {
+    return std::string(e.what()).find("cannot save") != std::string::npos;
+  });
+  BOOST_CHECK_EXCEPTION(model.save(dir.path.string()), tn::Error, [](const tn::Error& e) {
+    return std::string(e.what()).find("is a directory") != std::string::npos;
+  });
+}
+
+// ---- atomic saves ------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(a_save_killed_midway_leaves_the_previous_file) {
+  TempDir dir("killed-save");
+  const std::string path = dir / "big.tnw";
+  auto model = std::make_unique<tn::testing::BigModel>();
+  model->save(path);  // the previous good file
+  std::size_t interrupted = 0;  // kills that left a temporary file: they came mid-save
+  constexpr int attempts = 12;
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    {
+      Child child({child_program(), "save-loop", path});
+      std::this_thread::sleep_for(std::chrono::milliseconds(150 + 37 * attempt));
+      child.kill();
+      BOOST_TEST(child.wait() == -SIGKILL);
+    }
+    std::size_t temporaries = 0;
+    for (const auto& entry : fs::directory_iterator(dir.path)) {
+      if (entry.path().filename().string().starts_with("big.tnw.tmp-")) {
+        ++temporaries;
+        fs::remove(entry.path());
+      }
+    }
+    interrupted += temporaries > 0;
+    // Whatever the moment of the kill, the file is a whole save: the old one or a newer one.
+    BOOST_CHECK_NO_THROW(model->load(path));
+  }
+  BOOST_TEST_MESSAGE(interrupted << " of " << attempts << " kills came during a save");
+  BOOST_TEST(interrupted > 0u, "no kill came during a save: the test proved nothing");
+}
+
+// ---- checkpoints -------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(resuming_a_checkpoint_ends_bitwise_as_an_uninterrupted_run) {
+  TempDir dir("resume");
+  const auto data = tn::testing::quarters(600, 11);
+  using M = tn::testing::SmallModel;
+  auto options = tn::testing::checkpoint_options("");
+  options.epochs = 6;
+  options.resume = false;
+  M straight({}, 3);
+  const tn::History full = straight.fit(data, options);
+
+  options.checkpoint = dir / "run.tnc";
+  options.checkpoint_every = 2;
+  options.epochs = 4;
+  M first({}, 3);
+  first.fit(data, options);  // checkpoints after epochs 2 and 4
+  options.epochs = 6;
+  options.resume = true;
+  M second({}, 99);  // another seed: everything must come from the checkpoint
+  const tn::History resumed = second.fit(data, options);
+  BOOST_TEST(resumed.resumed_after == 4u);
+  BOOST_REQUIRE(resumed.epochs.size() == 6u);
+  BOOST_TEST((parameters_of(second) == parameters_of(straight)));
+  BOOST_TEST(second.optimizer().iterations == straight.optimizer().iterations);
+  for (std::size_t e = 0; e < 6; ++e) {
+    BOOST_TEST(resumed.epochs[e].epoch == e + 1);
+    BOOST_TEST(resumed.epochs[e].loss == full.epochs[e].loss);
+  }
+  // A checkpoint holds the weights too: load takes them.
+  M weights({}, 5);
+  weights.load(dir / "run.tnc");
+  BOOST_TEST((parameters_of(weights) == parameters_of(straight)));
+}
+
+BOOST_AUTO_TEST_CASE(a_checkpoint_from_another_run_is_refused) {
+  TempDir dir("refused");
+  const auto data = tn::testing::quarters(200, 11);
+  using M = tn::testing::SmallModel;
+  auto options = tn::testing::checkpoint_options(dir / "run.tnc");
+  options.epochs = 2;
+  M({}, 3).fit(data, options);
+  const auto refuse = [&](auto change, const std::string& part) {
+    auto changed = options;
+    change(changed);
+    M model({}, 4);
+    const auto before = parameters_of(model);
+    try {
+      model.fit(data, changed);
+      BOOST_ERROR("resuming with a changed fit succeeded; expected: " << part);
+    } catch (const tn::Error& e) {
+      BOOST_TEST(std::string(e.what()).find(part) != std::string::npos, e.what());
+    }
+    BOOST_TEST((parameters_of(model) == before));
+  };
+  refuse([](auto& o) { o.batch_size = 8; }, "batch_size 16, this one has 8");
+  refuse([](auto& o) { o.seed = 6; }, "seed 5, this one has 6");
+  refuse([](auto& o) { o.epochs = 1; }, "is at epoch 2, beyond the 1 epochs");
+  M other({}, 1);
+  other.save(dir / "weights.tnw");
+  refuse([&](auto& o) { o.checkpoint = dir / "weights.tnw"; }, "holds weights only");
+  // Another optimizer.
+  tn::Model<tn::testing::SmallNet, tn::loss::CrossEntropy, tn::optim::SGD> sgd({}, 1);
+  try {
+    sgd.fit(data, {.epochs = 3, .batch_size = 16, .seed = 5, .verbose = false, .checkpoint = dir / "run.tnc", .resume = true});
+    BOOST_ERROR("an SGD model resumed an Adam checkpoint");
+  } catch (const tn::Error& e) {
+    BOOST_TEST(std::string(e.what()).find("optimizer Adam, this model uses SGD") != std::string::npos, e.what());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_training_run_killed_between_checkpoints_resumes_bitwise) {
+  TempDir dir("killed-run");
+  // Uninterrupted.
+  {
+    Child child({child_program(), "train", dir / "straight.tnc", dir / "straight.tnw"});
+    while (!child.line().empty()) {
+    }
+    BOOST_REQUIRE(child.wait() == 0);
+  }
+  // Killed as epoch 4 starts (after epoch 3's checkpoint), then run again with the same command.
+  {
+    Child child({child_program(), "train", dir / "run.tnc", dir / "run.tnw"});
+    for (std::string line = child.line(); !line.empty() && !line.starts_with("Epoch 4/"); line = child.line()) {
+    }
+    child.kill();
+    BOOST_TEST(child.wait() == -SIGKILL);
+  }
+  BOOST_REQUIRE(fs::exists(dir / "run.tnc"));
+  BOOST_TEST(!fs::exists(dir / "run.tnw"));
+  std::size_t resumed_after = 0;
+  {
+    Child child({child_program(), "train", dir / "run.tnc", dir / "run.tnw"});
+    for (std::string line = child.line(); !line.empty(); line = child.line())
+      std::sscanf(line.c_str(), "resumed after %zu", &resumed_after);
+    BOOST_REQUIRE(child.wait() == 0);
+  }
+  BOOST_TEST(resumed_after >= 3u);
+  BOOST_TEST(resumed_after < tn::testing::checkpoint_epochs);
+  tn::testing::SmallModel straight({}, 1), resumed({}, 2);
+  straight.load(dir / "straight.tnw");
+  resumed.load(dir / "run.tnw");
+  BOOST_TEST((parameters_of(resumed) == parameters_of(straight)));
+}
+
+// ---- numerical faults --------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(a_non_finite_loss_or_gradient_stops_training_with_its_place) {
+  // A linear regression with a learning rate far too high: the parameters grow without bound.
+  struct Linear : tn::Sequential<tn::Input<32>, tn::Dense<16>, tn::Dense<4>> {};
+  const auto data = tn::testing::quarters(64, 11);
+  tn::Model<Linear, tn::loss::MeanSquaredError, tn::optim::SGD> model({.learning_rate = 1e3f}, 1);
+  try {
+    model.fit(data, {.epochs = 20, .batch_size = 16, .verbose = false});
+    BOOST_ERROR("training with a learning rate of 1e3 went on");
+  } catch (const tn::Error& e) {
+    const std::string message = e.what();
+    BOOST_TEST_MESSAGE(message);
+    BOOST_TEST(message.starts_with("fit: epoch "), message);
+    BOOST_TEST(message.find(", batch ") != std::string::npos, message);
+    BOOST_TEST((message.find("not finite") != std::string::npos || message.find("overflowed") != std::string::npos), message);
+    BOOST_TEST(message.find("layer ") != std::string::npos, message);
+    BOOST_TEST(message.find("clip_norm") != std::string::npos, message);
+  }
+  // The step that found it was not applied: the parameters are still finite.
+  for (const float v : model.parameters()) BOOST_REQUIRE(std::isfinite(v));
+
+  // An infinite weight: the first layer's output is where it shows.
+  tn::Model<Linear, tn::loss::MeanSquaredError, tn::optim::SGD> broken({}, 1);
+  broken.tensor(1, 0)[3] = std::numeric_limits<float>::infinity();
+  broken.parameters_changed();
+  try {
+    broken.fit(data, {.epochs = 1, .batch_size = 16, .verbose = false});
+    BOOST_ERROR("training with an infinite weight went on");
+  } catch (const tn::Error& e) {
+    BOOST_TEST(std::string(e.what()).starts_with(
+                   "fit: epoch 1, batch 1: the loss is not finite: layer 1 (Dense<16>)'s output holds a NaN or infinite value"),
+               e.what());
+  }
+  // A NaN in the data.
+  std::vector<float> x(16 * 32, 0.5f), t(16 * 4, 0.0f);
+  for (std::size_t i = 0; i < 16; ++i) t[i * 4] = 1.0f;
+  x[5 * 32 + 7] = std::numeric_limits<float>::quiet_NaN();
+  const tn::data::Dataset<Shape<32>, Shape<4>> poisoned(std::move(x), std::move(t));
+  tn::testing::SmallModel clean({}, 1);
+  try {
+    clean.fit(poisoned, {.epochs = 1, .batch_size = 8, .shuffle = false, .verbose = false});
+    BOOST_ERROR("training on a NaN input went on");
+  } catch (const tn::Error& e) {
+    BOOST_TEST(std::string(e.what()).find("epoch 1, batch 1: sample 5 of the training data holds a NaN or infinite value") !=
+                   std::string::npos,
+               e.what());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(clip_norm_bounds_each_step) {
+  const auto data = tn::testing::quarters(16, 11);
+  using M = tn::Model<tn::testing::SmallNet, tn::loss::CrossEntropy, tn::optim::SGD, double>;
+  M clipped({.learning_rate = 1.0f}, 1), reference({.learning_rate = 1.0f}, 1);
+  // The unclipped gradient's norm, from the same first batch.
+  std::vector<std::uint32_t> all(16);
+  std::iota(all.begin(), all.end(), 0u);
+  reference.compute_gradients(data, all);
+  double norm = 0;
+  for (const double g : reference.gradients()) norm += g * g;
+  norm = std::sqrt(norm);
+  const double limit = norm / 4;
+  const auto before = std::vector<double>(clipped.parameters().begin(), clipped.parameters().end());
+  clipped.fit(data, {.epochs = 1, .batch_size = 16, .shuffle = false, .verbose = false, .clip_norm = limit});
+  double step = 0;
+  for (std::size_t i = 0; i < before.size(); ++i) step += (clipped.parameters()[i] - before[i]) * (clipped.parameters()[i] - before[i]);
+  BOOST_TEST(std::sqrt(step) == limit, boost::test_tools::tolerance(1e-6));
+}
