@@ -13,6 +13,7 @@
 #include <typenet/layers/avg_pool2d.hpp>
 #include <typenet/layers/conv2d.hpp>
 #include <typenet/layers/dense.hpp>
+#include <typenet/layers/dropout.hpp>
 #include <typenet/layers/flatten.hpp>
 #include <typenet/layers/global_average_pooling2d.hpp>
 #include <typenet/layers/input.hpp>

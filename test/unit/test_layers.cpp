@@ -54,7 +54,9 @@ using Cases = std::tuple<
     Case<tn::AvgPool2D<2, 2>, Shape<4, 5, 3>, Shape<2, 2, 3>, 0>,
     Case<tn::AvgPool2D<2, 2>, Shape<5, 5, 18>, Shape<2, 2, 18>, 0>,
     Case<tn::AvgPool2D<3, 3, tn::Padding::same, 2>, Shape<5, 5, 2>, Shape<3, 3, 2>, 0>,
-    Case<tn::GlobalAveragePooling2D, Shape<3, 4, 5>, Shape<5>, 0>>;
+    Case<tn::GlobalAveragePooling2D, Shape<3, 4, 5>, Shape<5>, 0>,
+    Case<tn::Dropout<25>, Shape<3, 4, 5>, Shape<3, 4, 5>, 0>,                              // training mode: a fixed mask
+    Case<tn::Dropout<1, 3>, Shape<7>, Shape<7>, 0>>;
 
 namespace {
 
@@ -91,7 +93,9 @@ struct Bench {
 
   tn::Pass<double> pass() {
     L::pack(params.data(), packed.data());
-    return {params.data(), packed.data(), true, saved.data(), scratch.data()};
+    tn::Pass<double> p{params.data(), packed.data(), true, saved.data(), scratch.data()};
+    p.noise = 0x5eed;  // a random stream for Dropout's masks
+    return p;
   }
 
   /// y for all samples (output buffer with a vector of slack, as the model allocates).
@@ -127,7 +131,9 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(batch_equals_samples_bitwise, C, Cases) {
     const auto batch = bench.forward();
     for (std::size_t s = 0; s < n; ++s) {
       tn::detail::AlignedBuffer<double> one(Bench<L>::out);
-      L::forward(bench.pass(), bench.x.data() + s * Bench<L>::in, one.data(), 1);
+      tn::Pass<double> pass = bench.pass();
+      pass.sample = s;  // sample s of the batch (Dropout draws its mask by place)
+      L::forward(pass, bench.x.data() + s * Bench<L>::in, one.data(), 1);
       if (s == 0) BOOST_TEST(std::ranges::all_of(std::span(one.data(), Bench<L>::out), [](double v) { return std::isfinite(v); }));
       BOOST_TEST(std::equal(one.data(), one.data() + Bench<L>::out, batch.data() + s * Bench<L>::out),
                  "sample " << s << " of " << n << " differs from its batch result");
@@ -170,4 +176,32 @@ BOOST_AUTO_TEST_CASE(softmax_rows_sum_to_one_and_resist_overflow) {
   BOOST_TEST(y[0] + y[1] + y[2] + y[3] == 1.0f, boost::test_tools::tolerance(1e-6f));
   BOOST_TEST(y[1] > y[0]);
   BOOST_TEST(y[3] == 0.0f);
+}
+
+BOOST_AUTO_TEST_CASE(dropout_drops_its_rate_and_keeps_the_mean) {
+  using L = tn::Dropout<30>::bind<Shape<1000>>;
+  constexpr std::size_t n = 50;
+  std::vector<float> x(n * 1000, 1.0f), y(n * 1000), saved(n * 1000);
+  tn::Pass<float> pass{nullptr, nullptr, true, saved.data(), nullptr};
+  pass.noise = 42;
+  L::forward(pass, x.data(), y.data(), n);
+  const auto dropped = std::count(y.begin(), y.end(), 0.0f);
+  BOOST_TEST(double(dropped) / double(y.size()) == 0.3, boost::test_tools::tolerance(0.02));
+  double sum = 0;
+  for (const float v : y) {
+    BOOST_REQUIRE((v == 0.0f || v == 1.0f / 0.7f));
+    sum += v;
+  }
+  BOOST_TEST(sum / double(y.size()) == 1.0, boost::test_tools::tolerance(0.03));
+  // Another stream gives another mask; the same stream the same one.
+  std::vector<float> again(n * 1000), other(n * 1000);
+  L::forward(pass, x.data(), again.data(), n);
+  pass.noise = 43;
+  L::forward(pass, x.data(), other.data(), n);
+  BOOST_TEST((again == y));
+  BOOST_TEST((other != y));
+  // Inference passes values through.
+  pass.training = false;
+  L::forward(pass, x.data(), y.data(), n);
+  BOOST_TEST((y == x));
 }

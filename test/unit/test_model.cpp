@@ -234,3 +234,29 @@ BOOST_AUTO_TEST_CASE(byte_storage_reads_as_its_table_and_trains_like_floats) {
   using Set = tn::data::Dataset<Shape<5>, Shape<3>>;
   BOOST_CHECK_THROW(Set(std::vector<std::uint8_t>(7), table, targets), tn::Error);
 }
+
+struct DropoutNet : tn::Sequential<tn::Input<20>, tn::Dense<32>, tn::ReLU, tn::Dropout<50>, tn::Dense<4>, tn::Softmax> {};
+
+BOOST_AUTO_TEST_CASE(dropout_training_depends_on_the_seed_not_the_threads) {
+  const auto data = make_data<Shape<20>, Shape<4>>(300, true, 8);
+  using M = tn::Model<DropoutNet, tn::loss::CrossEntropy, tn::optim::Adam>;
+  const auto train = [&](std::size_t threads, std::uint64_t seed) {
+    M model({}, 1);
+    model.fit(data, {.epochs = 2, .batch_size = 50, .shuffle = false, .seed = seed, .threads = threads, .verbose = false});
+    return std::vector<float>(model.parameters().begin(), model.parameters().end());
+  };
+  const auto one = train(1, 3);
+  BOOST_TEST((train(2, 3) == one));
+  BOOST_TEST((train(7, 3) == one));
+  BOOST_TEST((train(1, 4) != one), "another seed must draw other masks (shuffling is off)");
+
+  // Inference does not drop: evaluating twice gives the same figures, and a sample's output
+  // does not depend on the batch it is in.
+  M model({}, 1);
+  const auto first = model.evaluate(data);
+  BOOST_TEST(model.evaluate(data, 7).loss == first.loss);
+  const auto alone = model.predict(data.input(5));
+  std::vector<float> all(data.size() * 4);
+  model.predict(data, all);
+  BOOST_TEST(std::equal(alone.begin(), alone.end(), all.begin() + 5 * 4));
+}

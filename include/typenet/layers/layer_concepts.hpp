@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -42,6 +43,10 @@ struct Pass {
   /// backward: keep dx only where this layer's input x is above zero (the gradient of the ReLU
   /// before this layer, fused into it); only set for a layer with `gates_input_gradient`.
   bool gate = false;
+  /// training: the random stream of this layer in this step (Dropout's masks), and the place in
+  /// the batch of the call's first sample, so a sample's draws do not depend on the chunking.
+  std::uint64_t noise = 0;
+  std::size_t sample = 0;
 };
 
 namespace detail {

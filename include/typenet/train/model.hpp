@@ -223,6 +223,7 @@ class Model {
     run.batch_size = options.batch_size;
     run.shuffle = options.shuffle;
     run.seed = options.seed;
+    noise_seed_ = options.seed;
     if (options.resume && !options.checkpoint.empty() && std::filesystem::exists(options.checkpoint)) {
       resume_from(options.checkpoint, run, options.epochs);
       run.history.resumed_after = run.epoch;
@@ -308,6 +309,8 @@ class Model {
         throw Error("train_step: sample index " + std::to_string(index) + " is outside a data set of " +
                     std::to_string(data.size()) + " samples");
     reserve_training(batch);
+    // The random stream of this step (Dropout): from the seed and the step count alone.
+    step_noise_ = Random(noise_seed_ ^ (0x9e3779b97f4a7c15ULL * (optimizer_.iterations + 1))).next();
     const detail::Chunks chunks{batch, chunk_size(batch)};
     const S scale = S{1} / S(batch);
     detail::for_each_chunk(chunks.count(), [&](std::size_t c) {
@@ -776,8 +779,11 @@ class Model {
   /// The training pass of layer P for the samples from `first` on.
   template <std::size_t P>
   Pass<S> training_pass(std::size_t first) {
-    return pass<P>(true, train_.data() + saved_offset_[P] + first * Net::saved_sizes[P - 1],
-                   train_.data() + scratch_offset_ + first * Net::largest_scratch);
+    Pass<S> pass = this->pass<P>(true, train_.data() + saved_offset_[P] + first * Net::saved_sizes[P - 1],
+                                 train_.data() + scratch_offset_ + first * Net::largest_scratch);
+    pass.noise = step_noise_ ^ (P * 0xd1b54a32d192ed03ULL);
+    pass.sample = first;
+    return pass;
   }
 
   /// Forward through every layer for samples [first, first + count). A layer followed by a
@@ -972,6 +978,8 @@ class Model {
   std::array<std::size_t, layer_count + 1> out_offset_{};
   std::array<std::size_t, layer_count + 1> grad_offset_{};
   std::array<std::size_t, layer_count + 1> saved_offset_{};
+  std::uint64_t noise_seed_ = 0;  ///< FitOptions::seed of the last fit: seeds Dropout's masks
+  std::uint64_t step_noise_ = 0;
   std::size_t scratch_offset_ = 0;
   std::size_t target_offset_ = 0;
   std::size_t loss_offset_ = 0;
