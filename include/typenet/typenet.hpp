@@ -19,6 +19,7 @@
 #include <typenet/layers/input.hpp>
 #include <typenet/layers/max_pool2d.hpp>
 #include <typenet/layers/padding.hpp>
+#include <typenet/layers/regularized.hpp>
 #include <typenet/layers/relu.hpp>
 #include <typenet/layers/sigmoid.hpp>
 #include <typenet/layers/softmax.hpp>
@@ -26,6 +27,8 @@
 #include <typenet/loss/cross_entropy.hpp>
 #include <typenet/loss/mean_squared_error.hpp>
 #include <typenet/optim/adam.hpp>
+#include <typenet/optim/adamw.hpp>
+#include <typenet/optim/rmsprop.hpp>
 #include <typenet/optim/schedules.hpp>
 #include <typenet/optim/sgd.hpp>
 #include <typenet/train/fit_options.hpp>

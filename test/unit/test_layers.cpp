@@ -56,7 +56,8 @@ using Cases = std::tuple<
     Case<tn::AvgPool2D<3, 3, tn::Padding::same, 2>, Shape<5, 5, 2>, Shape<3, 3, 2>, 0>,
     Case<tn::GlobalAveragePooling2D, Shape<3, 4, 5>, Shape<5>, 0>,
     Case<tn::Dropout<25>, Shape<3, 4, 5>, Shape<3, 4, 5>, 0>,                              // training mode: a fixed mask
-    Case<tn::Dropout<1, 3>, Shape<7>, Shape<7>, 0>>;
+    Case<tn::Dropout<1, 3>, Shape<7>, Shape<7>, 0>,
+    Case<tn::Regularized<tn::Dense<7>, tn::L2<1, 100>>, Shape<5>, Shape<7>, 5 * 7 + 7>>;  // the layer's own passes
 
 namespace {
 

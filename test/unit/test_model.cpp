@@ -260,3 +260,33 @@ BOOST_AUTO_TEST_CASE(dropout_training_depends_on_the_seed_not_the_threads) {
   model.predict(data, all);
   BOOST_TEST(std::equal(alone.begin(), alone.end(), all.begin() + 5 * 4));
 }
+
+struct PenalisedNet : tn::Sequential<tn::Input<6, 6, 1>,
+                                     tn::Regularized<tn::Conv2D<2, 3, 3>, tn::L2<1, 10>>, tn::ReLU,
+                                     tn::Flatten,
+                                     tn::Regularized<tn::Dense<3>, tn::L1L2<tn::L1<1, 20>, tn::L2<1, 5>>>,
+                                     tn::Softmax> {};
+
+BOOST_AUTO_TEST_CASE(kernel_penalties_join_the_loss_and_its_gradient) {
+  static_assert(PenalisedNet::parameter_count == (9 * 2 + 2) + (32 * 3 + 3));
+  tn::Model<PenalisedNet, tn::loss::CrossEntropy, tn::optim::SGD, double> model({}, 4);
+  // The penalty, from its definition.
+  double expected = 0;
+  for (const double w : model.tensor(1, 0)) expected += 0.1 * w * w;
+  for (const double w : model.tensor(4, 0)) expected += 0.05 * std::abs(w) + 0.2 * w * w;
+  BOOST_TEST(model.penalty() == expected, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(expected > 0.01);
+  // Biases are not penalised.
+  model.tensor(4, 1)[0] = 5.0;
+  BOOST_TEST(model.penalty() == expected, boost::test_tools::tolerance(1e-12));
+  // evaluate's loss includes it, and the gradient is the gradient of that loss.
+  const auto data = make_data<Shape<6, 6, 1>, Shape<3>>(5, true, 2);
+  tn::Model<PenalisedNet, tn::loss::CrossEntropy, tn::optim::SGD, double> same({}, 4);
+  same.tensor(4, 1)[0] = 5.0;
+  same.parameters_changed();
+  model.parameters_changed();
+  BOOST_TEST(model.evaluate(data).loss > expected);
+  check_network_gradient(model, data);
+  const std::string kind = tn::Model<PenalisedNet, tn::loss::CrossEntropy, tn::optim::SGD>::architecture()[0].kind;
+  BOOST_TEST(kind == "Regularized<Conv2D<2, 3, 3>, L2<1, 10>>");
+}

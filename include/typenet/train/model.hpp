@@ -37,6 +37,7 @@
 #include <typenet/graph/sequential.hpp>
 #include <typenet/io/weights.hpp>
 #include <typenet/layers/layer_concepts.hpp>
+#include <typenet/layers/regularized.hpp>
 #include <typenet/layers/softmax.hpp>
 #include <typenet/loss/loss_concepts.hpp>
 #include <typenet/train/fit_options.hpp>
@@ -346,6 +347,10 @@ class Model {
       result.loss_sum += double(sample_losses()[2 * i]);
       result.correct += double(sample_losses()[2 * i + 1]);
     }
+    if constexpr (has_penalties) {
+      add_penalty_gradients();
+      result.loss_sum += penalty() * double(batch);  // the mean loss includes it once
+    }
     return result;
   }
 
@@ -371,7 +376,7 @@ class Model {
       loss_sum += double(results[2 * i]);
       right += double(results[2 * i + 1]);
     }
-    return {loss_sum / double(data.size()), right / double(data.size())};
+    return {loss_sum / double(data.size()) + penalty(), right / double(data.size())};
   }
 
   /// The network's outputs for every sample of `data`, `batch` samples at a time, written
@@ -437,6 +442,21 @@ class Model {
     return {grads_.data() + offset, size};
   }
 
+  /// The sum of the kernel penalties of the Regularized layers (Keras's regularization
+  /// losses), which fit and evaluate add to the mean loss they report; 0 without any.
+  double penalty() const {
+    double total = 0;
+    for_each_penalised([&]<class P>(const S* w, std::size_t size) {
+      double l1 = 0, l2 = 0;
+      for (std::size_t i = 0; i < size; ++i) {
+        l1 += std::abs(double(w[i]));
+        l2 += double(w[i]) * double(w[i]);
+      }
+      total += P::l1 * l1 + P::l2 * l2;
+    });
+    return total;
+  }
+
   /// Call after writing parameters directly, so the kernels' packed copies follow.
   void parameters_changed() { pack(); }
 
@@ -493,6 +513,35 @@ class Model {
   }();
 
   static std::size_t chunk_size(std::size_t batch) { return Net::samples_per_chunk(batch); }
+
+  static constexpr bool has_penalties = [] {
+    bool any = false;
+    boost::hana::for_each(Net::layers, [&](auto layer) { any = any || detail::has_penalty<decltype(layer)>; });
+    return any;
+  }();
+
+  /// Calls f.template operator()<Penalty>(kernel, size) for each Regularized layer's kernel.
+  template <class F>
+  void for_each_penalised(F&& f) const {
+    std::size_t position = 0;
+    boost::hana::for_each(Net::layers, [&](auto layer) {
+      using L = decltype(layer);
+      if constexpr (detail::has_penalty<L>)
+        f.template operator()<typename L::penalty>(params_.data() + Net::parameter_offsets[position],
+                                                   L::parameter_tensors[0].size);
+      ++position;
+    });
+  }
+
+  /// Adds the penalties' gradients to the kernels' (2 l2 w + l1 sign(w), sign(0) = 0, as
+  /// TensorFlow's).
+  void add_penalty_gradients() {
+    for_each_penalised([&]<class P>(const S* w, std::size_t size) {
+      S* g = grads_.data() + (w - params_.data());
+      const S l1 = S(P::l1), twice_l2 = S(2 * P::l2);
+      for (std::size_t i = 0; i < size; ++i) g[i] += twice_l2 * w[i] + l1 * S((w[i] > S{}) - (w[i] < S{}));
+    });
+  }
 
   static constexpr std::string_view scalar_name = sizeof(S) == 4 ? "float32" : "float64";
 

@@ -1,0 +1,107 @@
+// typenet/layers/regularized.hpp: Regularized<Layer, Penalty>, a layer whose kernel adds L1 / L2 penalties to the loss (Keras's kernel_regularizer).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <typenet/core/diagnostics.hpp>
+#include <typenet/core/shape.hpp>
+#include <typenet/layers/layer_concepts.hpp>
+
+namespace typenet {
+
+/// Keras's `regularizers.L1(l1)`: l1 * sum |w|, with l1 = Numerator / Denominator.
+template <std::size_t Numerator, std::size_t Denominator = 10000>
+struct L1 {
+  static constexpr double l1 = double(Numerator) / double(Denominator);
+  static constexpr double l2 = 0;
+  static std::string spelling() { return "L1<" + std::to_string(Numerator) + ", " + std::to_string(Denominator) + ">"; }
+};
+
+/// Keras's `regularizers.L2(l2)`: l2 * sum w^2, with l2 = Numerator / Denominator
+/// (`L2<1, 1000>` is Keras's L2(0.001)).
+template <std::size_t Numerator, std::size_t Denominator = 10000>
+struct L2 {
+  static constexpr double l1 = 0;
+  static constexpr double l2 = double(Numerator) / double(Denominator);
+  static std::string spelling() { return "L2<" + std::to_string(Numerator) + ", " + std::to_string(Denominator) + ">"; }
+};
+
+/// Keras's `regularizers.L1L2(l1, l2)`: both.
+template <class First, class Second>
+struct L1L2 {
+  static constexpr double l1 = First::l1 + Second::l1;
+  static constexpr double l2 = First::l2 + Second::l2;
+  static std::string spelling() { return "L1L2<" + First::spelling() + ", " + Second::spelling() + ">"; }
+};
+
+namespace detail {
+/// The shape received at a diagnostic location `at_layer<Position, Layer, In>`.
+template <class Where>
+struct received;
+template <std::size_t Position, class Layer, class In>
+struct received<at_layer<Position, Layer, In>> {
+  using type = In;
+};
+
+template <class P>
+concept Penalty = requires {
+  { P::l1 } -> std::convertible_to<double>;
+  { P::l2 } -> std::convertible_to<double>;
+};
+}  // namespace detail
+
+/// `Layer` with Keras's `kernel_regularizer=Penalty`: the penalty of its first parameter
+/// tensor (the kernel of Dense and Conv2D) joins the loss that fit and evaluate report, and its
+/// gradient joins the kernel's. Everything else is `Layer`'s own:
+///     tn::Regularized<tn::Dense<128>, tn::L2<1, 1000>>   // Dense(128, kernel_regularizer=L2(0.001))
+template <class Layer, detail::Penalty P>
+struct Regularized {
+  static constexpr std::string_view name = Layer::name;
+  static std::string spelling() { return "Regularized<" + Layer::spelling() + ", " + P::spelling() + ">"; }
+
+  template <class Where>
+  static consteval bool check_parameters() {
+    if constexpr (!Layer::template check_parameters<Where>()) {
+      return false;
+    } else {
+      static_assert(P::l1 >= 0 && P::l2 >= 0, "a regularizer's factors cannot be negative");
+      return true;
+    }
+  }
+
+  template <AnyShape In>
+  static consteval bool has_kernel() {
+    if constexpr (Layer::template accepts<In>)
+      return Layer::template bind<In>::parameter_tensors.size() > 0;
+    else
+      return false;
+  }
+
+  template <AnyShape In>
+  static constexpr bool accepts = has_kernel<In>();
+
+  template <class Where>
+  static consteval void explain() {
+    if constexpr (!Layer::template accepts<typename detail::received<Where>::type>)
+      Layer::template explain<Where>();
+    else
+      static_assert(detail::rejected<Where>, "Regularized needs a layer with parameters, such as Dense or Conv2D: "
+                                     "it penalises the layer's kernel");
+  }
+
+  template <AnyShape In>
+  struct bind : Layer::template bind<In> {
+    using descriptor = Regularized;
+    using penalty = P;
+  };
+};
+
+namespace detail {
+/// Whether bound layer L carries a kernel penalty (`Regularized`).
+template <class L>
+inline constexpr bool has_penalty = requires { typename L::penalty; };
+}  // namespace detail
+
+}  // namespace typenet
