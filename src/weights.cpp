@@ -75,7 +75,6 @@ std::uint32_t crc32(std::span<const unsigned char> bytes) {
 }
 
 void save_file(const std::string& path, FileKind kind, std::span<const unsigned char> body) {
-  namespace fs = std::filesystem;
   ByteWriter file;
   for (const unsigned char c : magic) file.u8(c);
   file.u32(format_version);
@@ -84,6 +83,11 @@ void save_file(const std::string& path, FileKind kind, std::span<const unsigned 
   file.raw(body);
   file.u32(crc32(file.bytes()));
 
+  write_file_atomically(path, file.bytes());
+}
+
+void write_file_atomically(const std::string& path, std::span<const unsigned char> bytes) {
+  namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::is_directory(path, ec)) fail(path, "cannot save: is a directory");
   const fs::path target(path);
@@ -100,7 +104,7 @@ void save_file(const std::string& path, FileKind kind, std::span<const unsigned 
     ::unlink(temporary.c_str());
     fail(path, "cannot save: " + step + ": " + errno_text(code) + " (the previous file, if any, is untouched)");
   };
-  if (!write_all(fd, file.bytes().data(), file.bytes().size())) abandon("writing " + temporary);
+  if (!write_all(fd, bytes.data(), bytes.size())) abandon("writing " + temporary);
   if (::fsync(fd) != 0) abandon("flushing " + temporary + " to disk");
   if (::close(fd) != 0) {
     const int code = errno;

@@ -22,6 +22,7 @@
 
 #include <typenet/typenet.hpp>
 
+#include "temp_directory.hpp"
 #include "weights_child.hpp"
 
 namespace tn = typenet;
@@ -29,21 +30,6 @@ namespace fs = std::filesystem;
 using tn::Shape;
 
 namespace {
-
-/// A fresh, empty directory for one test case, removed afterwards.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() / ("typenet-weights-" + name + "-" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& file) const { return (path / file).string(); }
-};
 
 std::vector<unsigned char> read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -153,29 +139,29 @@ struct Child {
 // ---- round trips and the format ----------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(save_then_load_gives_the_same_model) {
-  TempDir dir("roundtrip");
+  tn::test::TempDirectory dir("weights-roundtrip");
   ModelA saved({}, 1);
-  saved.save(dir / "a.tnw");
+  saved.save(dir.file("a.tnw"));
   ModelA loaded({}, 2);
   BOOST_TEST((parameters_of(loaded) != parameters_of(saved)));
-  loaded.load(dir / "a.tnw");
+  loaded.load(dir.file("a.tnw"));
   BOOST_TEST((parameters_of(loaded) == parameters_of(saved)));
   std::array<float, 20> x{};
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(i) / 20.0f - 0.5f;
   BOOST_TEST((loaded.predict(x) == saved.predict(x)));  // the packed copies followed
 
   tn::Model<Cnn, tn::loss::MeanSquaredError, tn::optim::SGD, double> cnn({}, 3), cnn_loaded({}, 4);
-  cnn.save(dir / "cnn.tnw");
-  cnn_loaded.load(dir / "cnn.tnw");
+  cnn.save(dir.file("cnn.tnw"));
+  cnn_loaded.load(dir.file("cnn.tnw"));
   BOOST_TEST((std::vector<double>(cnn_loaded.parameters().begin(), cnn_loaded.parameters().end()) ==
               std::vector<double>(cnn.parameters().begin(), cnn.parameters().end())));
 }
 
 BOOST_AUTO_TEST_CASE(header_is_as_documented) {
-  TempDir dir("header");
+  tn::test::TempDirectory dir("weights-header");
   ModelA model({}, 1);
-  model.save(dir / "a.tnw");
-  const auto bytes = read_bytes(dir / "a.tnw");
+  model.save(dir.file("a.tnw"));
+  const auto bytes = read_bytes(dir.file("a.tnw"));
   const unsigned char magic[] = {0x89, 'T', 'N', 'W', '\r', '\n', 0x1a, '\n'};
   BOOST_TEST(std::equal(std::begin(magic), std::end(magic), bytes.begin()));
   BOOST_TEST(field(bytes, 8, 4) == 1u);             // format version
@@ -211,80 +197,80 @@ BOOST_AUTO_TEST_CASE(architecture_names_every_layer) {
 // ---- bad files ---------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(another_architecture_names_the_first_differing_layer) {
-  TempDir dir("architecture");
-  tn::Model<MlpB, tn::loss::CrossEntropy, tn::optim::Adam>({}, 1).save(dir / "b.tnw");
-  tn::Model<MlpWider, tn::loss::CrossEntropy, tn::optim::Adam>({}, 1).save(dir / "wider.tnw");
-  tn::Model<MlpShorter, tn::loss::MeanSquaredError, tn::optim::Adam>({}, 1).save(dir / "shorter.tnw");
-  tn::Model<Cnn, tn::loss::MeanSquaredError, tn::optim::Adam>({}, 1).save(dir / "cnn.tnw");
+  tn::test::TempDirectory dir("weights-architecture");
+  tn::Model<MlpB, tn::loss::CrossEntropy, tn::optim::Adam>({}, 1).save(dir.file("b.tnw"));
+  tn::Model<MlpWider, tn::loss::CrossEntropy, tn::optim::Adam>({}, 1).save(dir.file("wider.tnw"));
+  tn::Model<MlpShorter, tn::loss::MeanSquaredError, tn::optim::Adam>({}, 1).save(dir.file("shorter.tnw"));
+  tn::Model<Cnn, tn::loss::MeanSquaredError, tn::optim::Adam>({}, 1).save(dir.file("cnn.tnw"));
   ModelA model({}, 7);
-  expect_load_error(model, dir / "b.tnw", {dir / "b.tnw", "layer 3: file has Dense<128>, model expects Dense<64>"});
-  expect_load_error(model, dir / "wider.tnw", {"layer 1 (Dense<16>): in the file it receives (40,), in the model (20,)"});
-  expect_load_error(model, dir / "shorter.tnw",
+  expect_load_error(model, dir.file("b.tnw"), {dir.file("b.tnw"), "layer 3: file has Dense<128>, model expects Dense<64>"});
+  expect_load_error(model, dir.file("wider.tnw"), {"layer 1 (Dense<16>): in the file it receives (40,), in the model (20,)"});
+  expect_load_error(model, dir.file("shorter.tnw"),
                     {"file has 4 layers, model has 6: layer 5 (Dense<4>) is missing from the file"});
-  expect_load_error(model, dir / "cnn.tnw", {"layer 1: file has Conv2D<3, 3, 3>, model expects Dense<16>"});
+  expect_load_error(model, dir.file("cnn.tnw"), {"layer 1: file has Conv2D<3, 3, 3>, model expects Dense<16>"});
   tn::Model<MlpShorter, tn::loss::MeanSquaredError, tn::optim::Adam> shorter({}, 1);
-  model.save(dir / "a.tnw");
-  expect_load_error(shorter, dir / "a.tnw", {"file has 6 layers, model has 4: layer 5 (Dense<4>) is not in the model"});
+  model.save(dir.file("a.tnw"));
+  expect_load_error(shorter, dir.file("a.tnw"), {"file has 6 layers, model has 4: layer 5 (Dense<4>) is not in the model"});
 }
 
 BOOST_AUTO_TEST_CASE(bad_files_get_clear_errors_and_leave_the_model_alone) {
-  TempDir dir("bad");
-  const std::string good = dir / "good.tnw";
+  tn::test::TempDirectory dir("weights-bad");
+  const std::string good = dir.file("good.tnw");
   ModelA({}, 1).save(good);
   const auto bytes = read_bytes(good);
   ModelA model({}, 9);
 
-  expect_load_error(model, dir / "missing.tnw", {"missing.tnw", "no such file"});
-  expect_load_error(model, dir.path.string(), {"is a directory"});
-  write_bytes(dir / "empty.tnw", {});
-  expect_load_error(model, dir / "empty.tnw", {"empty.tnw", "is empty"});
-  write_bytes(dir / "text.tnw", {'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd', '\n'});
-  expect_load_error(model, dir / "text.tnw", {"is not a typenet weight file"});
+  expect_load_error(model, dir.file("missing.tnw"), {"missing.tnw", "no such file"});
+  expect_load_error(model, dir.path().string(), {"is a directory"});
+  write_bytes(dir.file("empty.tnw"), {});
+  expect_load_error(model, dir.file("empty.tnw"), {"empty.tnw", "is empty"});
+  write_bytes(dir.file("text.tnw"), {'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd', '\n'});
+  expect_load_error(model, dir.file("text.tnw"), {"is not a typenet weight file"});
 
   // Truncated anywhere: inside the header, the body, the checksum.
   for (const std::size_t length : {std::size_t{10}, std::size_t{30}, bytes.size() / 2, bytes.size() - 1}) {
-    write_bytes(dir / "cut.tnw", std::vector<unsigned char>(bytes.begin(), bytes.begin() + std::ptrdiff_t(length)));
-    expect_load_error(model, dir / "cut.tnw", {"cut.tnw", "truncated"});
+    write_bytes(dir.file("cut.tnw"), std::vector<unsigned char>(bytes.begin(), bytes.begin() + std::ptrdiff_t(length)));
+    expect_load_error(model, dir.file("cut.tnw"), {"cut.tnw", "truncated"});
   }
   auto longer = bytes;
   longer.push_back(0);
-  write_bytes(dir / "long.tnw", longer);
-  expect_load_error(model, dir / "long.tnw", {"1 bytes after its end"});
+  write_bytes(dir.file("long.tnw"), longer);
+  expect_load_error(model, dir.file("long.tnw"), {"1 bytes after its end"});
 
   // One flipped bit anywhere after the header is caught by the checksum.
   for (const std::size_t at : {std::size_t{30}, std::size_t{100}, bytes.size() / 2, bytes.size() - 2}) {
     auto corrupt = bytes;
     corrupt[at] ^= 0x10;
-    write_bytes(dir / "corrupt.tnw", corrupt);
-    expect_load_error(model, dir / "corrupt.tnw", {"corrupt.tnw", "is corrupt", "checksum"});
+    write_bytes(dir.file("corrupt.tnw"), corrupt);
+    expect_load_error(model, dir.file("corrupt.tnw"), {"corrupt.tnw", "is corrupt", "checksum"});
   }
 
   auto version = bytes;
   version[8] = 9;
-  write_bytes(dir / "version.tnw", version);
-  expect_load_error(model, dir / "version.tnw", {"format version 9", "reads version 1"});
+  write_bytes(dir.file("version.tnw"), version);
+  expect_load_error(model, dir.file("version.tnw"), {"format version 9", "reads version 1"});
 
   auto kind = bytes;
   kind[12] = 7;
-  write_bytes(dir / "kind.tnw", kind);
-  expect_load_error(model, dir / "kind.tnw", {"unknown kind 7"});
+  write_bytes(dir.file("kind.tnw"), kind);
+  expect_load_error(model, dir.file("kind.tnw"), {"unknown kind 7"});
 
   // A well-formed file of doubles, for a float model.
-  tn::Model<MlpA, tn::loss::CrossEntropy, tn::optim::Adam, double>({}, 1).save(dir / "double.tnw");
-  expect_load_error(model, dir / "double.tnw", {"holds float64 parameters", "float32"});
+  tn::Model<MlpA, tn::loss::CrossEntropy, tn::optim::Adam, double>({}, 1).save(dir.file("double.tnw"));
+  expect_load_error(model, dir.file("double.tnw"), {"holds float64 parameters", "float32"});
 
   // Lies that pass the checksum: the parser still checks every count against the bytes left.
   auto layers = bytes;
   layers[35] = 0xff, layers[36] = 0xff, layers[37] = 0xff, layers[38] = 0x7f;
   fix_crc(layers);
-  write_bytes(dir / "layers.tnw", layers);
-  expect_load_error(model, dir / "layers.tnw", {"layers, more than its remaining bytes can hold"});
+  write_bytes(dir.file("layers.tnw"), layers);
+  expect_load_error(model, dir.file("layers.tnw"), {"layers, more than its remaining bytes can hold"});
   auto trailing = bytes;
   trailing.insert(trailing.end() - 4, {1, 2, 3});
   for (std::size_t i = 0; i < 8; ++i) trailing[16 + i] = static_cast<unsigned char>(trailing.size() >> (8 * i));
   fix_crc(trailing);
-  write_bytes(dir / "trailing.tnw", trailing);
-  expect_load_error(model, dir / "trailing.tnw", {"3 unexpected bytes after the parameters"});
+  write_bytes(dir.file("trailing.tnw"), trailing);
+  expect_load_error(model, dir.file("trailing.tnw"), {"3 unexpected bytes after the parameters"});
 
   // After all that, the good file still loads.
   model.load(good);
@@ -292,12 +278,12 @@ BOOST_AUTO_TEST_CASE(bad_files_get_clear_errors_and_leave_the_model_alone) {
 }
 
 BOOST_AUTO_TEST_CASE(saving_where_it_cannot_is_an_error) {
-  TempDir dir("unwritable");
+  tn::test::TempDirectory dir("weights-unwritable");
   ModelA model({}, 1);
-  BOOST_CHECK_EXCEPTION(model.save(dir / "no/such/dir/a.tnw"), tn::Error, [](const tn::Error& e) {
+  BOOST_CHECK_EXCEPTION(model.save(dir.file("no/such/dir/a.tnw")), tn::Error, [](const tn::Error& e) {
     return std::string(e.what()).find("cannot save") != std::string::npos;
   });
-  BOOST_CHECK_EXCEPTION(model.save(dir.path.string()), tn::Error, [](const tn::Error& e) {
+  BOOST_CHECK_EXCEPTION(model.save(dir.path().string()), tn::Error, [](const tn::Error& e) {
     return std::string(e.what()).find("is a directory") != std::string::npos;
   });
 }
@@ -305,8 +291,8 @@ BOOST_AUTO_TEST_CASE(saving_where_it_cannot_is_an_error) {
 // ---- atomic saves ------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(a_save_killed_midway_leaves_the_previous_file) {
-  TempDir dir("killed-save");
-  const std::string path = dir / "big.tnw";
+  tn::test::TempDirectory dir("weights-killed-save");
+  const std::string path = dir.file("big.tnw");
   auto model = std::make_unique<tn::testing::BigModel>();
   model->save(path);  // the previous good file
   std::size_t interrupted = 0;  // kills that left a temporary file: they came mid-save
@@ -319,7 +305,7 @@ BOOST_AUTO_TEST_CASE(a_save_killed_midway_leaves_the_previous_file) {
       BOOST_TEST(child.wait() == -SIGKILL);
     }
     std::size_t temporaries = 0;
-    for (const auto& entry : fs::directory_iterator(dir.path)) {
+    for (const auto& entry : fs::directory_iterator(dir.path())) {
       if (entry.path().filename().string().starts_with("big.tnw.tmp-")) {
         ++temporaries;
         fs::remove(entry.path());
@@ -336,7 +322,7 @@ BOOST_AUTO_TEST_CASE(a_save_killed_midway_leaves_the_previous_file) {
 // ---- checkpoints -------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(resuming_a_checkpoint_ends_bitwise_as_an_uninterrupted_run) {
-  TempDir dir("resume");
+  tn::test::TempDirectory dir("weights-resume");
   const auto data = tn::testing::quarters(600, 11);
   using M = tn::testing::SmallModel;
   auto options = tn::testing::checkpoint_options("");
@@ -345,7 +331,7 @@ BOOST_AUTO_TEST_CASE(resuming_a_checkpoint_ends_bitwise_as_an_uninterrupted_run)
   M straight({}, 3);
   const tn::History full = straight.fit(data, options);
 
-  options.checkpoint = dir / "run.tnc";
+  options.checkpoint = dir.file("run.tnc");
   options.checkpoint_every = 2;
   options.epochs = 4;
   M first({}, 3);
@@ -364,15 +350,15 @@ BOOST_AUTO_TEST_CASE(resuming_a_checkpoint_ends_bitwise_as_an_uninterrupted_run)
   }
   // A checkpoint holds the weights too: load takes them.
   M weights({}, 5);
-  weights.load(dir / "run.tnc");
+  weights.load(dir.file("run.tnc"));
   BOOST_TEST((parameters_of(weights) == parameters_of(straight)));
 }
 
 BOOST_AUTO_TEST_CASE(a_checkpoint_from_another_run_is_refused) {
-  TempDir dir("refused");
+  tn::test::TempDirectory dir("weights-refused");
   const auto data = tn::testing::quarters(200, 11);
   using M = tn::testing::SmallModel;
-  auto options = tn::testing::checkpoint_options(dir / "run.tnc");
+  auto options = tn::testing::checkpoint_options(dir.file("run.tnc"));
   options.epochs = 2;
   M({}, 3).fit(data, options);
   const auto refuse = [&](auto change, const std::string& part) {
@@ -392,12 +378,12 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_from_another_run_is_refused) {
   refuse([](auto& o) { o.seed = 6; }, "seed 5, this one has 6");
   refuse([](auto& o) { o.epochs = 1; }, "is at epoch 2, beyond the 1 epochs");
   M other({}, 1);
-  other.save(dir / "weights.tnw");
-  refuse([&](auto& o) { o.checkpoint = dir / "weights.tnw"; }, "holds weights only");
+  other.save(dir.file("weights.tnw"));
+  refuse([&](auto& o) { o.checkpoint = dir.file("weights.tnw"); }, "holds weights only");
   // Another optimizer.
   tn::Model<tn::testing::SmallNet, tn::loss::CrossEntropy, tn::optim::SGD> sgd({}, 1);
   try {
-    sgd.fit(data, {.epochs = 3, .batch_size = 16, .seed = 5, .verbose = false, .checkpoint = dir / "run.tnc", .resume = true});
+    sgd.fit(data, {.epochs = 3, .batch_size = 16, .seed = 5, .verbose = false, .checkpoint = dir.file("run.tnc"), .resume = true});
     BOOST_ERROR("an SGD model resumed an Adam checkpoint");
   } catch (const tn::Error& e) {
     BOOST_TEST(std::string(e.what()).find("optimizer Adam, this model uses SGD") != std::string::npos, e.what());
@@ -405,27 +391,27 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_from_another_run_is_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(a_training_run_killed_between_checkpoints_resumes_bitwise) {
-  TempDir dir("killed-run");
+  tn::test::TempDirectory dir("weights-killed-run");
   // Uninterrupted.
   {
-    Child child({child_program(), "train", dir / "straight.tnc", dir / "straight.tnw"});
+    Child child({child_program(), "train", dir.file("straight.tnc"), dir.file("straight.tnw")});
     while (!child.line().empty()) {
     }
     BOOST_REQUIRE(child.wait() == 0);
   }
   // Killed as epoch 4 starts (after epoch 3's checkpoint), then run again with the same command.
   {
-    Child child({child_program(), "train", dir / "run.tnc", dir / "run.tnw"});
+    Child child({child_program(), "train", dir.file("run.tnc"), dir.file("run.tnw")});
     for (std::string line = child.line(); !line.empty() && !line.starts_with("Epoch 4/"); line = child.line()) {
     }
     child.kill();
     BOOST_TEST(child.wait() == -SIGKILL);
   }
-  BOOST_REQUIRE(fs::exists(dir / "run.tnc"));
-  BOOST_TEST(!fs::exists(dir / "run.tnw"));
+  BOOST_REQUIRE(fs::exists(dir.file("run.tnc")));
+  BOOST_TEST(!fs::exists(dir.file("run.tnw")));
   std::size_t resumed_after = 0;
   {
-    Child child({child_program(), "train", dir / "run.tnc", dir / "run.tnw"});
+    Child child({child_program(), "train", dir.file("run.tnc"), dir.file("run.tnw")});
     for (std::string line = child.line(); !line.empty(); line = child.line())
       std::sscanf(line.c_str(), "resumed after %zu", &resumed_after);
     BOOST_REQUIRE(child.wait() == 0);
@@ -433,8 +419,8 @@ BOOST_AUTO_TEST_CASE(a_training_run_killed_between_checkpoints_resumes_bitwise) 
   BOOST_TEST(resumed_after >= 3u);
   BOOST_TEST(resumed_after < tn::testing::checkpoint_epochs);
   tn::testing::SmallModel straight({}, 1), resumed({}, 2);
-  straight.load(dir / "straight.tnw");
-  resumed.load(dir / "run.tnw");
+  straight.load(dir.file("straight.tnw"));
+  resumed.load(dir.file("run.tnw"));
   BOOST_TEST((parameters_of(resumed) == parameters_of(straight)));
 }
 

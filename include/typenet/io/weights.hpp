@@ -157,6 +157,12 @@ class ByteReader {
 /// CRC-32 (the one of zlib, gzip and PNG) of `bytes`.
 std::uint32_t crc32(std::span<const unsigned char> bytes);
 
+/// Writes `bytes` to `path` atomically: into a new temporary file in the same directory
+/// (`path.tmp-PID-N`), flushed to disk, then renamed over `path`, and the directory flushed.
+/// If anything fails, or the process dies on the way, `path` keeps its previous contents.
+/// Throws Error naming the path and the fault.
+void write_file_atomically(const std::string& path, std::span<const unsigned char> bytes);
+
 /// Wraps `body` in the file's header (magic, version, kind, length) and trailer (CRC-32) and
 /// writes it to `path` atomically: into a new temporary file in the same directory, flushed
 /// to disk, then renamed over `path`. If anything fails, or the process dies on the way,

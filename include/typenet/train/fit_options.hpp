@@ -8,6 +8,9 @@
 #include <optional>
 #include <string>
 
+#include <typenet/train/callbacks.hpp>
+#include <typenet/train/history.hpp>
+
 namespace typenet {
 
 /// Settings of one `fit` call, written with designated initialisers:
@@ -37,6 +40,16 @@ struct FitOptions {
   /// uninterrupted one with the same seed would. The file must come from this model and a
   /// fit with the same data size, batch size, shuffling and seed.
   bool resume = false;
+  /// Keras's validation_split: the last fraction of `train` (before shuffling) becomes the
+  /// validation data and is not trained on. Not with `validation`.
+  double validation_split = 0;
+  std::optional<EarlyStopping> early_stopping = std::nullopt;
+  std::optional<ModelCheckpoint> model_checkpoint = std::nullopt;
+  std::optional<ReduceLROnPlateau> reduce_lr_on_plateau = std::nullopt;
+  /// Keras's CSVLogger: the history so far, rewritten (atomically) after every epoch.
+  std::string csv_log = {};
+  /// Called with each epoch's log once it is complete (Keras's on_epoch_end).
+  std::function<void(const EpochLog&)> on_epoch_end = nullptr;
 };
 
 }  // namespace typenet

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace typenet {
@@ -14,13 +15,23 @@ struct EpochLog {
   double accuracy = 0;    ///< fraction of training samples classified right
   std::optional<double> val_loss = std::nullopt;
   std::optional<double> val_accuracy = std::nullopt;
+  double learning_rate = 0;  ///< the optimizer's rate at the epoch's end
   double seconds = 0;  ///< wall time of the epoch, validation included
 };
 
 struct History {
   std::vector<EpochLog> epochs;  ///< every epoch of the run, those before a resume included
   std::size_t resumed_after = 0;  ///< epochs that came from a checkpoint (FitOptions::resume)
+  std::size_t stopped_epoch = 0;  ///< the epoch after which early stopping ended training (0: it did not)
+  std::size_t best_epoch = 0;     ///< early stopping's best epoch, when it stopped
+
+  /// The history as CSV (Keras's CSVLogger columns, epochs from 1): a header, then a row per
+  /// epoch; an absent validation figure is an empty field.
+  std::string csv() const;
 };
+
+/// Writes history.csv() to `path` atomically (a new file renamed over the old one).
+void write_history_csv(const std::string& path, const History& history);
 
 /// What evaluate returns: the mean loss and the accuracy over a data set.
 struct Score {

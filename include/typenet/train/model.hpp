@@ -40,6 +40,7 @@
 #include <typenet/layers/regularized.hpp>
 #include <typenet/layers/softmax.hpp>
 #include <typenet/loss/loss_concepts.hpp>
+#include <typenet/train/callbacks.hpp>
 #include <typenet/train/fit_options.hpp>
 #include <typenet/train/history.hpp>
 #include <typenet/train/progress.hpp>
@@ -199,6 +200,39 @@ class Model {
     if (options.epochs == 0) throw Error("fit: epochs must be at least 1");
     if (train.empty()) throw Error("fit: the training data set is empty");
     if (options.validation && options.validation->empty()) throw Error("fit: the validation data set is empty");
+    if (!(options.validation_split >= 0 && options.validation_split < 1))
+      throw Error("fit: validation_split must be at least 0 and below 1");
+    if (options.validation_split > 0) {
+      // Keras's rule: the last fraction of the samples, before any shuffling, validates.
+      if (options.validation) throw Error("fit: give validation data or a validation_split, not both");
+      const std::size_t split_at = std::size_t(std::floor(double(train.size()) * (1.0 - options.validation_split)));
+      if (split_at == 0 || split_at == train.size())
+        throw Error("fit: a validation_split of " + std::to_string(options.validation_split) + " leaves " +
+                    (split_at == 0 ? "no training" : "no validation") + " samples out of " + std::to_string(train.size()));
+      if constexpr (requires { { train.slice(0, 1) } -> std::convertible_to<Data>; }) {
+        const Data training = train.slice(0, split_at);
+        const Data validation = train.slice(split_at, train.size());
+        FitOptions<Data> split = options;
+        split.validation_split = 0;
+        split.validation = &validation;
+        return fit(training, split);
+      } else {
+        throw Error("fit: validation_split needs a data set that can be sliced (Dataset)");
+      }
+    }
+    if (options.early_stopping) {
+      options.early_stopping->monitor.higher_is_better();  // checks the mode now, not after an epoch
+      if (options.early_stopping->monitor.name.starts_with("val_") && !options.validation)
+        throw Error("fit: early_stopping monitors " + options.early_stopping->monitor.name +
+                    ", which needs validation data or a validation_split");
+    }
+    for (const Monitor* monitor : {options.model_checkpoint ? &options.model_checkpoint->monitor : nullptr,
+                                   options.reduce_lr_on_plateau ? &options.reduce_lr_on_plateau->monitor : nullptr}) {
+      if (!monitor) continue;
+      monitor->higher_is_better();
+      if (monitor->name.starts_with("val_") && !options.validation)
+        throw Error("fit: a callback monitors " + monitor->name + ", which needs validation data or a validation_split");
+    }
 
     if (options.threads > 0) {
       // An arena of exactly `threads` slots (the global limit alone cannot raise the
@@ -211,6 +245,19 @@ class Model {
   }
 
  private:
+  /// Where a `fit` is: what a checkpoint holds besides the parameters and optimizer state.
+  struct TrainingState {
+    std::size_t epoch = 0;  ///< epochs done
+    std::uint64_t samples = 0;
+    std::uint64_t batch_size = 0;
+    bool shuffle = true;
+    std::uint64_t seed = 0;
+    Random shuffler;
+    std::vector<std::uint32_t> order;  ///< the training samples in the order of the last epoch
+    History history;
+    detail::CallbackState callbacks;
+  };
+
   template <class Data>
   History run_fit(const Data& train, const FitOptions<Data>& options) {
     const std::size_t n = train.size();
@@ -229,6 +276,8 @@ class Model {
       resume_from(options.checkpoint, run, options.epochs);
       run.history.resumed_after = run.epoch;
     }
+    const float base_rate = optimizer_.options.learning_rate;  // what ReduceLROnPlateau scales
+    if (options.early_stopping && options.early_stopping->restore_best_weights) best_params_.resize(Net::parameter_block);
     const std::size_t steps = (n + batch - 1) / batch;
     Progress progress(options.out ? *options.out : std::cout, options.epochs, steps,
                       options.verbose && options.live_progress.value_or(stdout_is_terminal()));
@@ -243,7 +292,12 @@ class Model {
       for (std::size_t step = 0; step < steps; ++step) {
         const std::size_t first = step * batch;
         const std::size_t count = std::min(batch, n - first);
-        if (options.learning_rate) optimizer_.options.learning_rate = float(options.learning_rate(optimizer_.iterations));
+        if (options.learning_rate || run.callbacks.lr_factor != 1) {
+          const double rate = (options.learning_rate ? options.learning_rate(optimizer_.iterations) : base_rate) *
+                              run.callbacks.lr_factor;
+          optimizer_.options.learning_rate =
+              float(std::max(rate, options.reduce_lr_on_plateau ? options.reduce_lr_on_plateau->min_lr : 0.0));
+        }
         const auto [loss, right] = compute_gradients(train, std::span<const std::uint32_t>(run.order.data() + first, count));
         check_and_clip(loss, std::span<const std::uint32_t>(run.order.data() + first, count), options.clip_norm, epoch,
                        step + 1);
@@ -258,15 +312,84 @@ class Model {
         log.val_loss = score.loss;
         log.val_accuracy = score.accuracy;
       }
+      log.learning_rate = optimizer_.options.learning_rate;
       log.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (options.verbose) progress.end_epoch(log);
       run.history.epochs.push_back(log);
       run.epoch = epoch;
+      const bool stop = end_of_epoch(log, options, run, base_rate);
       if (!options.checkpoint.empty() && (epoch % std::max<std::size_t>(options.checkpoint_every, 1) == 0 ||
-                                          epoch == options.epochs))
+                                          epoch == options.epochs || stop))
         save_checkpoint(options.checkpoint, run);
+      if (stop) break;
     }
     return run.history;
+  }
+
+  /// The callbacks, in Keras's usual order, after an epoch's log is complete; true when early
+  /// stopping ends the training.
+  template <class Data>
+  bool end_of_epoch(const EpochLog& log, const FitOptions<Data>& options, TrainingState& run, float base_rate) {
+    detail::CallbackState& state = run.callbacks;
+    if (!options.csv_log.empty()) write_history_csv(options.csv_log, run.history);
+    if (options.on_epoch_end) options.on_epoch_end(log);
+    if (const auto& save = options.model_checkpoint) {
+      const double value = save->monitor.value(log);
+      if (!save->save_best_only || save->monitor.improves(value, state.save_best)) {
+        if (save->save_best_only) state.save_best = value;
+        this->save(save->path);
+      }
+    }
+    if (const auto& plateau = options.reduce_lr_on_plateau) {
+      const double value = plateau->monitor.value(log);
+      if (state.plateau_cooldown > 0) {
+        --state.plateau_cooldown;
+        state.plateau_wait = 0;
+      }
+      if (plateau->monitor.improves(value, state.plateau_best)) {
+        state.plateau_best = value;
+        state.plateau_wait = 0;
+      } else if (state.plateau_cooldown == 0 && ++state.plateau_wait >= plateau->patience) {
+        if (double(optimizer_.options.learning_rate) > plateau->min_lr) {
+          state.lr_factor *= plateau->factor;
+          optimizer_.options.learning_rate = float(std::max(double(base_rate) * state.lr_factor, plateau->min_lr));
+          if (options.verbose)
+            (options.out ? *options.out : std::cout)
+                << "Epoch " << log.epoch << ": ReduceLROnPlateau reducing learning rate to "
+                << optimizer_.options.learning_rate << ".\n";
+          state.plateau_cooldown = plateau->cooldown;
+          state.plateau_wait = 0;
+        }
+      }
+    }
+    if (const auto& early = options.early_stopping) {
+      if (log.epoch <= early->start_from_epoch) return false;
+      const double value = early->monitor.value(log);
+      if (early->monitor.improves(value, state.stop_best)) {
+        state.stop_best = value;
+        state.stop_wait = 0;
+        state.best_epoch = log.epoch;
+        if (early->restore_best_weights) std::copy(params_.data(), params_.data() + Net::parameter_block, best_params_.data());
+        return false;
+      }
+      if (++state.stop_wait >= early->patience) {
+        run.history.stopped_epoch = log.epoch;
+        run.history.best_epoch = state.best_epoch;
+        if (early->restore_best_weights && state.best_epoch > 0) {
+          std::copy(best_params_.data(), best_params_.data() + Net::parameter_block, params_.data());
+          pack();
+        }
+        if (options.verbose)
+          (options.out ? *options.out : std::cout)
+              << "Epoch " << log.epoch << ": early stopping"
+              << (early->restore_best_weights && state.best_epoch > 0
+                      ? " (restoring the weights of epoch " + std::to_string(state.best_epoch) + ")"
+                      : std::string())
+              << "\n";
+        return true;
+      }
+    }
+    return false;
   }
 
  public:
@@ -579,18 +702,6 @@ class Model {
     for_each_tensor(fresh, [&](S* values, std::size_t size) { in.values(values, size); });
   }
 
-  /// Where a `fit` is: what a checkpoint holds besides the parameters and optimizer state.
-  struct TrainingState {
-    std::size_t epoch = 0;  ///< epochs done
-    std::uint64_t samples = 0;
-    std::uint64_t batch_size = 0;
-    bool shuffle = true;
-    std::uint64_t seed = 0;
-    Random shuffler;
-    std::vector<std::uint32_t> order;  ///< the training samples in the order of the last epoch
-    History history;
-  };
-
   /// A checkpoint: the weights' body, then the loss, the optimizer (name, step count, state)
   /// and the TrainingState.
   void save_checkpoint(const std::string& path, const TrainingState& run) const {
@@ -619,8 +730,21 @@ class Model {
       out.u8((log.val_loss ? 1 : 0) | (log.val_accuracy ? 2 : 0));
       out.f64(log.val_loss.value_or(0.0));
       out.f64(log.val_accuracy.value_or(0.0));
+      out.f64(log.learning_rate);
       out.f64(log.seconds);
     }
+    const detail::CallbackState& c = run.callbacks;
+    out.f64(c.stop_best);
+    out.u64(c.stop_wait);
+    out.u64(c.best_epoch);
+    out.f64(c.save_best);
+    out.f64(c.plateau_best);
+    out.u64(c.plateau_wait);
+    out.u64(c.plateau_cooldown);
+    out.f64(c.lr_factor);
+    out.u8(best_params_.size() > 0 ? 1 : 0);
+    if (best_params_.size() > 0)
+      for_each_tensor(best_params_.data(), [&](const S* values, std::size_t size) { out.values(values, size); });
     io::save_file(path, io::FileKind::checkpoint, out.bytes());
   }
 
@@ -671,7 +795,7 @@ class Model {
       if (index >= order || seen[index]) in.fail("holds a sample order that is not a permutation (corrupt)");
       seen[index] = true;
     }
-    const std::uint64_t logs = in.count(8 * 6 + 1, "epoch logs");
+    const std::uint64_t logs = in.count(8 * 7 + 1, "epoch logs");
     for (std::uint64_t i = 0; i < logs; ++i) {
       EpochLog log;
       log.epoch = in.u64();
@@ -682,14 +806,30 @@ class Model {
       const double val_accuracy = in.f64();
       if (has & 1) log.val_loss = val_loss;
       if (has & 2) log.val_accuracy = val_accuracy;
+      log.learning_rate = in.f64();
       log.seconds = in.f64();
       saved.history.epochs.push_back(log);
+    }
+    detail::CallbackState& c = saved.callbacks;
+    c.stop_best = in.f64();
+    c.stop_wait = in.u64();
+    c.best_epoch = in.u64();
+    c.save_best = in.f64();
+    c.plateau_best = in.f64();
+    c.plateau_wait = in.u64();
+    c.plateau_cooldown = in.u64();
+    c.lr_factor = in.f64();
+    detail::AlignedBuffer<S> best;
+    if (in.u8() != 0) {
+      best.resize(Net::parameter_block);
+      for_each_tensor(best.data(), [&](S* values, std::size_t size) { in.values(values, size); });
     }
     if (in.remaining() != 0)
       in.fail("has " + std::to_string(in.remaining()) + " unexpected bytes after the training state (corrupt)");
     // All read and checked: now the model and the run take it.
     std::swap(params_, params);
     std::swap(state_, state);
+    if (best.size() > 0) std::swap(best_params_, best);
     optimizer_.iterations = iterations;
     pack();
     run = std::move(saved);
@@ -1022,6 +1162,7 @@ class Model {
   detail::AlignedBuffer<S> train_;
   detail::AlignedBuffer<S> slots_;  ///< one gradient slot per chunk, for the per-chunk layers
   detail::AlignedBuffer<S> infer_;
+  detail::AlignedBuffer<S> best_params_;  ///< EarlyStopping's best weights, when it restores them
   std::size_t train_capacity_ = 0;
   std::size_t infer_capacity_ = 0;
   std::array<std::size_t, layer_count + 1> out_offset_{};

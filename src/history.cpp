@@ -1,0 +1,36 @@
+// src/history.cpp: History::csv and write_history_csv, Keras's CSVLogger.
+#include <typenet/train/history.hpp>
+
+#include <cstdio>
+#include <span>
+#include <string>
+
+#include <typenet/io/weights.hpp>
+
+namespace typenet {
+namespace {
+
+std::string number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.9g", v);
+  return text;
+}
+
+}  // namespace
+
+std::string History::csv() const {
+  std::string text = "epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds\n";
+  for (const EpochLog& log : epochs) {
+    text += std::to_string(log.epoch) + ',' + number(log.loss) + ',' + number(log.accuracy) + ',' +
+            (log.val_loss ? number(*log.val_loss) : "") + ',' + (log.val_accuracy ? number(*log.val_accuracy) : "") + ',' +
+            number(log.learning_rate) + ',' + number(log.seconds) + '\n';
+  }
+  return text;
+}
+
+void write_history_csv(const std::string& path, const History& history) {
+  const std::string text = history.csv();
+  io::write_file_atomically(path, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
+}
+
+}  // namespace typenet

@@ -1,0 +1,192 @@
+// fit's Keras-style training loop: validation_split, EarlyStopping (with restored best weights),
+// ModelCheckpoint, ReduceLROnPlateau, the CSV log, a user's callback, and their state across a
+// checkpoint and resume.
+#define BOOST_TEST_MODULE callbacks
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <typenet/typenet.hpp>
+
+#include "temp_directory.hpp"
+#include "weights_child.hpp"
+
+namespace tn = typenet;
+namespace fs = std::filesystem;
+using tn::Shape;
+using tn::testing::quarters;
+using Data = tn::data::Dataset<Shape<32>, Shape<4>>;
+using M = tn::testing::SmallModel;
+
+namespace {
+
+std::vector<float> parameters_of(const M& model) { return {model.parameters().begin(), model.parameters().end()}; }
+
+tn::FitOptions<Data> quiet(std::size_t epochs) {
+  return {.epochs = epochs, .batch_size = 16, .seed = 2, .verbose = false};
+}
+
+/// A monitor that never sees an improvement after the first epoch.
+tn::Monitor never_improves() { return {.name = "loss", .mode = "min", .min_delta = 1e9}; }
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(validation_split_takes_the_last_samples) {
+  const Data data = quarters(200, 1);
+  M split({}, 3), explicit_model({}, 3);
+  auto options = quiet(2);
+  options.validation_split = 0.25;
+  const auto history = split.fit(data, options);
+  const Data validation = data.slice(150, 200);
+  auto reference = quiet(2);
+  reference.validation = &validation;
+  const auto expected = explicit_model.fit(data.slice(0, 150), reference);
+  BOOST_TEST((parameters_of(split) == parameters_of(explicit_model)));
+  BOOST_REQUIRE(history.epochs.back().val_loss.has_value());
+  BOOST_TEST(*history.epochs.back().val_loss == *expected.epochs.back().val_loss);
+  BOOST_TEST(*history.epochs.back().val_loss == split.evaluate(validation).loss);
+
+  options.validation = &validation;
+  BOOST_CHECK_THROW(split.fit(data, options), tn::Error);  // both
+  auto extreme = quiet(1);
+  extreme.validation_split = 0.999;
+  try {
+    split.fit(data.slice(0, 10), extreme);
+    BOOST_ERROR("a split leaving no training samples was accepted");
+  } catch (const tn::Error& e) {
+    BOOST_TEST(std::string(e.what()).find("leaves no training samples out of 10") != std::string::npos, e.what());
+  }
+  extreme.validation_split = 1.5;
+  BOOST_CHECK_THROW(split.fit(data, extreme), tn::Error);
+}
+
+BOOST_AUTO_TEST_CASE(early_stopping_stops_and_restores_the_best_weights) {
+  const Data data = quarters(200, 1);
+  M model({}, 3);
+  auto options = quiet(10);
+  options.early_stopping = tn::EarlyStopping{.monitor = never_improves(), .patience = 2, .restore_best_weights = true};
+  const auto history = model.fit(data, options);
+  BOOST_TEST(history.epochs.size() == 3u);
+  BOOST_TEST(history.stopped_epoch == 3u);
+  BOOST_TEST(history.best_epoch == 1u);
+  M one_epoch({}, 3);
+  one_epoch.fit(data, quiet(1));
+  BOOST_TEST((parameters_of(model) == parameters_of(one_epoch)), "the weights are not those of epoch 1");
+
+  // Without restoring, the model keeps its last weights; a monitor of validation figures
+  // needs validation data.
+  M last({}, 3), three({}, 3);
+  options.early_stopping->restore_best_weights = false;
+  last.fit(data, options);
+  three.fit(data, quiet(3));
+  BOOST_TEST((parameters_of(last) == parameters_of(three)));
+  options.early_stopping->monitor = {.name = "val_loss"};
+  BOOST_CHECK_THROW(last.fit(data, options), tn::Error);
+  options.early_stopping->monitor = {.name = "val_lost"};
+  options.validation_split = 0.2;
+  BOOST_CHECK_THROW(last.fit(data, options), tn::Error);
+}
+
+BOOST_AUTO_TEST_CASE(model_checkpoint_keeps_the_best_epoch) {
+  const Data data = quarters(200, 1);
+  const tn::test::TempDirectory dir("callbacks");
+  const std::string path = dir.file("best.tnw");
+  M model({}, 3);
+  auto options = quiet(4);
+  // "Best" is the highest training loss: epoch 1's.
+  options.model_checkpoint = tn::ModelCheckpoint{.path = path, .monitor = {.name = "loss", .mode = "max"}};
+  const auto history = model.fit(data, options);
+  BOOST_TEST(history.epochs[0].loss > history.epochs[3].loss);
+  M loaded({}, 9), one_epoch({}, 3);
+  loaded.load(path);
+  one_epoch.fit(data, quiet(1));
+  BOOST_TEST((parameters_of(loaded) == parameters_of(one_epoch)));
+}
+
+BOOST_AUTO_TEST_CASE(reduce_lr_on_plateau_scales_the_rate) {
+  const Data data = quarters(100, 1);
+  M model({.learning_rate = 1e-3f}, 3);
+  auto options = quiet(5);
+  options.reduce_lr_on_plateau =
+      tn::ReduceLROnPlateau{.monitor = never_improves(), .factor = 0.1, .patience = 1, .min_lr = 2e-5};
+  std::ostringstream log;
+  options.verbose = true;
+  options.live_progress = false;
+  options.out = &log;
+  const auto history = model.fit(data, options);
+  const std::vector<double> expected{1e-3, 1e-3, 1e-4, 2e-5, 2e-5};
+  for (std::size_t e = 0; e < 5; ++e)
+    BOOST_TEST(history.epochs[e].learning_rate == expected[e], boost::test_tools::tolerance(1e-6));
+  BOOST_TEST(log.str().find("Epoch 2: ReduceLROnPlateau reducing learning rate to 0.0001") != std::string::npos, log.str());
+
+  // With a schedule, the factor scales the schedule's rate.
+  M scheduled({}, 3);
+  auto with_schedule = quiet(3);
+  with_schedule.learning_rate = [](std::size_t) { return 0.5; };
+  with_schedule.reduce_lr_on_plateau = tn::ReduceLROnPlateau{.monitor = never_improves(), .factor = 0.5, .patience = 1};
+  const auto scaled = scheduled.fit(data, with_schedule);
+  BOOST_TEST(scaled.epochs[2].learning_rate == 0.25, boost::test_tools::tolerance(1e-6));
+}
+
+BOOST_AUTO_TEST_CASE(csv_log_and_user_callback_see_every_epoch) {
+  const Data data = quarters(100, 1);
+  const tn::test::TempDirectory dir("callbacks");
+  const std::string path = dir.file("history.csv");
+  M model({}, 3);
+  auto options = quiet(3);
+  options.validation_split = 0.2;
+  options.csv_log = path;
+  std::vector<std::size_t> seen;
+  options.on_epoch_end = [&](const tn::EpochLog& log) { seen.push_back(log.epoch); };
+  const auto history = model.fit(data, options);
+  BOOST_TEST((seen == std::vector<std::size_t>{1, 2, 3}));
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  BOOST_TEST(line == "epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds");
+  for (const auto& log : history.epochs) {
+    BOOST_REQUIRE(std::getline(in, line));
+    std::istringstream row(line);
+    std::string field;
+    std::vector<double> values;
+    while (std::getline(row, field, ',')) values.push_back(std::stod(field));
+    BOOST_REQUIRE(values.size() == 7u);
+    BOOST_TEST(values[0] == double(log.epoch));
+    BOOST_TEST(values[1] == log.loss, boost::test_tools::tolerance(1e-8));
+    BOOST_TEST(values[4] == *log.val_accuracy, boost::test_tools::tolerance(1e-8));
+  }
+  BOOST_TEST(!std::getline(in, line));
+  BOOST_TEST(history.csv().find("\n3,") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(callbacks_resume_bitwise_from_a_checkpoint) {
+  const Data data = quarters(200, 1);
+  const tn::test::TempDirectory dir("callbacks");
+  const std::string path = dir.file("run.tnc");
+  auto options = quiet(6);
+  options.reduce_lr_on_plateau = tn::ReduceLROnPlateau{.monitor = never_improves(), .factor = 0.5, .patience = 1};
+  options.early_stopping = tn::EarlyStopping{.monitor = {.name = "loss", .min_delta = 1e-9}, .patience = 3,
+                                             .restore_best_weights = true};
+  M straight({}, 3);
+  const auto full = straight.fit(data, options);
+
+  options.checkpoint = path;
+  options.resume = true;
+  options.epochs = 3;
+  M first({}, 3);
+  first.fit(data, options);
+  options.epochs = 6;
+  M second({}, 8);
+  const auto resumed = second.fit(data, options);
+  BOOST_TEST(resumed.resumed_after == 3u);
+  BOOST_TEST((parameters_of(second) == parameters_of(straight)));
+  BOOST_REQUIRE(resumed.epochs.size() == full.epochs.size());
+  for (std::size_t e = 0; e < full.epochs.size(); ++e)
+    BOOST_TEST(resumed.epochs[e].learning_rate == full.epochs[e].learning_rate);
+}
