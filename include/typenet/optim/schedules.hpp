@@ -1,10 +1,13 @@
-// typenet/optim/schedules.hpp: learning-rate schedules (Keras's LearningRateSchedule): ExponentialDecay, PiecewiseConstantDecay, CosineDecay.
+// typenet/optim/schedules.hpp: learning-rate schedules (Keras's LearningRateSchedule): ExponentialDecay, StepDecay, PiecewiseConstantDecay, CosineDecay.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <numbers>
 #include <vector>
+
+#include <typenet/core/error.hpp>
 
 namespace typenet::schedule {
 
@@ -18,6 +21,21 @@ struct ExponentialDecay {
   double operator()(std::size_t step) const {
     const double p = double(step) / steps;
     return initial * std::pow(rate, staircase ? std::floor(p) : p);
+  }
+};
+
+/// initial * factor^floor(step / step_size): the rate drops by `factor` every `step_size` steps
+/// (PyTorch's StepLR, with gamma = factor). Keras has no class of that name; this is Keras's
+/// ExponentialDecay{.initial, .steps = step_size, .rate = factor, .staircase = true}, with the
+/// floor taken in integers. `step` counts optimizer steps from 0, so for a drop every epoch
+/// make `step_size` the number of batches per epoch.
+struct StepDecay {
+  double initial = 1e-3;
+  double factor = 0.5;
+  std::size_t step_size = 1000;
+  double operator()(std::size_t step) const {
+    if (step_size == 0) throw Error("StepDecay: step_size must be at least 1");
+    return initial * std::pow(factor, double(step / step_size));
   }
 };
 
