@@ -11,6 +11,7 @@
 #include <typenet/graph/memory.hpp>
 #include <typenet/graph/sequential.hpp>
 #include <typenet/layers/avg_pool2d.hpp>
+#include <typenet/layers/batch_normalization.hpp>
 #include <typenet/layers/conv2d.hpp>
 #include <typenet/layers/dense.hpp>
 #include <typenet/layers/dropout.hpp>

@@ -60,6 +60,18 @@ BOOST_AUTO_TEST_CASE(padded_strided_network_allocates_nothing_either) {
   check_no_allocation(model, data<Shape<12, 12, 3>, Shape<4>>(64));
 }
 
+struct Regularised : tn::Sequential<tn::Input<16, 16, 2>, tn::Regularized<tn::Conv2D<8, 3, 3>, tn::L2<1, 1000>>,
+                                    tn::BatchNormalization, tn::ReLU, tn::MaxPool2D<2, 2>, tn::Dropout<25>, tn::Flatten,
+                                    tn::Dense<16>, tn::BatchNormalization, tn::ReLU, tn::Dense<3>, tn::Softmax> {};
+
+BOOST_AUTO_TEST_CASE(normalised_regularised_dropout_network_allocates_nothing) {
+  tn::Model<Regularised, tn::loss::CrossEntropy, tn::optim::Adam> model;
+  check_no_allocation(model, data<Shape<16, 16, 2>, Shape<3>>(64));
+  // The memory figure covers the batch statistics too.
+  static_assert(decltype(model)::memory.batch_statistics == (5 * 8 + 5 * 16) * sizeof(double));
+  static_assert(decltype(model)::memory.statistics_per_chunk == (2 * 8 + 2 * 16) * sizeof(double));
+}
+
 BOOST_AUTO_TEST_CASE(the_counter_counts) {
   const std::size_t before = allocation_count.load();
   auto* p = new std::vector<int>(3);

@@ -57,7 +57,9 @@ using Cases = std::tuple<
     Case<tn::GlobalAveragePooling2D, Shape<3, 4, 5>, Shape<5>, 0>,
     Case<tn::Dropout<25>, Shape<3, 4, 5>, Shape<3, 4, 5>, 0>,                              // training mode: a fixed mask
     Case<tn::Dropout<1, 3>, Shape<7>, Shape<7>, 0>,
-    Case<tn::Regularized<tn::Dense<7>, tn::L2<1, 100>>, Shape<5>, Shape<7>, 5 * 7 + 7>>;  // the layer's own passes
+    Case<tn::Regularized<tn::Dense<7>, tn::L2<1, 100>>, Shape<5>, Shape<7>, 5 * 7 + 7>,  // the layer's own passes
+    Case<tn::BatchNormalization, Shape<6>, Shape<6>, 4 * 6>,                               // the n samples are the batch
+    Case<tn::BatchNormalization, Shape<3, 2, 5>, Shape<3, 2, 5>, 4 * 5>>;                  // per channel
 
 namespace {
 
@@ -84,6 +86,8 @@ struct Bench {
   Bench(std::size_t samples, double kink_gap, std::uint64_t seed) : n(samples), x(samples * in), w(samples * out) {
     tn::Random random(seed);
     for (std::size_t i = 0; i < block_size<L>(); ++i) params[i] = random.uniform(-0.5, 0.5);
+    if constexpr (tn::detail::is_batch_coupled<L>)  // a variance is positive
+      for (std::size_t f = 0; f < L::F; ++f) params[L::variance_at + f] = std::abs(params[L::variance_at + f]) + 0.5;
     for (std::size_t i = 0; i < x.size(); ++i) {
       double v = random.uniform(-1.0, 1.0);
       if (std::abs(v) < kink_gap) v = v < 0 ? v - kink_gap : v + kink_gap;
@@ -92,9 +96,11 @@ struct Bench {
     for (std::size_t i = 0; i < w.size(); ++i) w[i] = random.uniform(-1.0, 1.0);
   }
 
+  bool training = true;
+
   tn::Pass<double> pass() {
     L::pack(params.data(), packed.data());
-    tn::Pass<double> p{params.data(), packed.data(), true, saved.data(), scratch.data()};
+    tn::Pass<double> p{params.data(), packed.data(), training, saved.data(), scratch.data()};
     p.noise = 0x5eed;  // a random stream for Dropout's masks
     return p;
   }
@@ -127,8 +133,11 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(shapes_and_parameter_count, C, Cases) {
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(batch_equals_samples_bitwise, C, Cases) {
   using L = typename C::layer;
+  // A batch-coupled layer (BatchNormalization) is batch-independent in inference only.
+  constexpr bool coupled = tn::detail::is_batch_coupled<L>;
   for (std::size_t n : {1u, 5u, 13u, 31u}) {
     Bench<L> bench(n, C::kink_gap, 7 + n);
+    bench.training = !coupled;
     const auto batch = bench.forward();
     for (std::size_t s = 0; s < n; ++s) {
       tn::detail::AlignedBuffer<double> one(Bench<L>::out);

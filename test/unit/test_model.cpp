@@ -290,3 +290,80 @@ BOOST_AUTO_TEST_CASE(kernel_penalties_join_the_loss_and_its_gradient) {
   const std::string kind = tn::Model<PenalisedNet, tn::loss::CrossEntropy, tn::optim::SGD>::architecture()[0].kind;
   BOOST_TEST(kind == "Regularized<Conv2D<2, 3, 3>, L2<1, 10>>");
 }
+
+struct NormalisedCnn : tn::Sequential<tn::Input<12, 12, 2>,
+                                      tn::Conv2D<4, 3, 3>, tn::BatchNormalization, tn::ReLU,
+                                      tn::MaxPool2D<2, 2>,
+                                      tn::Flatten,
+                                      tn::Dense<5>, tn::BatchNormalization, tn::Tanh,
+                                      tn::Dense<3>, tn::Softmax> {};
+
+BOOST_AUTO_TEST_CASE(batch_normalization_counts_as_keras) {
+  static_assert(NormalisedCnn::parameter_count == (3 * 3 * 2 * 4 + 4) + 4 * 4 + (100 * 5 + 5) + 4 * 5 + (5 * 3 + 3));
+  const auto rows = NormalisedCnn::summary_rows();
+  BOOST_TEST(rows[1].layer == "BatchNormalization");
+  BOOST_TEST(rows[1].parameters == 16u);
+  BOOST_TEST(rows[1].trainable == 8u);
+}
+
+BOOST_AUTO_TEST_CASE(gradient_through_batch_normalization_in_training_mode) {
+  // The objective is the training-mode loss (batch statistics), which compute_gradients returns.
+  // 200 samples make two chunks of unequal size: the staged passes meet in the statistics.
+  static_assert(NormalisedCnn::chunk_count(200) == 2);
+  const auto data = make_data<Shape<12, 12, 2>, Shape<3>>(200, true, 5);
+  tn::Model<NormalisedCnn, tn::loss::CrossEntropy, tn::optim::SGD, double> model({}, 2);
+  std::vector<std::uint32_t> all(data.size());
+  std::iota(all.begin(), all.end(), 0u);
+  model.compute_gradients(data, all);
+  const std::vector<double> analytic(model.gradients().begin(), model.gradients().end());
+  auto params = model.parameters();
+  tn::testing::check_gradient("network parameters", params.data(), analytic.data(), params.size(), [&] {
+    model.parameters_changed();
+    return model.compute_gradients(data, all).loss_sum / double(data.size());
+  });
+}
+
+BOOST_AUTO_TEST_CASE(batch_normalization_moves_its_averages_and_infers_with_them) {
+  struct Net : tn::Sequential<tn::Input<4>, tn::BatchNormalization, tn::Dense<2>, tn::Softmax> {};
+  const auto data = make_data<Shape<4>, Shape<2>>(40, true, 6);
+  tn::Model<Net, tn::loss::CrossEntropy, tn::optim::Adam, double> model({}, 1);
+  std::vector<std::uint32_t> all(data.size());
+  std::iota(all.begin(), all.end(), 0u);
+  model.train_step(data, all);
+  // Keras: moving = 0.99 moving + 0.01 batch statistic (mean; biased variance), from 0 and 1.
+  for (std::size_t f = 0; f < 4; ++f) {
+    double mean = 0, squares = 0;
+    for (std::size_t i = 0; i < data.size(); ++i) mean += data.input(i)[f] / double(data.size());
+    for (std::size_t i = 0; i < data.size(); ++i) squares += std::pow(data.input(i)[f] - mean, 2) / double(data.size());
+    BOOST_TEST(model.tensor(1, 2)[f] == 0.01 * mean, boost::test_tools::tolerance(1e-9));
+    BOOST_TEST(model.tensor(1, 3)[f] == 0.99 + 0.01 * squares, boost::test_tools::tolerance(1e-9));
+    // The optimizer moved gamma and beta, not the averages' own way.
+    BOOST_TEST(model.tensor(1, 0)[f] != 1.0);
+  }
+  // Inference normalises with the running averages: by hand for one sample.
+  const auto y = model.predict(data.input(3));
+  double logits[2];
+  for (std::size_t u = 0; u < 2; ++u) {
+    logits[u] = model.tensor(2, 1)[u];
+    for (std::size_t f = 0; f < 4; ++f) {
+      const double normal = (data.input(3)[f] - model.tensor(1, 2)[f]) / std::sqrt(model.tensor(1, 3)[f] + 1e-3) *
+                                model.tensor(1, 0)[f] + model.tensor(1, 1)[f];
+      logits[u] += normal * model.tensor(2, 0)[f * 2 + u];
+    }
+  }
+  BOOST_TEST(y[0] == 1.0 / (1.0 + std::exp(logits[1] - logits[0])), boost::test_tools::tolerance(1e-9));
+}
+
+BOOST_AUTO_TEST_CASE(batch_normalization_training_does_not_depend_on_threads) {
+  static_assert(NormalisedCnn::chunk_count(200) == 2);
+  const auto data = make_data<Shape<12, 12, 2>, Shape<3>>(600, true, 9);
+  using M = tn::Model<NormalisedCnn, tn::loss::CrossEntropy, tn::optim::Adam>;
+  const auto train = [&](std::size_t threads) {
+    M model({}, 1);
+    model.fit(data, {.epochs = 2, .batch_size = 200, .threads = threads, .verbose = false});
+    return std::vector<float>(model.parameters().begin(), model.parameters().end());
+  };
+  const auto one = train(1);
+  BOOST_TEST((train(2) == one));
+  BOOST_TEST((train(7) == one));
+}

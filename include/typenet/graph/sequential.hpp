@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <iostream>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <boost/hana/at.hpp>
@@ -214,7 +215,8 @@ struct Sequential {
       using L = decltype(layer);
       using Out = shape_t<L::output_shape>;
       ++p;
-      if constexpr (L::parameter_count > 0 && Out::rank > 0) chunked[p] = Out::size / Out::dims[Out::rank - 1] >= 8;
+      if constexpr (L::parameter_count > 0 && Out::rank > 0 && !detail::is_batch_coupled<L>)
+        chunked[p] = Out::size / Out::dims[Out::rank - 1] >= 8;
     });
     return chunked;
   }();
@@ -263,6 +265,19 @@ struct Sequential {
   /// Per-sample training workspace, in elements: the input, every layer's output and the
   /// gradient with respect to it (but those fusion removes), what layers keep for backward,
   /// the scratch area, the target, and the sample's loss and correctness.
+  /// The reduced and the per-chunk statistics of the batch-coupled layers, in doubles.
+  static constexpr std::pair<std::size_t, std::size_t> coupled_sizes = [] {
+    std::pair<std::size_t, std::size_t> sizes{0, 0};
+    boost::hana::for_each(layers, [&](auto layer) {
+      using L = decltype(layer);
+      if constexpr (detail::is_batch_coupled<L>) {
+        sizes.first += L::reduced_size;
+        sizes.second += L::partial_size;
+      }
+    });
+    return sizes;
+  }();
+
   static constexpr std::size_t training_elements_per_sample = [] {
     std::size_t total = activation_sizes[0] + activation_sizes[layer_count] + 2 + largest_scratch;
     for (std::size_t p = 1; p <= layer_count; ++p)
@@ -285,6 +300,8 @@ struct Sequential {
       .training_per_sample = training_elements_per_sample * sizeof(S),
       .inference_per_sample = inference_elements_per_sample * sizeof(S),
       .gradient_slot = slot_block * sizeof(S),
+      .batch_statistics = coupled_sizes.first * sizeof(double),
+      .statistics_per_chunk = coupled_sizes.second * sizeof(double),
       .chunk_count = &most_chunks,
   };
 

@@ -47,6 +47,10 @@ struct Pass {
   /// the batch of the call's first sample, so a sample's draws do not depend on the chunking.
   std::uint64_t noise = 0;
   std::size_t sample = 0;
+  /// training, for a batch-coupled layer (BatchNormalization): the whole batch's reduced
+  /// statistics, and how many samples the batch has.
+  const double* batch = nullptr;
+  std::size_t batch_samples = 0;
 };
 
 namespace detail {
@@ -76,6 +80,12 @@ template <class L>
 inline constexpr bool fuses_relu = requires { requires L::fuses_relu; };
 template <class L>
 inline constexpr bool gates_input_gradient = requires { requires L::gates_input_gradient; };
+
+/// Whether a bound layer couples the samples of a batch (BatchNormalization): the model then
+/// runs the passes in stages around it, with its `statistics` / `reduce` and
+/// `gradient_statistics` / `reduce_gradient` between them.
+template <class L>
+inline constexpr bool is_batch_coupled = requires { requires L::batch_coupled; };
 
 /// The work areas of a bound layer that needs none.
 struct NoWorkAreas {

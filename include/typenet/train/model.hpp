@@ -415,9 +415,18 @@ class Model {
     optimizer_.begin_step();
     constexpr std::size_t piece = 4096;  // elements per update task; a multiple of every vector width
     detail::for_each_chunk((Net::parameter_block + piece - 1) / piece, [&](std::size_t c) {
-      optimizer_.update(params_.data(), grads_.data(), state_.data(), Net::parameter_block, c * piece,
-                        std::min(Net::parameter_block, (c + 1) * piece));
+      const std::size_t begin = c * piece, end = std::min(Net::parameter_block, (c + 1) * piece);
+      // Only trainable tensors: a moving average is the layer's, not the optimizer's.
+      for (const auto& [from, to] : trainable_ranges) {
+        if (to <= begin || from >= end) continue;
+        optimizer_.update(params_.data(), grads_.data(), state_.data(), Net::parameter_block, std::max(from, begin),
+                          std::min(to, end));
+      }
     });
+    if constexpr (highest_coupled > 0) {
+      if (moving_pending_) update_moving_statistics();
+      moving_pending_ = false;
+    }
     pack();
   }
 
@@ -437,16 +446,27 @@ class Model {
     step_noise_ = Random(noise_seed_ ^ (0x9e3779b97f4a7c15ULL * (optimizer_.iterations + 1))).next();
     const detail::Chunks chunks{batch, chunk_size(batch)};
     const S scale = S{1} / S(batch);
+    batch_samples_ = batch;
+    // Stages: a batch-coupled layer (BatchNormalization) needs the whole batch's statistics
+    // before any chunk may go past it, forward and backward. Without one there is one stage.
+    std::size_t from = 1;  // the first layer of the forward stage
+    for (std::size_t b = 1; b <= layer_count; ++b) {
+      if (!coupled[b]) continue;
+      detail::for_each_chunk(chunks.count(), [&](std::size_t c) {
+        if (from == 1) gather(data, indices, chunks.first(c), chunks.length(c));
+        forward_chunk(chunks.first(c), chunks.length(c), from, b - 1);
+        coupled_statistics(b, c, chunks.first(c), chunks.length(c));
+      });
+      reduce_statistics(b, chunks.count(), batch);
+      from = b;
+    }
+    std::size_t down_to = highest_coupled;  // the backward stage ends above this layer
     detail::for_each_chunk(chunks.count(), [&](std::size_t c) {
       const std::size_t first = chunks.first(c);
       const std::size_t count = chunks.length(c);
-      S* x = activation(0) + first * input_size;
-      S* t = target() + first * output_size;
-      for (std::size_t i = 0; i < count; ++i) {
-        data.input(indices[first + i]).copy_to(x + i * input_size);
-        std::ranges::copy(data.target(indices[first + i]), t + i * output_size);
-      }
-      forward_chunk(first, count);
+      if (from == 1) gather(data, indices, first, count);
+      forward_chunk(first, count, from, layer_count);
+      const S* t = target() + first * output_size;
       S* y = activation(layer_count) + first * output_size;
       S* losses = sample_losses() + 2 * first;
       for (std::size_t i = 0; i < count; ++i) {
@@ -461,10 +481,28 @@ class Model {
           Loss::template gradient<S, output_size>(yi, ti, gradient(layer_count) + (first + i) * output_size, scale);
         }
       }
-      backward_chunk(first, count);
-      chunk_weight_gradients(c, first, count);
+      backward_chunk(first, count, layer_count, down_to + 1);
+      if (down_to > 0)
+        coupled_gradient_statistics(down_to, c, first, count);
+      else
+        chunk_weight_gradients(c, first, count);
     });
+    while (down_to > 0) {
+      const std::size_t b = down_to;
+      reduce_gradient_statistics(b, chunks.count());
+      down_to = next_coupled_below(b);
+      detail::for_each_chunk(chunks.count(), [&](std::size_t c) {
+        const std::size_t first = chunks.first(c);
+        const std::size_t count = chunks.length(c);
+        backward_chunk(first, count, b, down_to + 1);
+        if (down_to > 0)
+          coupled_gradient_statistics(down_to, c, first, count);
+        else
+          chunk_weight_gradients(c, first, count);
+      });
+    }
     weight_gradients(batch, chunks.count());
+    moving_pending_ = highest_coupled > 0;
     BatchResult result{0, 0};
     for (std::size_t i = 0; i < batch; ++i) {
       result.loss_sum += double(sample_losses()[2 * i]);
@@ -945,6 +983,9 @@ class Model {
     loss_offset_ = region(2 * batch);
     train_.resize(offset);
     slots_.resize(Net::most_chunks(batch) * Net::slot_block);
+    chunk_capacity_ = Net::most_chunks(batch);
+    batch_stats_.resize(stats_offsets[layer_count + 1] + 1);
+    partial_stats_.resize(chunk_capacity_ * partial_offsets[layer_count + 1] + 1);
     train_capacity_ = batch;
   }
 
@@ -961,8 +1002,130 @@ class Model {
 
   template <std::size_t P>
   Pass<S> pass(bool training, S* saved, S* scratch) const {
-    return {params_.data() + Net::parameter_offsets[P - 1], packed_.data() + Net::packed_offsets[P - 1], training,
-            saved, scratch};
+    Pass<S> pass{params_.data() + Net::parameter_offsets[P - 1], packed_.data() + Net::packed_offsets[P - 1], training,
+                 saved, scratch};
+    if (training && coupled[P]) {
+      pass.batch = batch_stats_.data() + stats_offsets[P];
+      pass.batch_samples = batch_samples_;
+    }
+    return pass;
+  }
+
+  // ---- batch-coupled layers: their place, their statistics, the stages around them ------
+
+  /// coupled[P]: layer P normalises over the batch.
+  static constexpr auto coupled = [] {
+    std::array<bool, layer_count + 2> is{};
+    std::size_t p = 0;
+    boost::hana::for_each(Net::layers, [&](auto layer) { is[++p] = detail::is_batch_coupled<decltype(layer)>; });
+    return is;
+  }();
+  static constexpr std::size_t highest_coupled = [] {
+    std::size_t h = 0;
+    for (std::size_t p = 1; p <= layer_count; ++p)
+      if (coupled[p]) h = p;
+    return h;
+  }();
+  static constexpr std::size_t next_coupled_below(std::size_t b) {
+    for (std::size_t p = b - 1; p >= 1; --p)
+      if (coupled[p]) return p;
+    return 0;
+  }
+  /// Where each coupled layer's reduced statistics sit in batch_stats_ (then, per chunk, its
+  /// partial sums in partial_stats_).
+  static constexpr auto stats_offsets = [] {
+    std::array<std::size_t, layer_count + 2> at{};
+    std::size_t p = 0, total = 0;
+    boost::hana::for_each(Net::layers, [&](auto layer) {
+      using L = decltype(layer);
+      at[++p] = total;
+      if constexpr (detail::is_batch_coupled<L>) total += L::reduced_size;
+    });
+    at[layer_count + 1] = total;
+    return at;
+  }();
+  static constexpr auto partial_sizes = [] {
+    std::array<std::size_t, layer_count + 2> size{};
+    std::size_t p = 0;
+    boost::hana::for_each(Net::layers, [&](auto layer) {
+      using L = decltype(layer);
+      ++p;
+      if constexpr (detail::is_batch_coupled<L>) size[p] = L::partial_size;
+    });
+    return size;
+  }();
+  /// Coupled layer b's partials: one record of partial_sizes[b] per chunk, from
+  /// chunk_capacity_ * partial_offsets[b] on.
+  static constexpr auto partial_offsets = [] {
+    std::array<std::size_t, layer_count + 2> at{};
+    for (std::size_t p = 1; p <= layer_count + 1; ++p) at[p] = at[p - 1] + partial_sizes[p - 1];
+    return at;
+  }();
+
+  /// Calls f with the bound layer at run-time position p (as a value of its type).
+  template <class F>
+  static void at_position(std::size_t p, F&& f) {
+    std::size_t q = 0;
+    boost::hana::for_each(Net::layers, [&](auto layer) {
+      if (++q == p) f(layer);
+    });
+  }
+
+  double* chunk_partial(std::size_t b, std::size_t chunk) {
+    return partial_stats_.data() + chunk_capacity_ * partial_offsets[b] + chunk * partial_sizes[b];
+  }
+
+  /// Chunk `chunk`'s sums of the input of coupled layer b.
+  void coupled_statistics(std::size_t b, std::size_t chunk, std::size_t first, std::size_t count) {
+    at_position(b, [&](auto layer) {
+      using L = decltype(layer);
+      if constexpr (detail::is_batch_coupled<L>)
+        L::statistics(activation(b - 1) + first * Net::activation_sizes[b - 1], count, chunk_partial(b, chunk));
+    });
+  }
+  void reduce_statistics(std::size_t b, std::size_t chunks, std::size_t batch) {
+    at_position(b, [&](auto layer) {
+      using L = decltype(layer);
+      if constexpr (detail::is_batch_coupled<L>)
+        L::reduce(chunk_partial(b, 0), chunks, batch, batch_stats_.data() + stats_offsets[b]);
+    });
+  }
+  void coupled_gradient_statistics(std::size_t b, std::size_t chunk, std::size_t first, std::size_t count) {
+    at_position(b, [&](auto layer) {
+      using L = decltype(layer);
+      if constexpr (detail::is_batch_coupled<L>)
+        L::gradient_statistics(batch_stats_.data() + stats_offsets[b],
+                               activation(b - 1) + first * Net::activation_sizes[b - 1],
+                               gradient(b) + first * Net::activation_sizes[b], count, chunk_partial(b, chunk));
+    });
+  }
+  void reduce_gradient_statistics(std::size_t b, std::size_t chunks) {
+    at_position(b, [&](auto layer) {
+      using L = decltype(layer);
+      if constexpr (detail::is_batch_coupled<L>)
+        L::reduce_gradient(chunk_partial(b, 0), chunks, batch_stats_.data() + stats_offsets[b]);
+    });
+  }
+  /// The running averages of every coupled layer, from the last computed batch.
+  void update_moving_statistics() {
+    std::size_t p = 0;
+    boost::hana::for_each(Net::layers, [&](auto layer) {
+      using L = decltype(layer);
+      ++p;
+      if constexpr (detail::is_batch_coupled<L>)
+        L::update_moving(params_.data() + Net::parameter_offsets[p - 1], batch_stats_.data() + stats_offsets[p]);
+    });
+  }
+
+  /// Copies the inputs and targets of samples [first, first + count) of the batch.
+  template <class Data>
+  void gather(const Data& data, std::span<const std::uint32_t> indices, std::size_t first, std::size_t count) {
+    S* x = activation(0) + first * input_size;
+    S* t = target() + first * output_size;
+    for (std::size_t i = 0; i < count; ++i) {
+      data.input(indices[first + i]).copy_to(x + i * input_size);
+      std::ranges::copy(data.target(indices[first + i]), t + i * output_size);
+    }
   }
 
   /// The training pass of layer P for the samples from `first` on.
@@ -977,9 +1140,10 @@ class Model {
 
   /// Forward through every layer for samples [first, first + count). A layer followed by a
   /// ReLU it can fuse writes the ReLU's output itself, and the ReLU is skipped.
-  void forward_chunk(std::size_t first, std::size_t count) {
+  void forward_chunk(std::size_t first, std::size_t count, std::size_t from = 1, std::size_t to_layer = layer_count) {
     for_each_position([&](auto position) {
       constexpr std::size_t P = decltype(position)::value;
+      if (P < from || P > to_layer) return;
       if constexpr (!Net::fused_forward[P - 1]) {
         using L = typename Net::template layer<P - 1>;
         constexpr std::size_t to = Net::fused_forward[P] ? P + 1 : P;
@@ -994,10 +1158,11 @@ class Model {
   /// Backward through every layer, last to first. A layer after a ReLU it can take the gradient
   /// of writes the gradient before that ReLU itself, and the ReLU is skipped. No layer before
   /// the first one with parameters needs its gradient: the pass stops there.
-  void backward_chunk(std::size_t first, std::size_t count) {
+  void backward_chunk(std::size_t first, std::size_t count, std::size_t from = layer_count, std::size_t down_to = 1) {
     constexpr std::size_t last = fused_softmax ? layer_count - 1 : layer_count;
     boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<last>), [&](auto i) {
       constexpr std::size_t P = last - decltype(i)::value;
+      if (P > from || P < down_to) return;
       if constexpr (!Net::fused_backward[P]) {
         using L = typename Net::template layer<P - 1>;
         constexpr std::size_t in = Net::activation_sizes[P - 1];
@@ -1075,6 +1240,39 @@ class Model {
     return offsets;
   }();
   static constexpr std::size_t total_tiles = tile_offsets[layer_count];
+
+  /// The parameter ranges the optimizer updates: every tensor but the non-trainable ones
+  /// (moving averages), adjacent ones merged.
+  static constexpr std::size_t trainable_range_count = [] {
+    std::size_t ranges = 0, end = std::size_t(-1), p = 0;
+    boost::hana::for_each(Net::layers, [&](auto layer) {
+      using L = decltype(layer);
+      for (std::size_t t = 0; t < L::parameter_tensors.size(); ++t) {
+        if (!L::parameter_tensors[t].trainable) continue;
+        const std::size_t from = Net::parameter_offsets[p] + detail::tensor_offset(L::parameter_tensors, t);
+        if (from != end) ++ranges;
+        end = from + detail::align_elements(L::parameter_tensors[t].size);
+      }
+      ++p;
+    });
+    return ranges;
+  }();
+  static constexpr auto trainable_ranges = [] {
+    std::array<std::pair<std::size_t, std::size_t>, trainable_range_count> ranges{};
+    std::size_t r = 0, end = std::size_t(-1), p = 0;
+    boost::hana::for_each(Net::layers, [&](auto layer) {
+      using L = decltype(layer);
+      for (std::size_t t = 0; t < L::parameter_tensors.size(); ++t) {
+        if (!L::parameter_tensors[t].trainable) continue;
+        const std::size_t from = Net::parameter_offsets[p] + detail::tensor_offset(L::parameter_tensors, t);
+        if (from != end) ranges[r++] = {from, from};
+        end = from + detail::align_elements(L::parameter_tensors[t].size);
+        ranges[r - 1].second = std::min(end, Net::parameter_block);
+      }
+      ++p;
+    });
+    return ranges;
+  }();
 
   /// The position of the first layer with parameters (layer_count + 1 when there is none).
   static constexpr std::size_t first_trainable = [] {
@@ -1168,6 +1366,11 @@ class Model {
   std::array<std::size_t, layer_count + 1> out_offset_{};
   std::array<std::size_t, layer_count + 1> grad_offset_{};
   std::array<std::size_t, layer_count + 1> saved_offset_{};
+  detail::AlignedBuffer<double> batch_stats_;    ///< each coupled layer's reduced batch statistics
+  detail::AlignedBuffer<double> partial_stats_;  ///< and each chunk's partial sums
+  std::size_t chunk_capacity_ = 0;
+  std::size_t batch_samples_ = 0;
+  bool moving_pending_ = false;  ///< a computed batch whose statistics the running averages still lack
   std::uint64_t noise_seed_ = 0;  ///< FitOptions::seed of the last fit: seeds Dropout's masks
   std::uint64_t step_noise_ = 0;
   std::size_t scratch_offset_ = 0;
