@@ -2,7 +2,9 @@
 #include <algorithm>
 #include <exception>
 #include <iostream>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include <typenet/typenet.hpp>
 
@@ -30,14 +32,14 @@ static_assert(CifarCnn::parameter_count == 42'442);
 static_assert(FashionCnn::output_shape == tn::Shape<10>{});
 
 template <class Net, class Data>
-int train(const Data& train, const Data& test, const Options& options) {
+int train(const Data& train, const Data& test, const Options& options, std::span<const std::string_view> classes) {
   Net::summary();
   tn::Model<Net, tn::loss::CrossEntropy, tn::optim::Adam> model({}, options.number("seed"));
   // Adam with a learning rate that starts at 3e-3 and shrinks smoothly by a factor 0.6 per
   // epoch (Keras's ExponentialDecay): fast early progress, then fine steps.
   const std::size_t batch = options.number("batch-size");
   const double steps_per_epoch = double((train.size() + batch - 1) / std::max<std::size_t>(batch, 1));
-  model.fit(train, {.epochs = options.number("epochs"),
+  const tn::History history = model.fit(train, {.epochs = options.number("epochs"),
                     .batch_size = batch,
                     .seed = options.number("seed"),
                     .validation = &test,
@@ -51,9 +53,16 @@ int train(const Data& train, const Data& test, const Options& options) {
                     .resume = true});
   const tn::Score score = model.evaluate(test);
   std::cout << "Test loss: " << score.loss << "\nTest accuracy: " << score.accuracy << '\n';
+  for (std::size_t c = 0; c < classes.size(); ++c)
+    std::cout << "  " << classes[c] << ": precision " << score.confusion.precision(c) << ", recall "
+              << score.confusion.recall(c) << '\n';
   if (const std::string path = options.text("save"); !path.empty()) {
+    // The weights, and beside them the training curves and the test set's confusion matrix.
+    const std::string stem = path.ends_with(".tnw") ? path.substr(0, path.size() - 4) : path;
     model.save(path);
-    std::cout << "Weights saved to " << path << '\n';
+    tn::write_training_curves_svg(stem + ".curves.svg", history);
+    tn::write_confusion_matrix_svg(stem + ".confusion.svg", score.confusion, classes);
+    std::cout << "Saved " << path << ", " << stem << ".curves.svg and " << stem << ".confusion.svg\n";
   }
   return 0;
 }
@@ -66,13 +75,14 @@ int main(int argc, char** argv) try {
                         "usage: seed_cnn [--epochs 10] [--batch-size 32] [--threads 0 (all)] [--seed 1]\n"
                         "                [--learning-rate 0.003] [--decay 0.6 (per epoch; 1: constant)]\n"
                         "                [--data FASHION_MNIST_DIR] [--cifar CIFAR10_BIN_DIR]\n"
-                        "                [--save WEIGHTS.tnw] [--checkpoint RUN.tnc (resumed when it exists)]");
+                        "                [--save WEIGHTS.tnw (and WEIGHTS.curves.svg, WEIGHTS.confusion.svg)]\n"
+                        "                [--checkpoint RUN.tnc (resumed when it exists)]");
   if (!options.text("cifar").empty()) {
     const auto data = tn::data::cifar10(options.text("cifar"));
-    return train<CifarCnn>(data.train, data.test, options);
+    return train<CifarCnn>(data.train, data.test, options, tn::data::cifar10_classes);
   }
   const auto data = tn::data::fashion_mnist(options.text("data"));
-  return train<FashionCnn>(data.train, data.test, options);
+  return train<FashionCnn>(data.train, data.test, options, tn::data::fashion_mnist_classes);
 } catch (const std::exception& error) {
   std::cerr << "seed_cnn: " << error.what() << '\n';
   return 1;

@@ -1,21 +1,17 @@
-// src/plot.cpp: the SVG pictures of train/plot.hpp (training curves, confusion matrix) and their atomic writes.
+// src/plot.cpp: the SVG pictures of train/plot.hpp (training curves, confusion matrix), written atomically.
 #include <typenet/train/plot.hpp>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
-#include <system_error>
 #include <utility>
 #include <vector>
+
+#include <typenet/io/weights.hpp>
 
 #include "file_errors.hpp"
 
@@ -23,58 +19,6 @@ namespace typenet {
 namespace {
 
 using detail::fail;
-
-// ---- writing ---------------------------------------------------------------------------------
-
-std::string errno_text(int code) { return std::generic_category().message(code); }
-
-/// Replaces `path` with `text` atomically: a new file in the same directory, written, flushed
-/// and renamed over the target, so a failure or a crash leaves the previous file whole.
-void write_atomically(const std::string& path, const std::string& text) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) fail(path, "cannot write: is a directory");
-  const fs::path target(path);
-  const fs::path directory = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  static std::atomic<unsigned> counter{0};
-  const std::string temporary =
-      path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) fail(path, "cannot write: cannot create " + temporary + ": " + errno_text(errno));
-  const auto abandon = [&](const std::string& step) {
-    const int code = errno;
-    ::close(fd);
-    ::unlink(temporary.c_str());
-    fail(path, "cannot write: " + step + ": " + errno_text(code) + " (the previous file, if any, is untouched)");
-  };
-  const char* bytes = text.data();
-  std::size_t left = text.size();
-  while (left > 0) {
-    const ssize_t written = ::write(fd, bytes, left);
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      abandon("writing " + temporary);
-    }
-    bytes += written;
-    left -= std::size_t(written);
-  }
-  if (::fsync(fd) != 0) abandon("flushing " + temporary + " to disk");
-  if (::close(fd) != 0) {
-    const int code = errno;
-    ::unlink(temporary.c_str());
-    fail(path, "cannot write: closing " + temporary + ": " + errno_text(code));
-  }
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    const int code = errno;
-    ::unlink(temporary.c_str());
-    fail(path, "cannot write: renaming " + temporary + " over it: " + errno_text(code));
-  }
-  const int dir = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-}
 
 // ---- text --------------------------------------------------------------------------------------
 
@@ -371,7 +315,7 @@ void write_training_curves_svg(const std::string& path, const History& history) 
   svg += panel(0, "Loss", "loss", loss);
   svg += panel(panel_width, "Accuracy", "accuracy", accuracy);
   svg += "</svg>\n";
-  write_atomically(path, svg);
+  io::write_file_atomically(path, std::span(reinterpret_cast<const unsigned char*>(svg.data()), svg.size()));
 }
 
 void write_confusion_matrix_svg(const std::string& path, const ConfusionMatrix& m,
@@ -451,7 +395,7 @@ void write_confusion_matrix_svg(const std::string& path, const ConfusionMatrix& 
   svg += text_element(scale_x + scale_width + 4, matrix_y + 10, std::to_string(most), "");
   svg += text_element(scale_x + scale_width + 4, matrix_y + side, "0", "");
   svg += "</g>\n</svg>\n";
-  write_atomically(path, svg);
+  io::write_file_atomically(path, std::span(reinterpret_cast<const unsigned char*>(svg.data()), svg.size()));
 }
 
 }  // namespace typenet

@@ -89,7 +89,7 @@ void save_file(const std::string& path, FileKind kind, std::span<const unsigned 
 void write_file_atomically(const std::string& path, std::span<const unsigned char> bytes) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (fs::is_directory(path, ec)) fail(path, "cannot save: is a directory");
+  if (fs::is_directory(path, ec)) fail(path, "cannot write: is a directory");
   const fs::path target(path);
   const fs::path directory = target.has_parent_path() ? target.parent_path() : fs::path(".");
   // A name no other save (this process or another) uses at the same time.
@@ -97,24 +97,24 @@ void write_file_atomically(const std::string& path, std::span<const unsigned cha
   const std::string temporary =
       path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) fail(path, "cannot save: cannot create " + temporary + ": " + errno_text(errno));
+  if (fd < 0) fail(path, "cannot write: cannot create " + temporary + ": " + errno_text(errno));
   const auto abandon = [&](const std::string& step) {
     const int code = errno;
     ::close(fd);
     ::unlink(temporary.c_str());
-    fail(path, "cannot save: " + step + ": " + errno_text(code) + " (the previous file, if any, is untouched)");
+    fail(path, "cannot write: " + step + ": " + errno_text(code) + " (the previous file, if any, is untouched)");
   };
   if (!write_all(fd, bytes.data(), bytes.size())) abandon("writing " + temporary);
   if (::fsync(fd) != 0) abandon("flushing " + temporary + " to disk");
   if (::close(fd) != 0) {
     const int code = errno;
     ::unlink(temporary.c_str());
-    fail(path, "cannot save: closing " + temporary + ": " + errno_text(code));
+    fail(path, "cannot write: closing " + temporary + ": " + errno_text(code));
   }
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     const int code = errno;
     ::unlink(temporary.c_str());
-    fail(path, "cannot save: renaming " + temporary + " over it: " + errno_text(code));
+    fail(path, "cannot write: renaming " + temporary + " over it: " + errno_text(code));
   }
   // The rename itself is durable once the directory is flushed.
   const int dir = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -34,5 +34,7 @@
 #include <typenet/optim/sgd.hpp>
 #include <typenet/train/fit_options.hpp>
 #include <typenet/train/history.hpp>
+#include <typenet/train/metrics.hpp>
 #include <typenet/train/model.hpp>
+#include <typenet/train/plot.hpp>
 #include <typenet/train/progress.hpp>

@@ -367,3 +367,31 @@ BOOST_AUTO_TEST_CASE(batch_normalization_training_does_not_depend_on_threads) {
   BOOST_TEST((train(2) == one));
   BOOST_TEST((train(7) == one));
 }
+
+BOOST_AUTO_TEST_CASE(evaluate_reports_top_k_and_the_confusion_matrix) {
+  const auto data = make_data<Shape<5>, Shape<3>>(90, true, 12);
+  tn::Model<SoftmaxNet, tn::loss::CrossEntropy, tn::optim::Adam> model({}, 1);
+  model.fit(data, {.epochs = 3, .batch_size = 10, .verbose = false});
+  const tn::Score score = model.evaluate(data, 16, 2);
+  BOOST_TEST(score.top_k == 2u);
+  BOOST_TEST(score.confusion.classes() == 3u);
+  BOOST_TEST(score.confusion.total() == 90u);
+  BOOST_TEST(score.confusion.accuracy() == score.accuracy, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(score.top_k_accuracy >= score.accuracy);
+  BOOST_TEST(model.evaluate(data, 16, 1).top_k_accuracy == score.accuracy);
+  BOOST_TEST(model.evaluate(data, 16, 3).top_k_accuracy == 1.0);
+  // Rows are true classes, columns predictions: they agree with predict_classes and the targets.
+  const auto predicted = model.predict_classes(data, 7);
+  BOOST_REQUIRE(predicted.size() == 90u);
+  for (std::size_t c = 0; c < 3; ++c) {
+    std::uint64_t as_c = 0, of_c = 0;
+    for (std::size_t i = 0; i < 90; ++i) {
+      as_c += predicted[i] == c;
+      of_c += tn::data::argmax(data.target(i)) == c;
+    }
+    BOOST_TEST(score.confusion.predicted_count(c) == as_c);
+    BOOST_TEST(score.confusion.true_count(c) == of_c);
+  }
+  BOOST_TEST(predicted[4] == model.predict_class(data.input(4)));
+  BOOST_CHECK_THROW(model.evaluate(data, 16, 0), tn::Error);
+}

@@ -281,7 +281,7 @@ BOOST_AUTO_TEST_CASE(saving_where_it_cannot_is_an_error) {
   tn::test::TempDirectory dir("weights-unwritable");
   ModelA model({}, 1);
   BOOST_CHECK_EXCEPTION(model.save(dir.file("no/such/dir/a.tnw")), tn::Error, [](const tn::Error& e) {
-    return std::string(e.what()).find("cannot save") != std::string::npos;
+    return std::string(e.what()).find("cannot write") != std::string::npos;
   });
   BOOST_CHECK_EXCEPTION(model.save(dir.path().string()), tn::Error, [](const tn::Error& e) {
     return std::string(e.what()).find("is a directory") != std::string::npos;

@@ -160,7 +160,8 @@ std::uint32_t crc32(std::span<const unsigned char> bytes);
 /// Writes `bytes` to `path` atomically: into a new temporary file in the same directory
 /// (`path.tmp-PID-N`), flushed to disk, then renamed over `path`, and the directory flushed.
 /// If anything fails, or the process dies on the way, `path` keeps its previous contents.
-/// Throws Error naming the path and the fault.
+/// Throws Error naming the path and the fault ("PATH: cannot write: ..."). Every file
+/// typenet writes (weights, checkpoints, CSV logs, SVG pictures) goes through it.
 void write_file_atomically(const std::string& path, std::span<const unsigned char> bytes);
 
 /// Wraps `body` in the file's header (magic, version, kind, length) and trailer (CRC-32) and

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <typenet/train/metrics.hpp>
+
 namespace typenet {
 
 /// The figures of one epoch, as Keras logs them.
@@ -33,10 +35,15 @@ struct History {
 /// Writes history.csv() to `path` atomically (a new file renamed over the old one).
 void write_history_csv(const std::string& path, const History& history);
 
-/// What evaluate returns: the mean loss and the accuracy over a data set.
+/// What evaluate returns: the mean loss (regularisation penalties included) and the
+/// accuracy over a data set, the top-k accuracy (Keras's top_k_categorical_accuracy), and the
+/// confusion matrix, true classes by predicted ones (per-class precision, recall, F1).
 struct Score {
   double loss = 0;
   double accuracy = 0;
+  double top_k_accuracy = 0;
+  ConfusionMatrix confusion{1};
+  std::size_t top_k = 5;
 };
 
 }  // namespace typenet

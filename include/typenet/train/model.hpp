@@ -519,25 +519,52 @@ class Model {
 
   /// The mean loss and the accuracy over `data`, `batch` samples at a time.
   template <class Data>
-  Score evaluate(const Data& data, std::size_t batch = 256) {
+  Score evaluate(const Data& data, std::size_t batch = 256, std::size_t top_k = 5) {
     static_assert(detail::reported(detail::check_data<Net, Data>()));
     if (data.empty()) throw Error("evaluate: the data set is empty");
-    std::vector<S> results(2 * data.size());  // each sample's loss and correctness, summed in order below
+    if (top_k == 0) throw Error("evaluate: top_k must be at least 1");
+    // Per sample: loss, right, in the top k, true class, predicted class; summed in order below.
+    constexpr std::size_t fields = 5;
+    std::vector<double> results(fields * data.size());
     infer_all(data, batch, "evaluate", [&](std::size_t sample, const S* y, std::size_t count) {
       for (std::size_t i = 0; i < count; ++i) {
         std::array<S, output_size> t;
         std::ranges::copy(data.target(sample + i), t.begin());
-        results[2 * (sample + i)] = Loss::template value<S, output_size>(y + i * output_size, t.data());
-        results[2 * (sample + i) + 1] = correct(y + i * output_size, t.data()) ? S{1} : S{};
+        const S* yi = y + i * output_size;
+        double* r = results.data() + fields * (sample + i);
+        r[0] = double(Loss::template value<S, output_size>(yi, t.data()));
+        r[1] = correct(yi, t.data()) ? 1 : 0;
+        const std::size_t truth = class_of(t.data());
+        r[2] = output_size == 1 ? r[1] : top_k_correct(std::span<const S>(yi, output_size), truth, top_k) ? 1 : 0;
+        r[3] = double(truth);
+        r[4] = double(class_of(yi));
       }
     });
-    double loss_sum = 0;
-    double right = 0;
+    Score score{.confusion = ConfusionMatrix(output_size == 1 ? 2 : output_size), .top_k = top_k};
+    double loss_sum = 0, right = 0, in_top = 0;
     for (std::size_t i = 0; i < data.size(); ++i) {
-      loss_sum += double(results[2 * i]);
-      right += double(results[2 * i + 1]);
+      const double* r = results.data() + fields * i;
+      loss_sum += r[0];
+      right += r[1];
+      in_top += r[2];
+      score.confusion.add(std::size_t(r[3]), std::size_t(r[4]));
     }
-    return {loss_sum / double(data.size()) + penalty(), right / double(data.size())};
+    score.loss = loss_sum / double(data.size()) + penalty();
+    score.accuracy = right / double(data.size());
+    score.top_k_accuracy = in_top / double(data.size());
+    return score;
+  }
+
+  /// The predicted class of every sample of `data` (Keras's argmax of predict; for one
+  /// output, whether it is above 0.5).
+  template <class Data>
+  std::vector<std::size_t> predict_classes(const Data& data, std::size_t batch = 256) {
+    static_assert(detail::reported(detail::check_data<Net, Data>()));
+    std::vector<std::size_t> classes(data.size());
+    infer_all(data, batch, "predict_classes", [&](std::size_t sample, const S* y, std::size_t count) {
+      for (std::size_t i = 0; i < count; ++i) classes[sample + i] = class_of(y + i * output_size);
+    });
+    return classes;
   }
 
   /// The network's outputs for every sample of `data`, `batch` samples at a time, written
@@ -940,6 +967,15 @@ class Model {
     // Everything is read and checked: only now does the model change.
     std::swap(params_, fresh);
     pack();
+  }
+
+  /// The class an output (or a target) stands for: the first largest value, or for a single
+  /// output whether it is above 0.5.
+  static std::size_t class_of(const S* y) {
+    if constexpr (output_size == 1)
+      return y[0] > S(0.5) ? 1 : 0;
+    else
+      return std::size_t(std::max_element(y, y + output_size) - y);
   }
 
   static bool correct(const S* y, const S* t) {
