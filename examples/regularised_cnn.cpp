@@ -30,24 +30,27 @@ static_assert(RegularisedCnn::parameter_count == 34'826 + 4 * 32 + 4 * 64);
 int main(int argc, char** argv) try {
   const Options options(argc, argv,
                         {{"epochs", "10"}, {"batch-size", "32"}, {"threads", "0"}, {"seed", "1"},
-                         {"data", ""}, {"out", "regularised_cnn"}},
+                         {"learning-rate", "0.003"}, {"decay", "0.7"}, {"data", ""}, {"out", "regularised_cnn"}},
                         "usage: regularised_cnn [--epochs 10] [--batch-size 32] [--threads 0 (all)] [--seed 1]\n"
+                        "                       [--learning-rate 0.003] [--decay 0.7 (per epoch)]\n"
                         "                       [--data FASHION_MNIST_DIR] [--out PREFIX (PREFIX.tnw, .curves.svg,\n"
                         "                       .confusion.svg, .csv)]");
   const auto data = tn::data::fashion_mnist(options.text("data"));
   RegularisedCnn::summary();
   tn::Model<RegularisedCnn, tn::loss::CrossEntropy, tn::optim::Adam> model({}, options.number("seed"));
   const std::size_t batch = options.number("batch-size");
-  // The last twelfth of the training images validates (Keras's validation_split): early
-  // stopping watches it, so the test set stays unseen until the end.
-  const double split = 1.0 / 12;
+  // The last 3,000 training images validate (Keras's validation_split): early stopping watches
+  // them, so the test set stays unseen until the end.
+  const double split = 1.0 / 20;
   const double steps_per_epoch = std::ceil(double(data.train.size()) * (1 - split) / double(std::max<std::size_t>(batch, 1)));
   const std::string out = options.text("out");
   const tn::History history = model.fit(
       data.train, {.epochs = options.number("epochs"),
                    .batch_size = batch,
                    .seed = options.number("seed"),
-                   .learning_rate = tn::schedule::ExponentialDecay{.initial = 3e-3, .steps = steps_per_epoch, .rate = 0.6},
+                   .learning_rate = tn::schedule::ExponentialDecay{.initial = std::stod(options.text("learning-rate")),
+                                                                   .steps = steps_per_epoch,
+                                                                   .rate = std::stod(options.text("decay"))},
                    .threads = options.number("threads"),
                    .validation_split = split,
                    .early_stopping = tn::EarlyStopping{.monitor = {.name = "val_loss"}, .patience = 3,
