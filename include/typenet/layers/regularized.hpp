@@ -37,14 +37,6 @@ struct L1L2 {
 };
 
 namespace detail {
-/// The shape received at a diagnostic location `at_layer<Position, Layer, In>`.
-template <class Where>
-struct received;
-template <std::size_t Position, class Layer, class In>
-struct received<at_layer<Position, Layer, In>> {
-  using type = In;
-};
-
 template <class P>
 concept Penalty = requires {
   { P::l1 } -> std::convertible_to<double>;
@@ -84,7 +76,7 @@ struct Regularized {
 
   template <class Where>
   static consteval void explain() {
-    if constexpr (!Layer::template accepts<typename detail::received<Where>::type>)
+    if constexpr (!Layer::template accepts<detail::received_t<Where>>)
       Layer::template explain<Where>();
     else
       static_assert(detail::rejected<Where>, "Regularized needs a layer with parameters, such as Dense or Conv2D: "

@@ -1,9 +1,10 @@
 // typenet/optim/adamw.hpp: AdamW, Adam with decoupled weight decay, with Keras's defaults and update rule.
 #pragma once
 
-#include <cmath>
 #include <cstddef>
 #include <string_view>
+
+#include <typenet/optim/adam.hpp>
 
 namespace typenet::optim {
 
@@ -28,7 +29,7 @@ struct AdamWOptions {
 struct AdamW {
   using Options = AdamWOptions;
   static constexpr std::string_view name = "AdamW";
-  static constexpr std::size_t slots = 2;  ///< the first and second moments
+  static constexpr std::size_t slots = Adam::slots;  ///< the first and second moments
 
   Options options;
   std::size_t iterations = 0;
@@ -37,33 +38,23 @@ struct AdamW {
 
   /// Called once per step, before any `update`.
   void begin_step() {
-    ++iterations;
-    const double t = static_cast<double>(iterations);
-    alpha_ = options.learning_rate * std::sqrt(1.0 - std::pow(double(options.beta_2), t)) /
-             (1.0 - std::pow(double(options.beta_1), t));
+    adam_.options = {options.learning_rate, options.beta_1, options.beta_2, options.epsilon};
+    adam_.iterations = iterations;
+    adam_.begin_step();
+    iterations = adam_.iterations;
   }
 
   /// Updates parameters [begin, end); `state` holds `slots` arrays of `stride` values.
   template <class S>
   void update(S* w, const S* g, S* state, std::size_t stride, std::size_t begin, std::size_t end) const {
-    S* m = state;
-    S* v = state + stride;
     const S lr = S(options.learning_rate);
     const S decay = S(options.weight_decay);
-    const S alpha = S(alpha_);
-    const S b1 = S(1) - S(options.beta_1);
-    const S b2 = S(1) - S(options.beta_2);
-    const S eps = S(options.epsilon);
-    for (std::size_t i = begin; i < end; ++i) {
-      w[i] = w[i] - w[i] * decay * lr;  // Keras's order of operations: (w * decay) * lr
-      m[i] += (g[i] - m[i]) * b1;
-      v[i] += (g[i] * g[i] - v[i]) * b2;
-      w[i] -= alpha * m[i] / (std::sqrt(v[i]) + eps);
-    }
+    for (std::size_t i = begin; i < end; ++i) w[i] = w[i] - w[i] * decay * lr;  // Keras's order: (w * decay) * lr
+    adam_.update(w, g, state, stride, begin, end);
   }
 
  private:
-  double alpha_ = 0.0;
+  Adam adam_;  ///< Adam's step, with this step's settings
 };
 
 }  // namespace typenet::optim
