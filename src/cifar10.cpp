@@ -1,4 +1,4 @@
-// src/cifar10.cpp: read_cifar10 and cifar10, the readers of CIFAR-10's binary version.
+// src/cifar10.cpp: read_cifar10 and cifar10, the readers of CIFAR-10's binary version (files, or their bytes in memory).
 #include <typenet/data/cifar10.hpp>
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -33,7 +34,16 @@ constexpr std::size_t classes = 10;
 // Records read per fread: 3 MB, so a whole 30 MB batch never needs a second copy in memory.
 constexpr std::size_t chunk_records = 1024;
 
-/// The number of records in `path`, after checking that it is a non-empty whole number of them.
+/// The number of records in `size` bytes of `path`, after checking that they are a non-empty whole number of them.
+std::size_t record_count(const std::string& path, std::uintmax_t size) {
+  if (size == 0) fail(path, "empty file");
+  if (size % record_bytes != 0)
+    fail(path, "file size " + std::to_string(size) + " is not a whole number of " + std::to_string(record_bytes) +
+                   "-byte records");
+  return static_cast<std::size_t>(size / record_bytes);
+}
+
+/// The number of records in the file `path`, after checking that it is a non-empty whole number of them.
 std::size_t record_count(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -42,11 +52,24 @@ std::size_t record_count(const std::string& path) {
   if (status.type() == fs::file_type::directory) fail(path, "is a directory, not a file");
   const std::uintmax_t size = fs::file_size(path, ec);
   if (ec) fail(path, "cannot read its size: " + ec.message());
-  if (size == 0) fail(path, "empty file");
-  if (size % record_bytes != 0)
-    fail(path, "file size " + std::to_string(size) + " is not a whole number of " + std::to_string(record_bytes) +
-                   "-byte records");
-  return static_cast<std::size_t>(size / record_bytes);
+  return record_count(path, size);
+}
+
+/// Decodes `count` records of `path`, numbered from `first` there, into samples from `sample` on.
+void decode(const std::string& path, const unsigned char* records, std::size_t count, std::size_t first,
+            std::size_t sample, std::vector<std::uint8_t>& inputs, std::vector<float>& targets) {
+  for (std::size_t r = 0; r < count; ++r, ++sample) {
+    const unsigned char* record = records + r * record_bytes;
+    const unsigned label = record[0];
+    if (label >= classes)
+      fail(path, "record " + std::to_string(first + r) + " has label " + std::to_string(label) + ", expected 0-9");
+    targets[sample * classes + label] = 1.0f;
+    // The file stores channel planes (CHW); samples are channels-last (HWC).
+    const unsigned char* pixels = record + 1;
+    std::uint8_t* out = inputs.data() + sample * channels * plane;
+    for (std::size_t p = 0; p < plane; ++p)
+      for (std::size_t c = 0; c < channels; ++c) out[p * channels + c] = pixels[c * plane + p];
+  }
 }
 
 }  // namespace
@@ -73,20 +96,18 @@ ImageSet32 read_cifar10(const std::vector<std::string>& files) {
         if (std::ferror(file.get())) fail(path, "read error: " + std::generic_category().message(errno));
         fail(path, "the file shrank while it was read: it no longer holds " + std::to_string(counts[f]) + " records");
       }
-      for (std::size_t r = 0; r < n; ++r, ++sample) {
-        const unsigned char* record = chunk.data() + r * record_bytes;
-        const unsigned label = record[0];
-        if (label >= classes)
-          fail(path, "record " + std::to_string(first + r) + " has label " + std::to_string(label) + ", expected 0-9");
-        targets[sample * classes + label] = 1.0f;
-        // The file stores channel planes (CHW); samples are channels-last (HWC).
-        const unsigned char* pixels = record + 1;
-        std::uint8_t* out = inputs.data() + sample * channels * plane;
-        for (std::size_t p = 0; p < plane; ++p)
-          for (std::size_t c = 0; c < channels; ++c) out[p * channels + c] = pixels[c * plane + p];
-      }
+      decode(path, chunk.data(), n, first, sample, inputs, targets);
+      sample += n;
     }
   }
+  return ImageSet32(std::move(inputs), unit_interval(), std::move(targets));
+}
+
+ImageSet32 read_cifar10(std::span<const unsigned char> bytes, const std::string& name) {
+  const std::size_t count = record_count(name, bytes.size());
+  std::vector<std::uint8_t> inputs(count * channels * plane);
+  std::vector<float> targets(count * classes, 0.0f);
+  decode(name, bytes.data(), count, 0, 0, inputs, targets);
   return ImageSet32(std::move(inputs), unit_interval(), std::move(targets));
 }
 

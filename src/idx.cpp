@@ -1,4 +1,4 @@
-// src/idx.cpp: read_idx, the IDX reader; gzip is decoded by zlib's inflate as the bytes arrive.
+// src/idx.cpp: read_idx, the IDX reader of files and of bytes in memory; gzip is decoded by zlib's inflate as the bytes arrive.
 #include <typenet/data/idx.hpp>
 
 #include <zlib.h>
@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -52,9 +53,10 @@ std::string hex(unsigned value, int digits) {
   return text;
 }
 
-/// The bytes of an IDX file, inflated when the file is gzip: `read` fills a buffer in large
-/// steps, so there is no per-byte call. A gzip file must end exactly where its last gzip member
-/// ends (concatenated members are valid gzip and are read on); anything else after it is an error.
+/// The bytes of an IDX file, or of a file's contents in memory, inflated when they are gzip:
+/// `read` fills a buffer in large steps, so there is no per-byte call. A gzip file must end
+/// exactly where its last gzip member ends (concatenated members are valid gzip and are read
+/// on); anything else after it is an error.
 class ByteStream {
  public:
   explicit ByteStream(const std::string& path) : path_(path) {
@@ -69,20 +71,13 @@ class ByteStream {
       const std::uintmax_t size = fs::file_size(path, ec);
       if (!ec) file_size_ = size;
     }
+    start();
+  }
 
-    // A raw IDX file starts with two zero bytes, a gzip file with 1f 8b: two bytes tell them apart.
-    prefix_length_ = read_file(prefix_, 2);
-    if (prefix_length_ == 2 && prefix_[0] == 0x1f && prefix_[1] == 0x8b) {
-      gzip_ = true;
-      input_.resize(gzip_input_bytes);
-      std::copy_n(prefix_, 2, input_.data());
-      prefix_length_ = 0;
-      if (inflateInit2(&zs_, 15 + 16) != Z_OK)  // 15 + 16: a 32 KiB window, gzip wrapper only
-        fail(path, "cannot start gzip decoding: " + std::string(zs_.msg ? zs_.msg : "zlib could not initialise"));
-      zs_.next_in = input_.data();
-      zs_.avail_in = 2;
-      inflating_ = true;
-    }
+  /// Reads `bytes`, naming them `name` in messages.
+  ByteStream(std::span<const unsigned char> bytes, const std::string& name)
+      : path_(name), memory_(bytes), file_size_(bytes.size()) {
+    start();
   }
 
   ~ByteStream() {
@@ -93,7 +88,7 @@ class ByteStream {
 
   bool gzip() const { return gzip_; }
 
-  /// Bytes on disk, when the file is a regular file.
+  /// Bytes on disk, when the file is a regular file; the byte count, when they are in memory.
   std::optional<std::uintmax_t> file_size() const { return file_size_; }
 
   /// Fills `size` bytes at `out` unless the data ends first; returns how many it filled.
@@ -108,9 +103,32 @@ class ByteStream {
   }
 
  private:
+  void start() {
+    // A raw IDX file starts with two zero bytes, a gzip file with 1f 8b: two bytes tell them apart.
+    prefix_length_ = read_file(prefix_, 2);
+    if (prefix_length_ == 2 && prefix_[0] == 0x1f && prefix_[1] == 0x8b) {
+      gzip_ = true;
+      input_.resize(gzip_input_bytes);
+      std::copy_n(prefix_, 2, input_.data());
+      prefix_length_ = 0;
+      if (inflateInit2(&zs_, 15 + 16) != Z_OK)  // 15 + 16: a 32 KiB window, gzip wrapper only
+        fail(path_, "cannot start gzip decoding: " + std::string(zs_.msg ? zs_.msg : "zlib could not initialise"));
+      zs_.next_in = input_.data();
+      zs_.avail_in = 2;
+      inflating_ = true;
+    }
+  }
+
+  // The next raw (undecoded) bytes, from the file or from memory.
   std::size_t read_file(unsigned char* out, std::size_t size) {
-    const std::size_t got = std::fread(out, 1, size, file_.get());
-    if (got < size && std::ferror(file_.get())) fail(path_, "read error: " + errno_text(errno));
+    std::size_t got;
+    if (file_) {
+      got = std::fread(out, 1, size, file_.get());
+      if (got < size && std::ferror(file_.get())) fail(path_, "read error: " + errno_text(errno));
+    } else {
+      got = std::min<std::size_t>(size, memory_.size() - file_offset_);
+      std::copy_n(memory_.data() + file_offset_, got, out);
+    }
     file_offset_ += got;
     return got;
   }
@@ -163,10 +181,11 @@ class ByteStream {
     return done;
   }
 
-  const std::string& path_;
-  File file_;
+  const std::string& path_;         // the file's path, or the name given to bytes in memory
+  File file_;                       // null when the bytes are in memory
+  std::span<const unsigned char> memory_;
   std::optional<std::uintmax_t> file_size_;
-  std::uintmax_t file_offset_ = 0;  // bytes read from the file so far
+  std::uintmax_t file_offset_ = 0;  // bytes read from the file (or memory) so far
   unsigned char prefix_[2] = {};    // the raw bytes read to tell gzip from raw
   std::size_t prefix_length_ = 0;
   std::size_t prefix_used_ = 0;
@@ -183,11 +202,8 @@ std::string truncated(std::size_t announced, std::uintmax_t held) {
          std::to_string(held);
 }
 
-}  // namespace
-
-IdxArray read_idx(const std::string& path) {
-  ByteStream in(path);
-
+/// Reads the IDX array `in` holds; `path` names it in messages.
+IdxArray parse(ByteStream& in, const std::string& path) {
   unsigned char magic[4];
   if (const std::size_t got = in.read(magic, 4); got < 4)
     fail(path, "truncated: the file holds only " + std::to_string(got) + " bytes, fewer than the 4-byte IDX magic number");
@@ -256,6 +272,18 @@ IdxArray read_idx(const std::string& path) {
   if (in.read(&extra, 1) != 0)
     fail(path, "trailing data: header announces " + std::to_string(count) + " values but the file holds more");
   return array;
+}
+
+}  // namespace
+
+IdxArray read_idx(const std::string& path) {
+  ByteStream in(path);
+  return parse(in, path);
+}
+
+IdxArray read_idx(std::span<const unsigned char> bytes, const std::string& name) {
+  ByteStream in(bytes, name);
+  return parse(in, name);
 }
 
 }  // namespace typenet::data

@@ -355,6 +355,66 @@ BOOST_AUTO_TEST_CASE(missing_file_and_directory) {
                         message_has({dir.path().string(), "is a directory"}));
 }
 
+// read_idx of bytes in memory (what the fuzz target calls) gives what read_idx of a file holding
+// them gives: the same array, or the same message with the name in place of the path.
+BOOST_AUTO_TEST_CASE(bytes_in_memory_read_as_the_file_holding_them) {
+  TempDirectory dir("readers");
+  const std::string path = dir.file("bytes");
+  const Bytes raw = idx_bytes(dims_3x2x4, pattern(24));
+  write_gzip(path, raw);
+  const Bytes gz = read_file(path);
+  write_gzip(path, idx_bytes({1000, 600}, noise(600'000)));  // more than one 256 KiB input buffer
+  const Bytes big_gz = read_file(path);
+  write_gzip(path, Bytes(raw.begin(), raw.begin() + 20));
+  write_gzip(path, Bytes(raw.begin() + 20, raw.end()), "ab");
+  const Bytes two_members = read_file(path);
+  const auto with = [](Bytes bytes, const Bytes& tail) {
+    bytes.insert(bytes.end(), tail.begin(), tail.end());
+    return bytes;
+  };
+  const auto cut = [](const Bytes& bytes, std::size_t drop) { return Bytes(bytes.begin(), bytes.end() - drop); };
+  const std::vector<Bytes> cases{raw,
+                                 gz,
+                                 big_gz,
+                                 two_members,
+                                 {},
+                                 cut(raw, 1),
+                                 with(raw, {7}),
+                                 cut(gz, 4),
+                                 cut(big_gz, 1000),
+                                 with(gz, {'j', 'u', 'n', 'k'}),
+                                 with(gz, gz),
+                                 idx_bytes({1000, 1000, 1000}, pattern(8)),
+                                 idx_bytes(dims_3x2x4, pattern(24), 0x0d),
+                                 Bytes{0x1f, 0x8b, 8, 0, 0}};
+  std::size_t arrays = 0;
+  for (const Bytes& bytes : cases) {
+    write_file(path, bytes);
+    std::optional<data::IdxArray> from_file, from_memory;
+    std::string file_error, memory_error;
+    try {
+      from_file = data::read_idx(path);
+    } catch (const Error& error) {
+      file_error = error.what();
+    }
+    try {
+      from_memory = data::read_idx(bytes, "in memory");
+    } catch (const Error& error) {
+      memory_error = error.what();
+    }
+    BOOST_TEST_REQUIRE(from_file.has_value() == from_memory.has_value(), "case of " << bytes.size() << " bytes");
+    if (from_file) {
+      ++arrays;
+      BOOST_TEST(from_memory->dims == from_file->dims, boost::test_tools::per_element());
+      BOOST_TEST((from_memory->values == from_file->values));
+    } else {
+      BOOST_TEST_REQUIRE(file_error.starts_with(path + ": "));
+      BOOST_TEST(memory_error == "in memory" + file_error.substr(path.size()));
+    }
+  }
+  BOOST_TEST(arrays == 4u);  // raw, gz, big_gz, two_members
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // -------------------------------------------------------------------------- IDX images + labels
@@ -633,6 +693,43 @@ BOOST_AUTO_TEST_CASE(empty_missing_and_directory) {
   BOOST_CHECK_EXCEPTION(data::read_cifar10({absent}), Error, message_has({absent, "no such file"}));
   BOOST_CHECK_EXCEPTION(data::read_cifar10({dir.path().string()}), Error,
                         message_has({dir.path().string(), "is a directory"}));
+}
+
+// read_cifar10 of bytes in memory (what the fuzz target calls) gives what it gives for a file
+// holding them: the same samples, or the same message with the name in place of the path.
+BOOST_AUTO_TEST_CASE(bytes_in_memory_read_as_the_file_holding_them) {
+  TempDirectory dir("readers");
+  const std::string path = dir.file("bytes.bin");
+  const Bytes good = cifar_records({3, 0, 9});
+  Bytes odd = good;
+  odd.resize(odd.size() + 5);
+  const std::vector<Bytes> cases{good, {}, odd, Bytes(good.begin(), good.end() - 3073), cifar_records({1, 10, 2})};
+  std::size_t sets = 0;
+  for (const Bytes& bytes : cases) {
+    write_file(path, bytes);
+    std::optional<data::ImageSet32> from_file, from_memory;
+    std::string file_error, memory_error;
+    try {
+      from_file = data::read_cifar10({path});
+    } catch (const Error& error) {
+      file_error = error.what();
+    }
+    try {
+      from_memory = data::read_cifar10(bytes, "in memory");
+    } catch (const Error& error) {
+      memory_error = error.what();
+    }
+    BOOST_TEST_REQUIRE(from_file.has_value() == from_memory.has_value(), "case of " << bytes.size() << " bytes");
+    if (from_file) {
+      ++sets;
+      BOOST_TEST_REQUIRE(from_memory->size() == from_file->size());
+      for (std::size_t s = 0; s < from_file->size(); ++s) check_sample(*from_memory, s, s, bytes[s * 3073]);
+    } else {
+      BOOST_TEST_REQUIRE(file_error.starts_with(path + ": "));
+      BOOST_TEST(memory_error == "in memory" + file_error.substr(path.size()));
+    }
+  }
+  BOOST_TEST(sets == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(directory_of_batches) {

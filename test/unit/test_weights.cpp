@@ -295,23 +295,29 @@ BOOST_AUTO_TEST_CASE(a_save_killed_midway_leaves_the_previous_file) {
   const std::string path = dir.file("big.tnw");
   auto model = std::make_unique<tn::testing::BigModel>();
   model->save(path);  // the previous good file
+  const auto temporaries = [&] {
+    std::vector<fs::path> found;
+    for (const auto& entry : fs::directory_iterator(dir.path()))
+      if (entry.path().filename().string().starts_with("big.tnw.tmp-")) found.push_back(entry.path());
+    return found;
+  };
+  constexpr int attempts = 6;
   std::size_t interrupted = 0;  // kills that left a temporary file: they came mid-save
-  constexpr int attempts = 12;
   for (int attempt = 0; attempt < attempts; ++attempt) {
     {
       Child child({child_program(), "save-loop", path});
-      std::this_thread::sleep_for(std::chrono::milliseconds(150 + 37 * attempt));
+      // Kill as soon as a save's temporary file exists: while it is written, flushed or renamed
+      // (however slow a sanitizer makes the child), never by luck of timing.
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (temporaries().empty() && std::chrono::steady_clock::now() < give_up) {
+      }
+      if (attempt % 2) std::this_thread::sleep_for(std::chrono::milliseconds(attempt));  // a little later in the save
       child.kill();
       BOOST_TEST(child.wait() == -SIGKILL);
     }
-    std::size_t temporaries = 0;
-    for (const auto& entry : fs::directory_iterator(dir.path())) {
-      if (entry.path().filename().string().starts_with("big.tnw.tmp-")) {
-        ++temporaries;
-        fs::remove(entry.path());
-      }
-    }
-    interrupted += temporaries > 0;
+    const auto left = temporaries();
+    interrupted += !left.empty();
+    for (const auto& file : left) fs::remove(file);
     // Whatever the moment of the kill, the file is a whole save: the old one or a newer one.
     BOOST_CHECK_NO_THROW(model->load(path));
   }

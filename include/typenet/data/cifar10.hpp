@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,10 @@ inline constexpr std::array<std::string_view, 10> cifar10_classes{
 /// channels-last (HWC) samples scaled to [0, 1] and one-hot targets. Throws Error naming the
 /// file and the fault: missing, empty, not a whole number of records, a label out of range.
 ImageSet32 read_cifar10(const std::vector<std::string>& files);
+
+/// Reads the contents of one CIFAR-10 binary file held in memory, with the same checks;
+/// messages name it `name`.
+ImageSet32 read_cifar10(std::span<const unsigned char> bytes, const std::string& name);
 
 /// Reads the binary version's directory (cifar-10-batches-bin).
 Cifar10 cifar10(const std::string& directory);

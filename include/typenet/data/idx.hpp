@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -18,5 +19,9 @@ struct IdxArray {
 /// that the file holds exactly the values its header announces: no more, no fewer. Never
 /// allocates more than the file can justify. Throws Error naming the file and the fault.
 IdxArray read_idx(const std::string& path);
+
+/// Reads the contents of an IDX file held in memory, gzip-compressed or raw, with the same
+/// checks; messages name it `name`.
+IdxArray read_idx(std::span<const unsigned char> bytes, const std::string& name);
 
 }  // namespace typenet::data

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Writes the fuzz targets' seed corpora: corpus/idx/, corpus/cifar10/ and corpus/weights/.
+
+usage: make_corpus.py [DIRECTORY]   (default: the corpus/ directory beside this script)
+
+Small valid files, so the fuzzer starts from inputs that pass every check, and a few broken ones
+(truncated, wrong magic, lying headers, trailing data), so it starts inside the error paths too.
+The gzip files carry no time stamp, so the output is the same on every run. Files named
+regression-* are inputs that once crashed a reader; this script does not write them, they are
+kept as found.
+"""
+import gzip
+import pathlib
+import struct
+import sys
+import zlib
+
+
+def idx(dims, values, type_code=0x08):
+    """An IDX file: magic 00 00 <type> <rank>, big-endian dimensions, then the values."""
+    return bytes([0, 0, type_code, len(dims)]) + b''.join(struct.pack('>I', d) for d in dims) + bytes(values)
+
+
+def pattern(count, seed=0):
+    return [(i * 37 + seed * 101 + 11) % 256 for i in range(count)]
+
+
+def gz(data, level=9):
+    return gzip.compress(data, compresslevel=level, mtime=0)
+
+
+def cifar(labels):
+    """CIFAR-10 records: a label byte, then 1,024 red, 1,024 green and 1,024 blue bytes."""
+    return b''.join(bytes([label]) + bytes(pattern(3072, r)) for r, label in enumerate(labels))
+
+
+# ---- weight files (README "Weight files"), written from the documented layout alone --------------
+
+def text(s):
+    data = s.encode()
+    return struct.pack('<I', len(data)) + data
+
+
+def shape(dims):
+    return bytes([len(dims)]) + b''.join(struct.pack('<Q', d) for d in dims)
+
+
+# The network of fuzz_weights.cpp: Input<4>, Dense<3>, ReLU, Dense<2>, Softmax.
+FUZZ_NET = [('Dense<3>', [4], [3], [('kernel', 12), ('bias', 3)]),
+            ('ReLU', [3], [3], []),
+            ('Dense<2>', [3], [2], [('kernel', 6), ('bias', 2)]),
+            ('Softmax', [2], [2], [])]
+
+
+def architecture(layers):
+    out = struct.pack('<I', len(layers))
+    for kind, given, made, tensors in layers:
+        out += text(kind) + shape(given) + shape(made) + struct.pack('<I', len(tensors))
+        out += b''.join(text(name) + struct.pack('<Q', size) for name, size in tensors)
+    return out
+
+
+def values(count, seed):
+    return b''.join(struct.pack('<f', ((i * 7 + seed) % 11 - 5) / 10) for i in range(count))
+
+
+def weight_file(body, kind=1, version=1):
+    """Magic, version, kind, total length, the body, then the CRC-32 of everything before it."""
+    head = b'\x89TNW\r\n\x1a\n' + struct.pack('<IIQ', version, kind, 8 + 4 + 4 + 8 + len(body) + 4)
+    return head + body + struct.pack('<I', zlib.crc32(head + body))
+
+
+def weights_body(layers=FUZZ_NET, scalar='float32'):
+    count = sum(size for *_, tensors in layers for _, size in tensors)
+    return text(scalar) + architecture(layers) + values(count, 1)
+
+
+def checkpoint_body():
+    """The weights' body, then what a checkpoint adds: loss and optimizer (Adam, two state
+    slots), the training state after epoch 1 of a fit over 4 samples in batches of 2, seed 3, the
+    history, and the callbacks' state."""
+    nan = float('nan')
+    body = weights_body() + text('CrossEntropy') + text('Adam') + struct.pack('<QI', 2, 2)
+    body += values(23, 2) + b''.join(struct.pack('<f', (i % 5 + 1) / 1000) for i in range(23))  # m, then v > 0
+    body += struct.pack('<QQQBQ', 1, 4, 2, 1, 3) + struct.pack('<4Q', 1, 2, 3, 4)
+    body += struct.pack('<Q4I', 4, 2, 0, 3, 1)
+    body += struct.pack('<Q', 1) + struct.pack('<QddBdddd', 1, 0.69, 0.5, 0, 0, 0, 1e-3, 0.01)
+    body += struct.pack('<dQQddQQd', nan, 0, 0, nan, nan, 0, 0, 1.0) + b'\x00'
+    return body
+
+
+def weight_files():
+    good = weight_file(weights_body())
+    other = FUZZ_NET[:2] + [('Dense<5>', [3], [5], [('kernel', 15), ('bias', 5)]), ('Softmax', [5], [5], [])]
+    return {
+        'weights/fuzz-net.tnw': good,
+        'weights/fuzz-net.tnc': weight_file(checkpoint_body(), kind=2),
+        'weights/bad-other-network.tnw': weight_file(weights_body(other)),
+        'weights/bad-float64.tnw': weight_file(weights_body(scalar='float64')),
+        'weights/bad-version-2.tnw': weight_file(weights_body(), version=2),
+        'weights/bad-truncated.tnw': good[:len(good) // 2],
+        'weights/bad-corrupt.tnw': good[:60] + bytes([good[60] ^ 0x40]) + good[61:],
+        'weights/bad-empty.tnw': b'',
+    }
+
+
+def main():
+    root = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else pathlib.Path(__file__).resolve().parent / 'corpus'
+    images = idx([3, 4, 4], pattern(48))
+    labels = idx([3], [7, 0, 9])
+    files = {
+        'idx/images-3x4x4.idx': images,
+        'idx/images-3x4x4.idx.gz': gz(images),
+        'idx/images-3x4x4-stored.idx.gz': gz(images, level=0),  # stored blocks, no compression
+        'idx/labels-3.idx': labels,
+        'idx/labels-3.idx.gz': gz(labels),
+        'idx/rank4-2x1x3x2.idx': idx([2, 1, 3, 2], pattern(12, 1)),
+        'idx/two-members.idx.gz': gz(images[:30]) + gz(images[30:]),  # concatenated gzip members
+        'idx/bad-truncated.idx': images[:40],
+        'idx/bad-truncated.idx.gz': gz(images)[:-6],
+        'idx/bad-trailing-data.idx': images + b'\x01\x02',
+        'idx/bad-trailing-garbage.idx.gz': gz(images) + b'junk',
+        'idx/bad-wrong-magic.idx': b'\x08\x03' + images[2:],
+        'idx/bad-float-type.idx': idx([3, 4, 4], pattern(48), type_code=0x0d),
+        'idx/bad-zero-dimension.idx': idx([3, 0, 4], []),
+        'idx/bad-oversized-header.idx': idx([100000, 100000], pattern(8)),
+        'cifar10/two-records.bin': cifar([3, 9]),
+        'cifar10/one-record.bin': cifar([0]),
+        'cifar10/bad-label-10.bin': cifar([10]),
+        'cifar10/bad-not-whole-records.bin': cifar([1]) + b'\x05\x06\x07',
+        'cifar10/bad-truncated.bin': cifar([2])[:3000],
+        'cifar10/bad-empty.bin': b'',
+        **weight_files(),
+    }
+    for name, data in files.items():
+        assert len(data) < 10_000, name
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    print(f'wrote {len(files)} files under {root}')
+
+
+if __name__ == '__main__':
+    main()
