@@ -46,3 +46,23 @@ static_assert(Deep::parameter_count == (3 * 5 + 5) + 2 * (5 * 5 + 5) + (5 * 2 + 
 // Bound layers satisfy the concepts.
 static_assert(tn::BoundLayer<Mlp::layer<0>> && tn::BoundLayer<Mlp::layer<1>> && tn::BoundLayer<Mlp::layer<3>>);
 static_assert(tn::LayerDescriptor<tn::Dense<3>> && tn::LayerDescriptor<tn::ReLU> && !tn::LayerDescriptor<int>);
+
+// Keras's counts for the regularisation layers: BatchNormalization holds 4 per feature (gamma,
+// beta, moving mean and variance; 2 trainable), Dropout and a kernel penalty hold none.
+struct Normalised : tn::Sequential<tn::Input<28, 28, 1>, tn::Conv2D<32, 3, 3>, tn::BatchNormalization, tn::ReLU,
+                                   tn::MaxPool2D<2, 2>, tn::Flatten, tn::Dropout<50>,
+                                   tn::Regularized<tn::Dense<64>, tn::L2<1, 1000>>, tn::BatchNormalization,
+                                   tn::Dense<10>, tn::Softmax> {};
+static_assert(Normalised::layer<1>::output_shape == Shape<26, 26, 32>{});
+static_assert(Normalised::layer<1>::parameter_count == 4 * 32);
+static_assert(Normalised::layer<5>::output_shape == Shape<5408>{});
+static_assert(Normalised::layer<7>::parameter_count == 4 * 64);
+static_assert(Normalised::parameter_count == 320 + 128 + (5408 * 64 + 64) + 256 + 650);
+static_assert(tn::detail::is_batch_coupled<Normalised::layer<1>> && !tn::detail::is_batch_coupled<Normalised::layer<0>>);
+static_assert(Normalised::layer<1>::parameter_tensors[2].name == "moving_mean" && !Normalised::layer<1>::parameter_tensors[2].trainable);
+static_assert(tn::Dropout<25>::rate == 0.25 && tn::Dropout<1, 3>::rate == 1.0 / 3);
+static_assert(tn::L2<1, 1000>::l2 == 0.001 && tn::L1L2<tn::L1<1, 100>, tn::L2<2, 100>>::l1 == 0.01);
+// The memory figures count BatchNormalization's batch statistics (5 doubles a feature, and 2 a
+// feature for each parallel chunk).
+static_assert(Normalised::memory<float, 2>.batch_statistics == (5 * 32 + 5 * 64) * sizeof(double));
+static_assert(Normalised::memory<float, 2>.statistics_per_chunk == (2 * 32 + 2 * 64) * sizeof(double));
