@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <tuple>
+#include <limits>
 #include <vector>
 
 #include <typenet/core/aligned_buffer.hpp>
@@ -83,4 +84,23 @@ BOOST_AUTO_TEST_CASE(gemm_with_run_time_reduction_length) {
       }
     BOOST_TEST(worst < 1e-4, "k=" << k << " worst error " << worst);
   }
+}
+
+BOOST_AUTO_TEST_CASE(all_finite_finds_any_nan_or_infinity) {
+  for (const std::size_t n : {1u, 7u, 16u, 37u, 100u}) {
+    std::vector<float> v(n, 3e38f);  // large, but finite
+    BOOST_TEST(typenet::detail::all_finite(v.data(), n));
+    for (const std::size_t at : {std::size_t{0}, n / 2, n - 1}) {
+      for (const float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                              -std::numeric_limits<float>::infinity()}) {
+        auto w = v;
+        w[at] = bad;
+        BOOST_TEST(!typenet::detail::all_finite(w.data(), n), "value " << bad << " at " << at << " of " << n);
+      }
+    }
+  }
+  std::vector<double> d(21, -1.0);
+  d[20] = std::numeric_limits<double>::infinity();
+  BOOST_TEST(!typenet::detail::all_finite(d.data(), d.size()));
+  BOOST_TEST(typenet::detail::all_finite(d.data(), 20));
 }

@@ -78,6 +78,23 @@ inline V multiply_add(V a, V b, V c) {
   return a * b + c;
 }
 
+/// Whether every one of the n values at p is finite: x - x is 0 for a finite x and NaN for an
+/// infinity or a NaN, and a NaN survives any sum. One vector pass, no branch per value.
+template <class S>
+inline bool all_finite(const S* p, std::size_t n) {
+  constexpr std::size_t W = lanes<S>;
+  const std::size_t whole = n / W * W;
+  vec<S> acc{};
+  for (std::size_t i = 0; i < whole; i += W) {
+    const vec<S> v = load(p + i);
+    acc += v - v;
+  }
+  S sum{};
+  for (std::size_t i = whole; i < n; ++i) sum += p[i] - p[i];
+  for (std::size_t l = 0; l < W; ++l) sum += acc[l];
+  return sum == S{};
+}
+
 /// Lanes of v where keep is above zero, zero elsewhere (a NaN in keep counts as not above).
 template <class V>
 inline V where_positive(V keep, V v) {

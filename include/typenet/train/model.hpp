@@ -32,6 +32,7 @@
 #include <typenet/core/error.hpp>
 #include <typenet/core/random.hpp>
 #include <typenet/core/shape.hpp>
+#include <typenet/core/simd.hpp>
 #include <typenet/data/dataset.hpp>
 #include <typenet/graph/memory.hpp>
 #include <typenet/graph/sequential.hpp>
@@ -905,9 +906,14 @@ class Model {
   /// positive, scales the gradient down to that global norm (Keras's global_clipnorm).
   void check_and_clip(double loss_sum, std::span<const std::uint32_t> indices, double clip_norm, std::size_t epoch,
                       std::size_t batch) {
+    // The common case costs one vector pass over the gradient; the norm only when clipping.
     double squares = 0;
-    for (std::size_t i = 0; i < Net::parameter_block; ++i) squares += double(grads_[i]) * double(grads_[i]);
-    if (std::isfinite(loss_sum) && std::isfinite(squares)) {
+    bool ok = std::isfinite(loss_sum) && detail::all_finite(grads_.data(), Net::parameter_block);
+    if (ok && clip_norm > 0) {
+      for (std::size_t i = 0; i < Net::parameter_block; ++i) squares += double(grads_[i]) * double(grads_[i]);
+      ok = std::isfinite(squares);
+    }
+    if (ok) {
       const double norm = std::sqrt(squares);
       if (clip_norm > 0 && norm > clip_norm) {
         const S scale = S(clip_norm / norm);
