@@ -418,7 +418,8 @@ class Model {
     detail::for_each_chunk((Net::parameter_block + piece - 1) / piece, [&](std::size_t c) {
       const std::size_t begin = c * piece, end = std::min(Net::parameter_block, (c + 1) * piece);
       // Only trainable tensors: a moving average is the layer's, not the optimizer's.
-      for (const auto& [from, to] : trainable_ranges) {
+      for (std::size_t r = 0; r < trainable.count; ++r) {
+        const auto [from, to] = trainable.ranges[r];
         if (to <= begin || from >= end) continue;
         optimizer_.update(params_.data(), grads_.data(), state_.data(), Net::parameter_block, std::max(from, begin),
                           std::min(to, end));
@@ -924,7 +925,7 @@ class Model {
     // Where it started: in the data, then the first layer whose output is not finite, then
     // the gradient of the last layer (the backward pass runs from the output).
     const std::string where = "fit: epoch " + std::to_string(epoch) + ", batch " + std::to_string(batch) + ": ";
-    const auto finite = [](const S* v, std::size_t n) { return std::all_of(v, v + n, [](S x) { return std::isfinite(x); }); };
+    const auto finite = [](const S* v, std::size_t n) { return detail::all_finite(v, n); };
     for (std::size_t i = 0; i < indices.size(); ++i)
       if (!finite(activation(0) + i * input_size, input_size))
         throw Error(where + "sample " + std::to_string(indices[i]) + " of the training data holds a NaN or infinite value");
@@ -1284,36 +1285,31 @@ class Model {
   static constexpr std::size_t total_tiles = tile_offsets[layer_count];
 
   /// The parameter ranges the optimizer updates: every tensor but the non-trainable ones
-  /// (moving averages), adjacent ones merged.
-  static constexpr std::size_t trainable_range_count = [] {
-    std::size_t ranges = 0, end = std::size_t(-1), p = 0;
-    boost::hana::for_each(Net::layers, [&](auto layer) {
-      using L = decltype(layer);
-      for (std::size_t t = 0; t < L::parameter_tensors.size(); ++t) {
-        if (!L::parameter_tensors[t].trainable) continue;
-        const std::size_t from = Net::parameter_offsets[p] + detail::tensor_offset(L::parameter_tensors, t);
-        if (from != end) ++ranges;
-        end = from + detail::align_elements(L::parameter_tensors[t].size);
-      }
-      ++p;
-    });
-    return ranges;
+  /// (moving averages), adjacent ones merged; `count` of at most one a tensor are used.
+  static constexpr std::size_t tensor_count = [] {
+    std::size_t n = 0;
+    boost::hana::for_each(Net::layers, [&](auto layer) { n += decltype(layer)::parameter_tensors.size(); });
+    return n;
   }();
-  static constexpr auto trainable_ranges = [] {
-    std::array<std::pair<std::size_t, std::size_t>, trainable_range_count> ranges{};
-    std::size_t r = 0, end = std::size_t(-1), p = 0;
+  struct Ranges {
+    std::array<std::pair<std::size_t, std::size_t>, tensor_count> ranges{};
+    std::size_t count = 0;
+  };
+  static constexpr Ranges trainable = [] {
+    Ranges out;
+    std::size_t end = std::size_t(-1), p = 0;
     boost::hana::for_each(Net::layers, [&](auto layer) {
       using L = decltype(layer);
       for (std::size_t t = 0; t < L::parameter_tensors.size(); ++t) {
         if (!L::parameter_tensors[t].trainable) continue;
         const std::size_t from = Net::parameter_offsets[p] + detail::tensor_offset(L::parameter_tensors, t);
-        if (from != end) ranges[r++] = {from, from};
+        if (from != end) out.ranges[out.count++] = {from, from};
         end = from + detail::align_elements(L::parameter_tensors[t].size);
-        ranges[r - 1].second = std::min(end, Net::parameter_block);
+        out.ranges[out.count - 1].second = std::min(end, Net::parameter_block);
       }
       ++p;
     });
-    return ranges;
+    return out;
   }();
 
   /// The position of the first layer with parameters (layer_count + 1 when there is none).
