@@ -48,7 +48,7 @@ inline void finish_store(S* to, vec<S> v, std::size_t count, const Finish<S>& fi
 inline constexpr std::size_t accumulators = typenet::detail::simd_bytes == 64 ? 24 : 12;
 
 template <class S, std::size_t Cols>
-inline constexpr std::size_t panel_vectors = std::min<std::size_t>(4, (Cols + lanes<S> - 1) / lanes<S>);
+inline constexpr std::size_t panel_vectors = std::min<std::size_t>(typenet::detail::simd_bytes == 64 ? 4 : 2, (Cols + lanes<S> - 1) / lanes<S>);
 
 template <class S, std::size_t NV>
 inline constexpr std::size_t tile_rows = std::min<std::size_t>(12, accumulators / NV);
