@@ -1,6 +1,7 @@
 // The GEMM kernel against a plain triple loop, over sizes that exercise every tile shape:
 // full and partial row tiles, full and partial vector columns, several column panels,
-// transposed A, and each way of starting C.
+// transposed A, and each way of starting C. Winograd's convolution against the direct one, in
+// float, on the seed CNN's second convolution: how far its rounding goes.
 #define BOOST_TEST_MODULE kernels
 #include <boost/test/unit_test.hpp>
 
@@ -11,7 +12,9 @@
 
 #include <typenet/core/aligned_buffer.hpp>
 #include <typenet/core/random.hpp>
+#include <typenet/kernels/conv.hpp>
 #include <typenet/kernels/gemm.hpp>
+#include <typenet/kernels/winograd.hpp>
 
 namespace tn = typenet;
 namespace kn = typenet::kernels;
@@ -103,4 +106,52 @@ BOOST_AUTO_TEST_CASE(all_finite_finds_any_nan_or_infinity) {
   d[20] = std::numeric_limits<double>::infinity();
   BOOST_TEST(!typenet::detail::all_finite(d.data(), d.size()));
   BOOST_TEST(typenet::detail::all_finite(d.data(), 20));
+}
+
+namespace {
+/// The largest difference between a and b over the largest magnitude in b.
+double relative_difference(const float* a, const float* b, std::size_t n) {
+  double diff = 0, scale = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    diff = std::max(diff, std::abs(double(a[i]) - double(b[i])));
+    scale = std::max(scale, std::abs(double(b[i])));
+  }
+  return diff / scale;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(winograd_agrees_with_the_direct_convolution_in_float) {
+  // The seed CNN's Conv2D(64, 3x3) on 13x13x32: inputs as after a ReLU, Glorot-sized weights.
+  constexpr std::size_t H = 13, W = 13, C = 32, F = 64, OH = 11, OW = 11, n = 3;
+  using G = kn::ConvShape<H, W, C, 3, 3, 1, 1, F>;
+  using Wg = kn::Winograd3x3<H, W, C, F, 0, 0, OH, OW>;
+  tn::Random random(3);
+  tn::detail::AlignedBuffer<float> x(n * H * W * C), w(9 * C * F + 16), wt(9 * C * F + 16), bias(F), dy(n * OH * OW * F);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(random.uniform(0, 1));
+  const double limit = std::sqrt(6.0 / (9.0 * C + 9.0 * F));
+  for (std::size_t i = 0; i < 9 * C * F; ++i) w[i] = float(random.uniform(-limit, limit));
+  for (std::size_t i = 0; i < F; ++i) bias[i] = float(random.uniform(-0.1, 0.1));
+  for (std::size_t i = 0; i < dy.size(); ++i) dy[i] = float(random.uniform(-1e-3, 1e-3));
+  for (std::size_t tap = 0; tap < 9; ++tap)
+    for (std::size_t c = 0; c < C; ++c)
+      for (std::size_t f = 0; f < F; ++f) wt[(tap * F + f) * C + c] = w[(tap * C + c) * F + f];
+  tn::detail::AlignedBuffer<float> packed(Wg::packed_size), saved(n * Wg::saved_size), scratch(n * Wg::scratch_size);
+  Wg::pack(w.data(), packed.data());
+
+  tn::detail::AlignedBuffer<float> direct(n * OH * OW * F), fast(n * OH * OW * F);
+  kn::conv_valid<G>(n, x.data(), w.data(), bias.data(), direct.data());
+  Wg::forward(n, x.data(), packed.data(), bias.data(), fast.data(), false, true, saved.data(), scratch.data());
+  // F(4x4, 3x3)'s transforms multiply by up to 8 and divide by 24: a few float roundings more.
+  BOOST_TEST(relative_difference(fast.data(), direct.data(), fast.size()) < 1e-5);
+
+  tn::detail::AlignedBuffer<float> dx_direct(n * H * W * C), dx_fast(n * H * W * C);
+  kn::conv_input_gradient<G, H, W, 0, 0>(n, dy.data(), wt.data(), dx_direct.data());
+  Wg::backward(n, dy.data(), packed.data(), dx_fast.data(), saved.data(), scratch.data());
+  BOOST_TEST(relative_difference(dx_fast.data(), dx_direct.data(), dx_fast.size()) < 1e-5);
+
+  tn::detail::AlignedBuffer<float> dw_direct(9 * C * F), dw_fast(9 * C * F);
+  kn::conv_weight_gradient<G>(0, 9 * C, n, x.data(), dy.data(), dw_direct.data());
+  for (std::size_t tile = 0; tile < Wg::weight_tiles; ++tile)
+    Wg::weight_gradient(tile, n, saved.data(), dw_fast.data(), scratch.data());
+  BOOST_TEST(relative_difference(dw_fast.data(), dw_direct.data(), dw_fast.size()) < 1e-5);
 }

@@ -45,6 +45,10 @@ using Cases = std::tuple<
     Case<tn::Conv2D<2, 4, 4, tn::Padding::same, 2>, Shape<7, 6, 3>, Shape<4, 3, 2>, 4 * 4 * 3 * 2 + 2>,
     Case<tn::Conv2D<1, 1, 1>, Shape<3, 3, 20>, Shape<3, 3, 1>, 20 + 1>,                  // 20 rows of dW: partial tiles
     Case<tn::Conv2D<6, 5, 5>, Shape<9, 9, 3>, Shape<5, 5, 6>, 5 * 5 * 3 * 6 + 6>,        // 75 rows: two dW tiles
+    // Winograd F(4x4, 3x3): partial 4x4 tiles at the bottom and right; Padding::same reads
+    // zeros around the image; 32 input channels make three dW tiles (12, 12, 8).
+    Case<tn::Conv2D<16, 3, 3>, Shape<9, 7, 16>, Shape<7, 5, 16>, 3 * 3 * 16 * 16 + 16>,
+    Case<tn::Conv2D<32, 3, 3, tn::Padding::same>, Shape<6, 5, 32>, Shape<6, 5, 32>, 3 * 3 * 32 * 32 + 32>,
     Case<tn::MaxPool2D<2, 2>, Shape<5, 4, 3>, Shape<2, 2, 3>, 0>,                         // Keras flooring
     Case<tn::MaxPool2D<3, 3, tn::Padding::same, 2>, Shape<5, 6, 2>, Shape<3, 3, 2>, 0>,
     Case<tn::MaxPool2D<2, 3, tn::Padding::valid, 1, 2>, Shape<4, 7, 2>, Shape<3, 3, 2>, 0>,
@@ -166,7 +170,10 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(parameter_gradient, C, Cases) {
   using L = typename C::layer;
   const std::size_t n = 4;
   Bench<L> bench(n, C::kink_gap, 5);
-  bench.forward();
+  const auto y = bench.forward();
+  // The model runs a layer's backward pass (with dx or not) before its parameter gradient.
+  if constexpr (L::parameter_count > 0 && !tn::detail::is_batch_coupled<L>)
+    L::backward(bench.pass(), bench.x.data(), y.data(), bench.w.data(), static_cast<double*>(nullptr), n);
   tn::detail::AlignedBuffer<double> g(block_size<L>() + 1);
   std::fill(g.data(), g.data() + block_size<L>(), unwritten);
   for (std::size_t tile = 0; tile < L::gradient_tiles; ++tile)

@@ -123,7 +123,8 @@ concept LayerDescriptor = requires {
 ///  - `forward(pass, x, y, n)` writes y from x;
 ///  - `backward(pass, x, y, dy, dx, n)` writes dx from dy (dx may be null: nothing needs it);
 ///  - `gradient(pass, tile, g, x, dy, n)` writes tile `tile` (of `gradient_tiles`) of the
-///    parameter gradient, summed over all n samples in sample order;
+///    parameter gradient, summed over all n samples in sample order; it runs after `backward`
+///    of the same samples (which may leave what it needs in `saved`, dx null or not);
 ///  - `pack(params, packed)` refreshes the packed copy after the parameters change.
 template <class L>
 concept BoundLayer = requires {

@@ -444,6 +444,7 @@ class Model {
         throw Error("train_step: sample index " + std::to_string(index) + " is outside a data set of " +
                     std::to_string(data.size()) + " samples");
     reserve_training(batch);
+    sync_packed();
     // The random stream of this step (Dropout): from the seed and the step count alone.
     step_noise_ = Random(noise_seed_ ^ (0x9e3779b97f4a7c15ULL * (optimizer_.iterations + 1))).next();
     const detail::Chunks chunks{batch, chunk_size(batch)};
@@ -595,6 +596,7 @@ class Model {
                     std::to_string(input_size));
       std::ranges::copy(x, inference_input());
     }
+    sync_packed();
     const S* out = infer_chunk(0, 1);
     std::copy(out, out + output_size, y.begin());
   }
@@ -617,7 +619,12 @@ class Model {
   // ---- parameters ----------------------------------------------------------------------
 
   /// All parameters, layer after layer, each tensor padded to a cache line (see `tensor`).
-  std::span<S> parameters() { return {params_.data(), Net::parameter_block}; }
+  /// Handing out a writable view marks the kernels' packed copies stale: the next pass
+  /// refreshes them (see `parameters_changed`).
+  std::span<S> parameters() {
+    packed_stale_ = true;
+    return {params_.data(), Net::parameter_block};
+  }
   std::span<const S> parameters() const { return {params_.data(), Net::parameter_block}; }
   /// The gradient left by the last `compute_gradients` or `train_step`, laid out as `parameters`.
   std::span<const S> gradients() const { return {grads_.data(), Net::parameter_block}; }
@@ -625,6 +632,7 @@ class Model {
   /// Tensor `index` ("kernel" 0, "bias" 1) of the layer at `position` (1-based), unpadded.
   std::span<S> tensor(std::size_t position, std::size_t index) {
     const auto [offset, size] = tensor_location(position, index);
+    packed_stale_ = true;
     return {params_.data() + offset, size};
   }
   std::span<const S> gradient_of(std::size_t position, std::size_t index) const {
@@ -647,7 +655,9 @@ class Model {
     return total;
   }
 
-  /// Call after writing parameters directly, so the kernels' packed copies follow.
+  /// The kernels' packed copies of the parameters (a convolution's transformed kernels) follow
+  /// writes made through `parameters()` or `tensor()` by themselves: the next pass refreshes
+  /// them. Call this after writing through a view kept from before a pass.
   void parameters_changed() { pack(); }
 
   Optimizer& optimizer() { return optimizer_; }
@@ -1322,7 +1332,12 @@ class Model {
     return first;
   }();
 
+  void sync_packed() {
+    if (packed_stale_) pack();
+  }
+
   void pack() {
+    packed_stale_ = false;
     for_each_position([&](auto position) {
       constexpr std::size_t P = decltype(position)::value;
       using L = typename Net::template layer<P - 1>;
@@ -1337,6 +1352,7 @@ class Model {
     if (batch == 0) throw Error(std::string(caller) + ": batch must be at least 1");
     batch = std::min(batch, std::max<std::size_t>(data.size(), 1));
     reserve_inference(batch);
+    sync_packed();
     for (std::size_t first = 0; first < data.size(); first += batch) {
       const detail::Chunks chunks{std::min(batch, data.size() - first), chunk_size(std::min(batch, data.size() - first))};
       detail::for_each_chunk(chunks.count(), [&](std::size_t c) {
@@ -1395,6 +1411,7 @@ class Model {
   detail::AlignedBuffer<S> grads_;
   detail::AlignedBuffer<S> state_;
   detail::AlignedBuffer<S> packed_;
+  bool packed_stale_ = false;  ///< a writable view of the parameters was handed out since the last pack
   detail::AlignedBuffer<S> train_;
   detail::AlignedBuffer<S> slots_;  ///< one gradient slot per chunk, for the per-chunk layers
   detail::AlignedBuffer<S> infer_;

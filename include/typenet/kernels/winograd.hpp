@@ -1,0 +1,327 @@
+// typenet/kernels/winograd.hpp: Winograd F(4x4, 3x3), a 3x3 stride-1 convolution in 2.25 times fewer multiplications.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <type_traits>
+#include <utility>
+
+#include <typenet/core/simd.hpp>
+#include <typenet/kernels/gemm.hpp>
+
+namespace typenet::kernels {
+
+// Winograd's minimal filtering algorithm (Lavin and Gray, "Fast Algorithms for Convolutional
+// Neural Networks", 2016) for a 3x3 kernel and 4x4 outputs: a 6x6 input tile d and the kernel g
+// give the 4x4 outputs Y = A^T [(G g G^T) . (B^T d B)] A, with . the product element by element.
+// For C input channels and F filters, the 36 element-wise products summed over the channels are
+// 36 matrix products (tiles x C) (C x F), 36 multiplications per 4x4 outputs and channel pair
+// instead of 144. The interpolation points are 0, 1, -1, 2, -2 and infinity.
+namespace winograd {
+
+inline constexpr double BT[6][6] = {
+    {4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+    {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1},
+};
+inline constexpr double G[6][3] = {
+    {1.0 / 4, 0, 0},
+    {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+    {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+    {1.0 / 24, 1.0 / 12, 1.0 / 6},
+    {1.0 / 24, -1.0 / 12, 1.0 / 6},
+    {0, 0, 1},
+};
+inline constexpr double AT[4][6] = {
+    {1, 1, 1, 1, 1, 0},
+    {0, 1, -1, 2, -2, 0},
+    {0, 1, 1, 4, 4, 0},
+    {0, 1, -1, 8, -8, 1},
+};
+/// The transposes, for the backward passes (which apply each transform's transpose).
+inline constexpr auto transposed = []<std::size_t R, std::size_t K>(const double (&m)[R][K]) {
+  std::array<std::array<double, R>, K> t{};
+  for (std::size_t i = 0; i < R; ++i)
+    for (std::size_t k = 0; k < K; ++k) t[k][i] = m[i][k];
+  return t;
+};
+inline constexpr auto B = transposed(BT);
+inline constexpr auto A = transposed(AT);
+inline constexpr auto GT = transposed(G);
+
+/// acc (+)= M[I][k] in[k], for a constant coefficient: nothing for a zero, no multiplication
+/// for +-1, so the transforms cost what their sparse matrices do.
+template <const auto& M, std::size_t I, std::size_t k, class V, class S>
+inline void add_term(V& acc, bool& started, const V* in, std::size_t stride) {
+  constexpr double c = M[I][k];
+  if constexpr (c != 0) {
+    V term;
+    if constexpr (c == 1) term = in[k * stride];
+    else if constexpr (c == -1) term = -in[k * stride];
+    else term = in[k * stride] * S(c);
+    acc = started ? acc + term : term;
+    started = true;
+  }
+}
+
+template <const auto& M, std::size_t I, class V, class S, std::size_t... k>
+inline V row(const V* in, std::size_t stride, std::index_sequence<k...>) {
+  V acc{};
+  bool started = false;
+  (add_term<M, I, k, V, S>(acc, started, in, stride), ...);
+  return acc;
+}
+
+template <const auto& M, std::size_t K, class V, class S, std::size_t... I>
+inline void rows(const V* in, std::size_t in_stride, V* out, std::size_t out_stride, std::index_sequence<I...>) {
+  ((out[I * out_stride] = row<M, I, V, S>(in, in_stride, std::make_index_sequence<K>{})), ...);
+}
+
+/// out[i] = sum over k of M[i][k] in[k] (i < R, k < K) for a constant matrix M, the terms
+/// added in k order: every use of a transform is the same sequence of operations.
+template <const auto& M, std::size_t R, std::size_t K, class V, class S>
+inline void apply(const V* in, std::size_t in_stride, V* out, std::size_t out_stride) {
+  rows<M, K, V, S>(in, in_stride, out, out_stride, std::make_index_sequence<R>{});
+}
+
+/// out (R x R) = M in M^T for an in of K x K (M is R x K), on vectors of channels.
+template <const auto& M, std::size_t R, std::size_t K, class V, class S>
+inline void sandwich(const V (&in)[K][K], V (&out)[R][R]) {
+  V half[R][K];
+  for (std::size_t j = 0; j < K; ++j) apply<M, R, K, V, S>(&in[0][j], K, &half[0][j], K);
+  for (std::size_t i = 0; i < R; ++i) apply<M, R, K, V, S>(&half[i][0], 1, &out[i][0], 1);
+}
+
+/// Calls f(c, V{}) for each vector of channels [c, c + lanes) of C, then f(c, S{}) for each
+/// channel left over, so one body serves both widths.
+template <class S, std::size_t C, class Fn>
+inline void for_channels(Fn&& f) {
+  constexpr std::size_t Wd = typenet::detail::lanes<S>;
+  for (std::size_t c = 0; c + Wd <= C; c += Wd) f(c, typenet::detail::vec<S>{});
+  if constexpr (C % Wd != 0)
+    for (std::size_t c = C / Wd * Wd; c < C; ++c) f(c, S{});
+}
+
+template <class V, class S>
+inline V load_as(const S* p) {
+  if constexpr (std::is_same_v<V, S>) return *p;
+  else return typenet::detail::load(p);
+}
+template <class V, class S>
+inline void store_as(S* p, V v) {
+  if constexpr (std::is_same_v<V, S>) *p = v;
+  else typenet::detail::store(p, v);
+}
+
+}  // namespace winograd
+
+/// A 3x3 stride-1 convolution of an H x W x C input, padded by PadTop and PadLeft (and as much
+/// as the output needs at the bottom and right), to OH x OW x F, by Winograd F(4x4, 3x3).
+///
+/// The output is cut into 4x4 tiles; tile t of a sample reads the 6x6 input window at
+/// (4 ty - PadTop, 4 tx - PadLeft), zero outside the image. Per sample it keeps one record per
+/// tile, `record` values: the tile's transformed input U[36][C] (for the weight gradient), then
+/// its transformed output gradient dM[36][F] (written by the backward pass): records of
+/// consecutive samples are consecutive, so the products run over the tiles of many samples.
+template <std::size_t H, std::size_t W, std::size_t C, std::size_t F, std::size_t PadTop, std::size_t PadLeft,
+          std::size_t OH, std::size_t OW>
+struct Winograd3x3 {
+  static constexpr std::size_t tiles_y = (OH + 3) / 4, tiles_x = (OW + 3) / 4, tiles = tiles_y * tiles_x;
+  static constexpr std::size_t record = 36 * (C + F);
+  /// Rows of the weight gradient (input channels) per gradient tile: two micro-tiles high.
+  static constexpr std::size_t channels_per_tile = std::min<std::size_t>(C, 12);
+  static constexpr std::size_t weight_tiles = (C + channels_per_tile - 1) / channels_per_tile;
+  /// The work areas: kept per sample from the forward pass on, and per sample within one call
+  /// (the products of a step's tiles, or a gradient tile's 36 x channels_per_tile x F sums).
+  static constexpr std::size_t saved_size = tiles * record;
+  static constexpr std::size_t scratch_size = std::max(tiles * 36 * (C + F), 36 * channels_per_tile * F);
+  /// The transformed kernel, V[36][C][F], then transposed, Vt[36][F][C].
+  static constexpr std::size_t packed_size = 2 * 36 * C * F;
+  /// Samples per step of the forward and backward passes: about 16 tile rows for each of the 36
+  /// products, and few enough that a step's data stays in the core's caches.
+  static constexpr std::size_t group = std::max<std::size_t>(1, (16 + tiles - 1) / tiles);
+
+  /// The transformed kernels from Keras's layout w[ky][kx][c][f], computed in double.
+  template <class S>
+  static void pack(const S* w, S* packed) {
+    S* v = packed;
+    S* vt = packed + 36 * C * F;
+    for (std::size_t c = 0; c < C; ++c) {
+      for (std::size_t f = 0; f < F; ++f) {
+        double g[3][3];
+        for (std::size_t ky = 0; ky < 3; ++ky)
+          for (std::size_t kx = 0; kx < 3; ++kx) g[ky][kx] = double(w[((ky * 3 + kx) * C + c) * F + f]);
+        for (std::size_t p = 0; p < 6; ++p) {
+          for (std::size_t q = 0; q < 6; ++q) {
+            double sum = 0;
+            for (std::size_t ky = 0; ky < 3; ++ky)
+              for (std::size_t kx = 0; kx < 3; ++kx) sum += winograd::G[p][ky] * g[ky][kx] * winograd::G[q][kx];
+            v[((p * 6 + q) * C + c) * F + f] = S(sum);
+            vt[((p * 6 + q) * F + f) * C + c] = S(sum);
+          }
+        }
+      }
+    }
+  }
+
+  /// y (n x OH x OW x F) = bias + the convolution of x (n x H x W x C), then max(., 0) when
+  /// `relu`. In training (`keep`) each tile's transformed input stays in `saved`; else it is
+  /// made in scratch, a step's worth at a time, where it stays in cache. `scratch` holds
+  /// `scratch_size` values per sample.
+  template <class S>
+  static void forward(std::size_t n, const S* x, const S* packed, const S* bias, S* y, bool relu, bool keep, S* saved,
+                      S* scratch) {
+    for (std::size_t b0 = 0; b0 < n; b0 += group) {
+      const std::size_t count = std::min(group, n - b0);
+      S* u = keep ? saved + b0 * saved_size : scratch + count * tiles * 36 * F;
+      const std::size_t stride = keep ? record : 36 * C;
+      for (std::size_t b = b0; b < b0 + count; ++b) transform_input(x + b * H * W * C, u + (b - b0) * tiles * stride, stride / 36);
+      // M[tile][pos][f] = sum over c of U[tile][pos][c] V[pos][c][f], for the group's tiles.
+      for (std::size_t pos = 0; pos < 36; ++pos)
+        gemm<S, F, C>(count * tiles, u + pos * (stride / 36), stride, 1, packed + pos * C * F, F, scratch + pos * F,
+                      36 * F);
+      for (std::size_t b = b0; b < b0 + count; ++b)
+        transform_output(scratch + (b - b0) * tiles * 36 * F, bias, relu, y + b * OH * OW * F);
+    }
+  }
+
+  /// dx (n x H x W x C) from dy (n x OH x OW x F): each tile's transformed output gradient
+  /// dM = A dY A^T (kept in `saved` for the weight gradient), dU = dM V^T, and B dU B^T added
+  /// into the tile's input window, tiles in order. dx may be null: only dM is made.
+  template <class S>
+  static void backward(std::size_t n, const S* dy, const S* packed, S* dx, S* saved, S* scratch) {
+    const S* vt = packed + 36 * C * F;
+    for (std::size_t b0 = 0; b0 < n; b0 += group) {
+      const std::size_t count = std::min(group, n - b0);
+      for (std::size_t b = b0; b < b0 + count; ++b) transform_gradient(dy + b * OH * OW * F, saved + b * saved_size);
+      if (!dx) continue;
+      for (std::size_t pos = 0; pos < 36; ++pos)
+        gemm<S, C, F>(count * tiles, saved + b0 * saved_size + pos * (C + F) + C, record, 1, vt + pos * F * C, C,
+                      scratch + pos * C, 36 * C);
+      for (std::size_t b = b0; b < b0 + count; ++b)
+        scatter_input_gradient(scratch + (b - b0) * tiles * 36 * C, dx + b * H * W * C);
+    }
+  }
+
+  /// Input channels [tile * channels_per_tile, ...) of the kernel gradient g[ky][kx][c][f] for
+  /// the n samples whose records are in `saved` (after forward and backward): dV[pos][c][f] =
+  /// the sum over the samples' tiles, in order, of U[tile][pos][c] dM[tile][pos][f], then
+  /// G^T dV G. `scratch` holds at least `scratch_size` values.
+  template <class S>
+  static void weight_gradient(std::size_t tile, std::size_t n, const S* saved, S* g, S* scratch) {
+    const std::size_t c0 = tile * channels_per_tile, c1 = std::min(C, c0 + channels_per_tile), rows = c1 - c0;
+    for (std::size_t pos = 0; pos < 36; ++pos)
+      gemm_any_k<S, F>(rows, n * tiles, saved + pos * (C + F) + c0, 1, record, saved + pos * (C + F) + C, record,
+                       scratch + pos * rows * F, F);
+    for (std::size_t c = 0; c < rows; ++c) {
+      winograd::for_channels<S, F>([&]<class V>(std::size_t f, V) {
+        V dv[6][6];
+        for (std::size_t p = 0; p < 36; ++p) dv[p / 6][p % 6] = winograd::load_as<V>(scratch + (p * rows + c) * F + f);
+        V dw[3][3];
+        winograd::sandwich<winograd::GT, 3, 6, V, S>(dv, dw);
+        for (std::size_t k = 0; k < 9; ++k) winograd::store_as(g + (k * C + c0 + c) * F + f, dw[k / 3][k % 3]);
+      });
+    }
+  }
+
+ private:
+  /// Each tile's U[36][C], one position every `step` values, the tiles 36 * step apart.
+  template <class S>
+  static void transform_input(const S* x, S* records, std::size_t step) {
+    for (std::size_t ty = 0; ty < tiles_y; ++ty) {
+      for (std::size_t tx = 0; tx < tiles_x; ++tx) {
+        S* u = records + (ty * tiles_x + tx) * 36 * step;
+        const std::ptrdiff_t y0 = std::ptrdiff_t(4 * ty) - std::ptrdiff_t(PadTop);
+        const std::ptrdiff_t x0 = std::ptrdiff_t(4 * tx) - std::ptrdiff_t(PadLeft);
+        winograd::for_channels<S, C>([&]<class V>(std::size_t c, V) {
+          V d[6][6];
+          for (std::size_t i = 0; i < 6; ++i) {
+            for (std::size_t j = 0; j < 6; ++j) {
+              const std::ptrdiff_t iy = y0 + std::ptrdiff_t(i), ix = x0 + std::ptrdiff_t(j);
+              d[i][j] = iy >= 0 && iy < std::ptrdiff_t(H) && ix >= 0 && ix < std::ptrdiff_t(W)
+                            ? winograd::load_as<V>(x + (std::size_t(iy) * W + std::size_t(ix)) * C + c)
+                            : V{};
+            }
+          }
+          V t[6][6];
+          winograd::sandwich<winograd::BT, 6, 6, V, S>(d, t);
+          for (std::size_t p = 0; p < 36; ++p) winograd::store_as(u + p * step + c, t[p / 6][p % 6]);
+        });
+      }
+    }
+  }
+
+  template <class S>
+  static void transform_output(const S* m, const S* bias, bool relu, S* y) {
+    for (std::size_t ty = 0; ty < tiles_y; ++ty) {
+      for (std::size_t tx = 0; tx < tiles_x; ++tx) {
+        const S* mt = m + (ty * tiles_x + tx) * 36 * F;
+        winograd::for_channels<S, F>([&]<class V>(std::size_t f, V) {
+          V t[6][6];
+          for (std::size_t p = 0; p < 36; ++p) t[p / 6][p % 6] = winograd::load_as<V>(mt + p * F + f);
+          V out[4][4];
+          winograd::sandwich<winograd::AT, 4, 6, V, S>(t, out);
+          const V start = winograd::load_as<V>(bias + f);
+          for (std::size_t i = 0; i < 4 && 4 * ty + i < OH; ++i) {
+            for (std::size_t j = 0; j < 4 && 4 * tx + j < OW; ++j) {
+              V v = start + out[i][j];
+              if (relu) {
+                if constexpr (std::is_same_v<V, S>) v = v > S{} ? v : S{};
+                else v = typenet::detail::where_positive(v, v);
+              }
+              winograd::store_as(y + ((4 * ty + i) * OW + 4 * tx + j) * F + f, v);
+            }
+          }
+        });
+      }
+    }
+  }
+
+  template <class S>
+  static void transform_gradient(const S* dy, S* records) {
+    for (std::size_t ty = 0; ty < tiles_y; ++ty) {
+      for (std::size_t tx = 0; tx < tiles_x; ++tx) {
+        S* dm = records + (ty * tiles_x + tx) * record + C;
+        winograd::for_channels<S, F>([&]<class V>(std::size_t f, V) {
+          V d[4][4];
+          for (std::size_t i = 0; i < 4; ++i)
+            for (std::size_t j = 0; j < 4; ++j)
+              d[i][j] = 4 * ty + i < OH && 4 * tx + j < OW
+                            ? winograd::load_as<V>(dy + ((4 * ty + i) * OW + 4 * tx + j) * F + f)
+                            : V{};
+          V t[6][6];
+          winograd::sandwich<winograd::A, 6, 4, V, S>(d, t);
+          for (std::size_t p = 0; p < 36; ++p) winograd::store_as(dm + p * (C + F) + f, t[p / 6][p % 6]);
+        });
+      }
+    }
+  }
+
+  template <class S>
+  static void scatter_input_gradient(const S* du, S* dx) {
+    std::fill(dx, dx + H * W * C, S{});
+    for (std::size_t ty = 0; ty < tiles_y; ++ty) {
+      for (std::size_t tx = 0; tx < tiles_x; ++tx) {
+        const S* dt = du + (ty * tiles_x + tx) * 36 * C;
+        const std::ptrdiff_t y0 = std::ptrdiff_t(4 * ty) - std::ptrdiff_t(PadTop);
+        const std::ptrdiff_t x0 = std::ptrdiff_t(4 * tx) - std::ptrdiff_t(PadLeft);
+        winograd::for_channels<S, C>([&]<class V>(std::size_t c, V) {
+          V t[6][6];
+          for (std::size_t p = 0; p < 36; ++p) t[p / 6][p % 6] = winograd::load_as<V>(dt + p * C + c);
+          V d[6][6];
+          winograd::sandwich<winograd::B, 6, 6, V, S>(t, d);
+          for (std::size_t i = 0; i < 6; ++i) {
+            for (std::size_t j = 0; j < 6; ++j) {
+              const std::ptrdiff_t iy = y0 + std::ptrdiff_t(i), ix = x0 + std::ptrdiff_t(j);
+              if (iy < 0 || iy >= std::ptrdiff_t(H) || ix < 0 || ix >= std::ptrdiff_t(W)) continue;
+              S* to = dx + (std::size_t(iy) * W + std::size_t(ix)) * C + c;
+              winograd::store_as(to, winograd::load_as<V>(to) + d[i][j]);
+            }
+          }
+        });
+      }
+    }
+  }
+};
+
+}  // namespace typenet::kernels
