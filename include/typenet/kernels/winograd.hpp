@@ -210,9 +210,18 @@ struct Winograd3x3 {
   template <class S>
   static void weight_gradient(std::size_t tile, std::size_t n, const S* saved, S* g, S* scratch) {
     const std::size_t c0 = tile * channels_per_tile, c1 = std::min(C, c0 + channels_per_tile), rows = c1 - c0;
-    for (std::size_t pos = 0; pos < 36; ++pos)
-      gemm_any_k<S, F>(rows, n * tiles, saved + pos * (C + F) + c0, 1, record, saved + pos * (C + F) + C, record,
-                       scratch + pos * rows * F, F);
+    // The tiles in blocks whose position's values stay in L1 while every micro-tile reads them
+    // (unblocked, each micro-tile streamed all the records from L2 or beyond); a block adds to
+    // what the ones before it left, so every sum still runs over the tiles in order.
+    constexpr std::size_t block = 48;
+    const std::size_t total = n * tiles;
+    for (std::size_t pos = 0; pos < 36; ++pos) {
+      const S* u = saved + pos * (C + F) + c0;
+      const S* dm = saved + pos * (C + F) + C;
+      for (std::size_t k0 = 0; k0 < total; k0 += block)
+        gemm_any_k<S, F>(rows, std::min(block, total - k0), u + k0 * record, 1, record, dm + k0 * record, record,
+                         scratch + pos * rows * F, F, k0 == 0 ? Start::zero : Start::accumulate);
+    }
     for (std::size_t c = 0; c < rows; ++c) {
       winograd::for_channels<S, F>([&]<class V>(std::size_t f, V) {
         V dv[6][6];
