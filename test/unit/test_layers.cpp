@@ -84,8 +84,9 @@ struct Bench {
   tn::detail::AlignedBuffer<double> packed{L::packed_size + 1};
   // Sized exactly, with the vector of slack the model's buffers have: kernels may read it.
   tn::detail::AlignedBuffer<double> x, w;
-  tn::detail::AlignedBuffer<double> saved{n * L::saved_size + 1};
-  tn::detail::AlignedBuffer<double> scratch{n * L::scratch_size + 1};
+  // Work areas for training or inference, as the model sizes them.
+  tn::detail::AlignedBuffer<double> saved{n * std::max(L::saved_size, tn::detail::inference_saved_size<L>()) + 1};
+  tn::detail::AlignedBuffer<double> scratch{n * std::max(L::scratch_size, tn::detail::inference_scratch_size<L>()) + 1};
 
   Bench(std::size_t samples, double kink_gap, std::uint64_t seed) : n(samples), x(samples * in), w(samples * out) {
     tn::Random random(seed);
@@ -152,6 +153,23 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(batch_equals_samples_bitwise, C, Cases) {
       BOOST_TEST(std::equal(one.data(), one.data() + Bench<L>::out, batch.data() + s * Bench<L>::out),
                  "sample " << s << " of " << n << " differs from its batch result");
     }
+  }
+}
+
+/// Convolutions whose inference runs otherwise than training (Winograd keeps nothing for the
+/// backward pass in inference, and works in a smaller scratch) or the same (direct).
+using ConvCases = std::tuple<Case<tn::Conv2D<16, 3, 3>, Shape<9, 7, 16>, Shape<7, 5, 16>, 3 * 3 * 16 * 16 + 16>,
+                             Case<tn::Conv2D<32, 3, 3, tn::Padding::same>, Shape<6, 5, 32>, Shape<6, 5, 32>, 3 * 3 * 32 * 32 + 32>,
+                             Case<tn::Conv2D<3, 3, 3, tn::Padding::same>, Shape<5, 4, 2>, Shape<5, 4, 3>, 3 * 3 * 2 * 3 + 3>>;
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(convolution_inference_equals_training_bitwise, C, ConvCases) {
+  using L = typename C::layer;
+  for (std::size_t n : {1u, 4u}) {
+    Bench<L> bench(n, 0.0, 3 + n);
+    const auto trained = bench.forward();
+    bench.training = false;
+    const auto inferred = bench.forward();
+    BOOST_TEST(std::equal(trained.data(), trained.data() + n * Bench<L>::out, inferred.data()));
   }
 }
 

@@ -74,6 +74,9 @@ struct layer_tuple<type_list<Ls...>> {
   static constexpr std::array<std::size_t, sizeof...(Ls)> saved_sizes{Ls::saved_size...};
   static constexpr std::size_t largest_saved = std::max({std::size_t{0}, Ls::saved_size...});
   static constexpr std::size_t largest_scratch = std::max({std::size_t{0}, Ls::scratch_size...});
+  static constexpr std::size_t largest_inference_saved = std::max({std::size_t{0}, inference_saved_size<Ls>()...});
+  static constexpr std::size_t largest_inference_scratch =
+      std::max({std::size_t{0}, inference_scratch_size<Ls>()...});
 };
 }  // namespace detail
 
@@ -254,6 +257,8 @@ struct Sequential {
   static constexpr auto saved_sizes = tuple_info::saved_sizes;
   static constexpr std::size_t largest_saved = tuple_info::largest_saved;
   static constexpr std::size_t largest_scratch = tuple_info::largest_scratch;
+  static constexpr std::size_t largest_inference_saved = tuple_info::largest_inference_saved;
+  static constexpr std::size_t largest_inference_scratch = tuple_info::largest_inference_scratch;
 
   /// The largest output of any layer, per sample.
   static constexpr std::size_t widest_output = *std::max_element(activation_sizes.begin() + 1, activation_sizes.end());
@@ -288,7 +293,7 @@ struct Sequential {
   /// Per-sample inference workspace, in elements: the input, two buffers that alternate, and
   /// the work areas of the layer running.
   static constexpr std::size_t inference_elements_per_sample =
-      activation_sizes[0] + 2 * widest_output + largest_saved + largest_scratch;
+      activation_sizes[0] + 2 * widest_output + largest_inference_saved + largest_inference_scratch;
 
   /// The bytes a model of this network holds, with scalar `S` and an optimizer keeping
   /// `OptimizerSlots` values per parameter (Adam 2, SGD with momentum 1, plain SGD 0).

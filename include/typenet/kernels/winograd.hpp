@@ -134,7 +134,9 @@ struct Winograd3x3 {
   /// The work areas: kept per sample from the forward pass on, and per sample within one call
   /// (the products of a step's tiles, or a gradient tile's 36 x channels_per_tile x F sums).
   static constexpr std::size_t saved_size = tiles * record;
-  static constexpr std::size_t scratch_size = std::max(tiles * 36 * (C + F), 36 * channels_per_tile * F);
+  static constexpr std::size_t scratch_size = std::max({tiles * 36 * F, tiles * 36 * C, 36 * channels_per_tile * F});
+  /// In inference nothing is kept, and scratch holds a step's products and transformed inputs.
+  static constexpr std::size_t inference_scratch_size = tiles * 36 * (C + F);
   /// The transformed kernel, V[36][C][F], then transposed, Vt[36][F][C].
   static constexpr std::size_t packed_size = 2 * 36 * C * F;
   /// Samples per step of the forward and backward passes: about 16 tile rows for each of the 36

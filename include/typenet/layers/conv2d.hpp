@@ -96,6 +96,8 @@ struct Conv2D {
     static constexpr std::size_t saved_size =
         winograd ? fast::saved_size : padded ? rows::padded * cols::padded * C : 0;
     static constexpr std::size_t scratch_size = winograd ? fast::scratch_size : 0;
+    static constexpr std::size_t inference_saved_size = winograd ? 0 : saved_size;
+    static constexpr std::size_t inference_scratch_size = winograd ? fast::inference_scratch_size : 0;
     static constexpr bool fuses_relu = true;
 
     /// Winograd's transformed kernels; else each tap's weights transposed, packed[ky][kx][f][c]

@@ -30,6 +30,8 @@ struct ParameterTensor {
 ///  - `saved`: `saved_size` values per sample that survive from forward to backward and
 ///    gradient (e.g. a zero-padded copy of the input);
 ///  - `scratch`: `scratch_size` values per sample, valid only during one call.
+/// In inference the areas have `inference_saved_size` and `inference_scratch_size` values per
+/// sample where a layer declares them (see detail::inference_saved_size).
 template <class S>
 struct Pass {
   const S* params = nullptr;
@@ -86,6 +88,20 @@ inline constexpr bool gates_input_gradient = requires { requires L::gates_input_
 /// `gradient_statistics` / `reduce_gradient` between them.
 template <class L>
 inline constexpr bool is_batch_coupled = requires { requires L::batch_coupled; };
+
+/// A layer's work areas in inference, where they may be smaller (a Winograd convolution keeps
+/// nothing for a backward pass): `inference_saved_size` and `inference_scratch_size` where the
+/// layer declares them, else its training sizes.
+template <class L>
+constexpr std::size_t inference_saved_size() {
+  if constexpr (requires { L::inference_saved_size; }) return L::inference_saved_size;
+  else return L::saved_size;
+}
+template <class L>
+constexpr std::size_t inference_scratch_size() {
+  if constexpr (requires { L::inference_scratch_size; }) return L::inference_scratch_size;
+  else return L::scratch_size;
+}
 
 /// The work areas of a bound layer that needs none.
 struct NoWorkAreas {

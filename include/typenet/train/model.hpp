@@ -1372,11 +1372,13 @@ class Model {
   void reserve_inference(std::size_t batch) {
     if (batch <= infer_capacity_) return;
     infer_.resize(detail::align_elements(batch * input_size) + 2 * detail::align_elements(batch * widest) +
-                  detail::align_elements(batch * Net::largest_saved) + batch * Net::largest_scratch);
+                  detail::align_elements(batch * Net::largest_inference_saved) + batch * Net::largest_inference_scratch);
     infer_capacity_ = batch;
   }
   S* inference_saved() { return inference_buffer(2); }
-  S* inference_scratch() { return inference_saved() + detail::align_elements(infer_capacity_ * Net::largest_saved); }
+  S* inference_scratch() {
+    return inference_saved() + detail::align_elements(infer_capacity_ * Net::largest_inference_saved);
+  }
   S* inference_input() { return infer_.data(); }
   S* inference_buffer(std::size_t which) {
     return infer_.data() + detail::align_elements(infer_capacity_ * input_size) +
@@ -1396,8 +1398,8 @@ class Model {
         // layer, so chunks on other threads never share memory.
         S* out = inference_buffer(next) + first * widest;
         next = 1 - next;
-        Pass<S> pass = this->pass<P>(false, inference_saved() + first * Net::largest_saved,
-                                     inference_scratch() + first * Net::largest_scratch);
+        Pass<S> pass = this->pass<P>(false, inference_saved() + first * Net::largest_inference_saved,
+                                     inference_scratch() + first * Net::largest_inference_scratch);
         pass.relu = Net::fused_forward[P];
         L::forward(pass, in, out, count);
         in = out;
