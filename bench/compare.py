@@ -10,7 +10,8 @@ usage: compare.py BUILD_DIR [--repeat N] [--quick]
 For each workload (seed CNN on Fashion-MNIST, seed CNN on CIFAR-shaped input, MLP 784-128-10) it
 measures training images/s over one epoch, batch-1 latency and batch-256 throughput with all
 threads, the peak resident memory, and the achieved GFLOP/s as a fraction of the FMA peak that
-bench/peak_flops measures; then 1-thread against all-thread training, and the compile time of
+bench/peak_flops measures (the workload's FLOPs counted as a direct convolution does them, over
+the time: the rate a direct convolution would need; Winograd's do fewer); then 1-thread against all-thread training, and the compile time of
 the seed CNN example. Every figure runs in its own process, so memory figures do not mix.
 
 PyTorch is Debian's python3-torch, run by /usr/bin/python3 with torch.set_num_threads equal to
@@ -131,7 +132,7 @@ def main():
         print('PyTorch: not available (Debian\'s python3-torch is not installed for /usr/bin/python3); '
               'typenet\'s figures alone')
     print()
-    print('| workload | figure | typenet | PyTorch | ratio | typenet GFLOP/s (of peak) |')
+    print('| workload | figure | typenet | PyTorch | ratio | typenet GFLOP/s, direct-convolution count (of peak) |')
     print('|---|---|---|---|---|---|')
     workloads = ['seed', 'mlp'] if quick else ['seed', 'cifar', 'mlp']
     names = {'seed': 'seed CNN, 28x28x1', 'cifar': 'seed CNN, 32x32x3', 'mlp': 'MLP 784-128-10'}
