@@ -144,15 +144,39 @@ void gemm_any_k(std::size_t m, std::size_t k, const S* a, std::size_t rsa, std::
   constexpr std::size_t NV = detail::panel_vectors<S, N>;
   constexpr std::size_t full = N / (NV * W);
   constexpr std::size_t rest = N % (NV * W);
+  // On AVX2 (2-vector panels) a last group of 1 to 3 rows runs 4 vectors wide: 3 rows x 2
+  // vectors keep 6 multiply-adds in flight where the FMA units take 10, 3 x 4 keep 12.
+  constexpr std::size_t MR = detail::tile_rows<S, NV>;
+  constexpr bool wide_rows = NV == 2 && detail::accumulators == 12 && N >= 4 * W;
+  std::size_t main = m;
+  if constexpr (wide_rows) {
+    const std::size_t left = m % MR;
+    if (left > 0 && left <= 3) main = m - left;
+  }
   for (std::size_t p = 0; p < full; ++p) {
     const std::size_t col = p * NV * W;
-    detail::panel<S, NV, NV * W>(m, k, a, rsa, csa, b + col, ldb, c + col, ldc, start, row ? row + col : nullptr, finish,
-                                 col);
+    detail::panel<S, NV, NV * W>(main, k, a, rsa, csa, b + col, ldb, c + col, ldc, start, row ? row + col : nullptr,
+                                 finish, col);
   }
   if constexpr (rest > 0) {
     constexpr std::size_t col = full * NV * W;
-    detail::panel<S, (rest + W - 1) / W, rest>(m, k, a, rsa, csa, b + col, ldb, c + col, ldc, start,
+    detail::panel<S, (rest + W - 1) / W, rest>(main, k, a, rsa, csa, b + col, ldb, c + col, ldc, start,
                                                row ? row + col : nullptr, finish, col);
+  }
+  if constexpr (wide_rows) {
+    if (main == m) return;
+    constexpr std::size_t NW = 4, wide_full = N / (NW * W), wide_rest = N % (NW * W);
+    const S* ai = a + main * rsa;
+    S* ci = c + main * ldc;
+    const auto columns = [&]<std::size_t V, std::size_t Valid>(std::size_t col) {
+      detail::with_rows<4>(m - main, [&]<std::size_t R>() {
+        detail::micro_tile<S, R, V, Valid>(k, ai, rsa, csa, b + col, ldb, ci + col, ldc, start, row ? row + col : nullptr,
+                                           finish, main * ldc + col);
+      }, std::make_index_sequence<3>{});
+    };
+    for (std::size_t p = 0; p < wide_full; ++p) columns.template operator()<NW, NW * W>(p * NW * W);
+    if constexpr (wide_rest > 0)
+      columns.template operator()<(wide_rest + W - 1) / W, wide_rest>(wide_full * NW * W);
   }
 }
 
