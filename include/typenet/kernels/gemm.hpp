@@ -61,7 +61,9 @@ inline constexpr std::size_t tile_rows = std::min<std::size_t>(12, accumulators 
 /// how rows were grouped (that is what makes training independent of the thread count).
 /// `Valid` is how many of the NV * lanes columns exist; B may be read up to one vector
 /// past its last valid column.
-template <class S, std::size_t MR, std::size_t NV, std::size_t Valid>
+/// KC, when not 0, is the reduction length as a compile-time constant (K is then ignored): the
+/// loop unrolls whatever the compiler decides to inline.
+template <class S, std::size_t MR, std::size_t NV, std::size_t Valid, std::size_t KC = 0>
 inline void micro_tile(std::size_t K, const S* a, std::size_t rsa, std::size_t csa, const S* b, std::size_t ldb, S* c,
                        std::size_t ldc, Start start, const S* row, const Finish<S>& finish, std::size_t at) {
   constexpr std::size_t W = lanes<S>;
@@ -81,7 +83,8 @@ inline void micro_tile(std::size_t K, const S* a, std::size_t rsa, std::size_t c
       }
     }
   }
-  for (std::size_t k = 0; k < K; ++k) {
+  const std::size_t length = KC ? KC : K;
+  for (std::size_t k = 0; k < length; ++k) {
     vec<S> bv[NV];
     for (std::size_t j = 0; j < NV; ++j) bv[j] = typenet::detail::load(b + k * ldb + j * W);
     for (std::size_t r = 0; r < MR; ++r) {
@@ -101,17 +104,19 @@ inline void with_rows(std::size_t rows, F&& f, std::index_sequence<R...>) {
 }
 
 /// C[:, column panel] for all m rows.
-template <class S, std::size_t NV, std::size_t Valid>
+template <class S, std::size_t NV, std::size_t Valid, std::size_t KC = 0>
 inline void panel(std::size_t m, std::size_t k, const S* a, std::size_t rsa, std::size_t csa, const S* b, std::size_t ldb, S* c,
                   std::size_t ldc, Start start, const S* row, const Finish<S>& finish, std::size_t col) {
   constexpr std::size_t MR = tile_rows<S, NV>;
   const auto tile = [&](std::size_t i, std::size_t rows) {
     if (rows == MR) {
-      micro_tile<S, MR, NV, Valid>(k, a + i * rsa, rsa, csa, b, ldb, c + i * ldc, ldc, start, row, finish, i * ldc + col);
+      micro_tile<S, MR, NV, Valid, KC>(k, a + i * rsa, rsa, csa, b, ldb, c + i * ldc, ldc, start, row, finish,
+                                       i * ldc + col);
       return;
     }
     with_rows<MR>(rows, [&]<std::size_t R>() {
-      micro_tile<S, R, NV, Valid>(k, a + i * rsa, rsa, csa, b, ldb, c + i * ldc, ldc, start, row, finish, i * ldc + col);
+      micro_tile<S, R, NV, Valid, KC>(k, a + i * rsa, rsa, csa, b, ldb, c + i * ldc, ldc, start, row, finish,
+                                      i * ldc + col);
     }, std::make_index_sequence<MR - 1>{});
   };
   // A last tile of 4 rows (of 6) keeps too few multiply-adds in flight: after a full tile, the
@@ -136,7 +141,8 @@ inline void panel(std::size_t m, std::size_t k, const S* a, std::size_t rsa, std
 /// only at run time (a sum over the samples of a batch).
 /// A(i, kk) is `a[i * rsa + kk * csa]`, so a transposed A costs nothing; B and C are row-major
 /// with row strides `ldb` and `ldc`. B's rows may be read up to one vector past column N.
-template <class S, std::size_t N>
+/// KC, when not 0, fixes k at compile time (what `gemm` passes).
+template <class S, std::size_t N, std::size_t KC = 0>
 void gemm_any_k(std::size_t m, std::size_t k, const S* a, std::size_t rsa, std::size_t csa, const S* b,
                 std::size_t ldb, S* c, std::size_t ldc, Start start = Start::zero, const S* row = nullptr,
                 const Finish<S>& finish = {}) {
@@ -155,12 +161,12 @@ void gemm_any_k(std::size_t m, std::size_t k, const S* a, std::size_t rsa, std::
   }
   for (std::size_t p = 0; p < full; ++p) {
     const std::size_t col = p * NV * W;
-    detail::panel<S, NV, NV * W>(main, k, a, rsa, csa, b + col, ldb, c + col, ldc, start, row ? row + col : nullptr,
+    detail::panel<S, NV, NV * W, KC>(main, k, a, rsa, csa, b + col, ldb, c + col, ldc, start, row ? row + col : nullptr,
                                  finish, col);
   }
   if constexpr (rest > 0) {
     constexpr std::size_t col = full * NV * W;
-    detail::panel<S, (rest + W - 1) / W, rest>(main, k, a, rsa, csa, b + col, ldb, c + col, ldc, start,
+    detail::panel<S, (rest + W - 1) / W, rest, KC>(main, k, a, rsa, csa, b + col, ldb, c + col, ldc, start,
                                                row ? row + col : nullptr, finish, col);
   }
   if constexpr (wide_rows) {
@@ -170,7 +176,7 @@ void gemm_any_k(std::size_t m, std::size_t k, const S* a, std::size_t rsa, std::
     S* ci = c + main * ldc;
     const auto columns = [&]<std::size_t V, std::size_t Valid>(std::size_t col) {
       detail::with_rows<4>(m - main, [&]<std::size_t R>() {
-        detail::micro_tile<S, R, V, Valid>(k, ai, rsa, csa, b + col, ldb, ci + col, ldc, start, row ? row + col : nullptr,
+        detail::micro_tile<S, R, V, Valid, KC>(k, ai, rsa, csa, b + col, ldb, ci + col, ldc, start, row ? row + col : nullptr,
                                            finish, main * ldc + col);
       }, std::make_index_sequence<3>{});
     };
@@ -184,7 +190,9 @@ void gemm_any_k(std::size_t m, std::size_t k, const S* a, std::size_t rsa, std::
 template <class S, std::size_t N, std::size_t K>
 void gemm(std::size_t m, const S* a, std::size_t rsa, std::size_t csa, const S* b, std::size_t ldb, S* c,
           std::size_t ldc, Start start = Start::zero, const S* row = nullptr, const Finish<S>& finish = {}) {
-  gemm_any_k<S, N>(m, K, a, rsa, csa, b, ldb, c, ldc, start, row, finish);
+  // K as a template argument too: the micro-tiles' loops unroll even where the compiler does
+  // not inline them (it had not in the benchmark, and batch-1 latency lost 15 %).
+  gemm_any_k<S, N, K>(m, K, a, rsa, csa, b, ldb, c, ldc, start, row, finish);
 }
 
 }  // namespace typenet::kernels
