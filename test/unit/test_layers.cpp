@@ -27,6 +27,14 @@ struct Case {
   static constexpr double kink_gap = KinkFree ? 1e-2 : 0.0;
 };
 
+// Winograd F(4x4, 3x3): partial 4x4 tiles at the bottom and right; Padding::same reads zeros
+// around the image; 32 input channels make three dW tiles (12, 12, 8). And a direct one.
+using WinogradValid = Case<tn::Conv2D<16, 3, 3>, Shape<9, 7, 16>, Shape<7, 5, 16>, 3 * 3 * 16 * 16 + 16>;
+using WinogradSame =
+    Case<tn::Conv2D<32, 3, 3, tn::Padding::same>, Shape<6, 5, 32>, Shape<6, 5, 32>, 3 * 3 * 32 * 32 + 32>;
+using DirectSame = Case<tn::Conv2D<3, 3, 3, tn::Padding::same>, Shape<5, 4, 2>, Shape<5, 4, 3>, 3 * 3 * 2 * 3 + 3>;
+static_assert(WinogradValid::layer::winograd && WinogradSame::layer::winograd && !DirectSame::layer::winograd);
+
 using Cases = std::tuple<
     Case<tn::Dense<7>, Shape<5>, Shape<7>, 5 * 7 + 7>,
     Case<tn::Dense<33>, Shape<19>, Shape<33>, 19 * 33 + 33>,    // a partial vector column
@@ -40,15 +48,13 @@ using Cases = std::tuple<
     Case<tn::Flatten, Shape<2, 3, 4>, Shape<24>, 0>,
     Case<tn::Conv2D<4, 3, 3>, Shape<6, 5, 2>, Shape<4, 3, 4>, 3 * 3 * 2 * 4 + 4>,
     Case<tn::Conv2D<17, 2, 3>, Shape<4, 4, 3>, Shape<3, 2, 17>, 2 * 3 * 3 * 17 + 17>,   // partial vector of filters
-    Case<tn::Conv2D<3, 3, 3, tn::Padding::same>, Shape<5, 4, 2>, Shape<5, 4, 3>, 3 * 3 * 2 * 3 + 3>,
+    DirectSame,
     Case<tn::Conv2D<5, 3, 2, tn::Padding::valid, 2, 3>, Shape<7, 8, 2>, Shape<3, 3, 5>, 3 * 2 * 2 * 5 + 5>,
     Case<tn::Conv2D<2, 4, 4, tn::Padding::same, 2>, Shape<7, 6, 3>, Shape<4, 3, 2>, 4 * 4 * 3 * 2 + 2>,
     Case<tn::Conv2D<1, 1, 1>, Shape<3, 3, 20>, Shape<3, 3, 1>, 20 + 1>,                  // 20 rows of dW: partial tiles
     Case<tn::Conv2D<6, 5, 5>, Shape<9, 9, 3>, Shape<5, 5, 6>, 5 * 5 * 3 * 6 + 6>,        // 75 rows: two dW tiles
-    // Winograd F(4x4, 3x3): partial 4x4 tiles at the bottom and right; Padding::same reads
-    // zeros around the image; 32 input channels make three dW tiles (12, 12, 8).
-    Case<tn::Conv2D<16, 3, 3>, Shape<9, 7, 16>, Shape<7, 5, 16>, 3 * 3 * 16 * 16 + 16>,
-    Case<tn::Conv2D<32, 3, 3, tn::Padding::same>, Shape<6, 5, 32>, Shape<6, 5, 32>, 3 * 3 * 32 * 32 + 32>,
+    WinogradValid,
+    WinogradSame,
     Case<tn::MaxPool2D<2, 2>, Shape<5, 4, 3>, Shape<2, 2, 3>, 0>,                         // Keras flooring
     Case<tn::MaxPool2D<3, 3, tn::Padding::same, 2>, Shape<5, 6, 2>, Shape<3, 3, 2>, 0>,
     Case<tn::MaxPool2D<2, 3, tn::Padding::valid, 1, 2>, Shape<4, 7, 2>, Shape<3, 3, 2>, 0>,
@@ -158,9 +164,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(batch_equals_samples_bitwise, C, Cases) {
 
 /// Convolutions whose inference runs otherwise than training (Winograd keeps nothing for the
 /// backward pass in inference, and works in a smaller scratch) or the same (direct).
-using ConvCases = std::tuple<Case<tn::Conv2D<16, 3, 3>, Shape<9, 7, 16>, Shape<7, 5, 16>, 3 * 3 * 16 * 16 + 16>,
-                             Case<tn::Conv2D<32, 3, 3, tn::Padding::same>, Shape<6, 5, 32>, Shape<6, 5, 32>, 3 * 3 * 32 * 32 + 32>,
-                             Case<tn::Conv2D<3, 3, 3, tn::Padding::same>, Shape<5, 4, 2>, Shape<5, 4, 3>, 3 * 3 * 2 * 3 + 3>>;
+using ConvCases = std::tuple<WinogradValid, WinogradSame, DirectSame>;
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(convolution_inference_equals_training_bitwise, C, ConvCases) {
   using L = typename C::layer;

@@ -72,7 +72,6 @@ struct layer_tuple<type_list<Ls...>> {
       }()...};
   static constexpr std::array<std::size_t, sizeof...(Ls)> packed_sizes{align_elements(Ls::packed_size)...};
   static constexpr std::array<std::size_t, sizeof...(Ls)> saved_sizes{Ls::saved_size...};
-  static constexpr std::size_t largest_saved = std::max({std::size_t{0}, Ls::saved_size...});
   static constexpr std::size_t largest_scratch = std::max({std::size_t{0}, Ls::scratch_size...});
   static constexpr std::size_t largest_inference_saved = std::max({std::size_t{0}, inference_saved_size<Ls>()...});
   static constexpr std::size_t largest_inference_scratch =
@@ -255,7 +254,6 @@ struct Sequential {
   /// Per-sample values each layer keeps from forward to backward (e.g. a padded input), and
   /// the largest per-sample values any layer keeps or uses as scratch during one call.
   static constexpr auto saved_sizes = tuple_info::saved_sizes;
-  static constexpr std::size_t largest_saved = tuple_info::largest_saved;
   static constexpr std::size_t largest_scratch = tuple_info::largest_scratch;
   static constexpr std::size_t largest_inference_saved = tuple_info::largest_inference_saved;
   static constexpr std::size_t largest_inference_scratch = tuple_info::largest_inference_scratch;

@@ -51,7 +51,8 @@ inline constexpr std::size_t accumulators = typenet::detail::simd_bytes == 64 ? 
 /// registers hold 12 accumulators, 2 vectors of B and A's broadcast (4 x 3 rows would need 17:
 /// the compiler spilled, and training ran 20 % slower).
 template <class S, std::size_t Cols>
-inline constexpr std::size_t panel_vectors = std::min<std::size_t>(typenet::detail::simd_bytes == 64 ? 4 : 2, (Cols + lanes<S> - 1) / lanes<S>);
+inline constexpr std::size_t panel_vectors = std::min<std::size_t>(typenet::detail::simd_bytes == 64 ? 4 : 2,
+                                                                   (Cols + lanes<S> - 1) / lanes<S>);
 
 template <class S, std::size_t NV>
 inline constexpr std::size_t tile_rows = std::min<std::size_t>(12, accumulators / NV);
@@ -162,12 +163,12 @@ void gemm_any_k(std::size_t m, std::size_t k, const S* a, std::size_t rsa, std::
   for (std::size_t p = 0; p < full; ++p) {
     const std::size_t col = p * NV * W;
     detail::panel<S, NV, NV * W, KC>(main, k, a, rsa, csa, b + col, ldb, c + col, ldc, start, row ? row + col : nullptr,
-                                 finish, col);
+                                     finish, col);
   }
   if constexpr (rest > 0) {
     constexpr std::size_t col = full * NV * W;
     detail::panel<S, (rest + W - 1) / W, rest, KC>(main, k, a, rsa, csa, b + col, ldb, c + col, ldc, start,
-                                               row ? row + col : nullptr, finish, col);
+                                                   row ? row + col : nullptr, finish, col);
   }
   if constexpr (wide_rows) {
     if (main == m) return;
@@ -176,8 +177,8 @@ void gemm_any_k(std::size_t m, std::size_t k, const S* a, std::size_t rsa, std::
     S* ci = c + main * ldc;
     const auto columns = [&]<std::size_t V, std::size_t Valid>(std::size_t col) {
       detail::with_rows<4>(m - main, [&]<std::size_t R>() {
-        detail::micro_tile<S, R, V, Valid, KC>(k, ai, rsa, csa, b + col, ldb, ci + col, ldc, start, row ? row + col : nullptr,
-                                           finish, main * ldc + col);
+        detail::micro_tile<S, R, V, Valid, KC>(k, ai, rsa, csa, b + col, ldb, ci + col, ldc, start,
+                                               row ? row + col : nullptr, finish, main * ldc + col);
       }, std::make_index_sequence<3>{});
     };
     for (std::size_t p = 0; p < wide_full; ++p) columns.template operator()<NW, NW * W>(p * NW * W);

@@ -180,7 +180,8 @@ struct Winograd3x3 {
       const std::size_t count = std::min(group, n - b0);
       S* u = keep ? saved + b0 * saved_size : scratch + count * tiles * 36 * F;
       const std::size_t stride = keep ? record : 36 * C;
-      for (std::size_t b = b0; b < b0 + count; ++b) transform_input(x + b * H * W * C, u + (b - b0) * tiles * stride, stride / 36);
+      for (std::size_t b = b0; b < b0 + count; ++b)
+        transform_input(x + b * H * W * C, u + (b - b0) * tiles * stride, stride / 36);
       // M[tile][pos][f] = sum over c of U[tile][pos][c] V[pos][c][f], for the group's tiles.
       for (std::size_t pos = 0; pos < 36; ++pos)
         gemm<S, F, C>(count * tiles, u + pos * (stride / 36), stride, 1, packed + pos * C * F, F, scratch + pos * F,

@@ -154,12 +154,14 @@ struct Conv2D {
     /// transformed output gradient in `saved`), and scratch.
     template <class S>
     static void gradient(const Pass<S>& pass, std::size_t tile, S* g, const S* x, const S* dy, std::size_t n) {
-      if (winograd && tile + 1 < gradient_tiles) {
-        if constexpr (winograd) fast::weight_gradient(tile, n, pass.saved, g, pass.scratch);
-      } else if (tile + 1 < gradient_tiles) {
-        const S* source = padded ? pass.saved : x;
-        const std::size_t first = tile * rows_per_tile;
-        kernels::conv_weight_gradient<forward_shape>(first, std::min(depth, first + rows_per_tile), n, source, dy, g);
+      if (tile + 1 < gradient_tiles) {
+        if constexpr (winograd) {
+          fast::weight_gradient(tile, n, pass.saved, g, pass.scratch);
+        } else {
+          const S* source = padded ? pass.saved : x;
+          const std::size_t first = tile * rows_per_tile;
+          kernels::conv_weight_gradient<forward_shape>(first, std::min(depth, first + rows_per_tile), n, source, dy, g);
+        }
       } else {
         S* db = g + bias_offset;
         std::fill_n(db, F, S{});

@@ -1372,7 +1372,8 @@ class Model {
   void reserve_inference(std::size_t batch) {
     if (batch <= infer_capacity_) return;
     infer_.resize(detail::align_elements(batch * input_size) + 2 * detail::align_elements(batch * widest) +
-                  detail::align_elements(batch * Net::largest_inference_saved) + batch * Net::largest_inference_scratch);
+                  detail::align_elements(batch * Net::largest_inference_saved) +
+                  batch * Net::largest_inference_scratch);
     infer_capacity_ = batch;
   }
   S* inference_saved() { return inference_buffer(2); }
