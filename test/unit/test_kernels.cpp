@@ -89,6 +89,45 @@ BOOST_AUTO_TEST_CASE(gemm_with_run_time_reduction_length) {
   }
 }
 
+namespace {
+/// gemm_split against the triple loop, and each row computed alone against the same row in the
+/// batch: the same bits (a sample alone and in a batch must agree).
+template <class S, std::size_t N, std::size_t K, std::size_t Parts>
+void check_split(std::size_t m) {
+  tn::Random random(m * 7 + N + K);
+  tn::detail::AlignedBuffer<S> a(m * K), b(K * N + 16), c(m * N), alone(N), row(N);
+  for (std::size_t i = 0; i < m * K; ++i) a[i] = S(random.uniform(-1, 1));
+  for (std::size_t i = 0; i < K * N; ++i) b[i] = S(random.uniform(-1, 1));
+  for (std::size_t i = 0; i < N; ++i) row[i] = S(random.uniform(-1, 1));
+  kn::gemm_split<S, N, K, Parts>(m, a.data(), K, 1, b.data(), N, c.data(), N, kn::Start::row, row.data(), {.relu = true});
+  std::size_t wrong = 0, differs = 0;
+  for (std::size_t i = 0; i < m; ++i) {
+    kn::gemm_split<S, N, K, Parts>(1, a.data() + i * K, K, 1, b.data(), N, alone.data(), N, kn::Start::row, row.data(),
+                                   {.relu = true});
+    for (std::size_t j = 0; j < N; ++j) {
+      double expected = double(row[j]);
+      for (std::size_t k = 0; k < K; ++k) expected += double(a[i * K + k]) * double(b[k * N + j]);
+      expected = std::max(expected, 0.0);
+      const double tolerance = std::is_same_v<S, float> ? 1e-4 : 1e-12;
+      if (std::abs(double(c[i * N + j]) - expected) > tolerance * (1.0 + std::abs(expected))) ++wrong;
+      if (alone[j] != c[i * N + j]) ++differs;
+    }
+  }
+  BOOST_TEST(wrong == 0u, "gemm_split<" << N << ", " << K << ", " << Parts << "> m=" << m << ": " << wrong << " wrong");
+  BOOST_TEST(differs == 0u, "gemm_split<" << N << ", " << K << ", " << Parts << "> m=" << m << ": " << differs
+                                          << " elements differ between a row alone and in the batch");
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(gemm_split_matches_triple_loop_and_rows_alone, S, Scalars) {
+  for (std::size_t m : {1u, 2u, 3u, 6u, 7u, 13u}) {
+    check_split<S, 10, 1600, 4>(m);  // the seed CNN's Dense(10): all parts side by side for one row
+    check_split<S, 10, 259, 4>(m);   // a last part longer than the others
+    check_split<S, 128, 784, 4>(m);  // many column panels: parts one after another
+    check_split<S, 5, 7, 3>(m);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(all_finite_finds_any_nan_or_infinity) {
   for (const std::size_t n : {1u, 7u, 16u, 37u, 100u}) {
     std::vector<float> v(n, 3e38f);  // large, but finite

@@ -41,7 +41,7 @@ inline const auto* window(const auto* in, std::size_t q) {
 /// MR output pixels x (NV vectors of) filters: every output is bias + the multiply-adds over
 /// (ky, kx, c) in that order, whatever the tile, so results do not depend on the grouping.
 template <class G, class S, std::size_t MR, std::size_t NV, std::size_t Valid>
-inline void conv_tile(const S* const* rows, const S* w, S* out, const S* bias, bool relu) {
+TYPENET_INLINE void conv_tile(const S* const* rows, const S* w, S* out, const S* bias, bool relu) {
   constexpr std::size_t Wd = lanes<S>;
   constexpr std::size_t F = G::filters;
   vec<S> acc[MR][NV];
@@ -74,18 +74,43 @@ inline void conv_tile(const S* const* rows, const S* w, S* out, const S* bias, b
       finish_store(out + r * F + j * Wd, acc[r][j], std::min(Wd, Valid - j * Wd), finish, 0);
 }
 
+/// The input windows of output pixels q, q + 1, ... in turn, without a division per pixel.
+template <class G, class S>
+struct WindowCursor {
+  const S* in;
+  const S* at;
+  std::size_t b, oy, ox;
+  WindowCursor(const S* input, std::size_t q)
+      : in(input), at(window<G>(input, q)), b(q / G::out_pixels), oy(q % G::out_pixels / G::out_w),
+        ox(q % G::out_w) {}
+  TYPENET_INLINE const S* next() {
+    const S* here = at;
+    at += G::stride_w * G::channels;
+    if (++ox == G::out_w) {
+      ox = 0;
+      at += (G::stride_h * G::width - G::out_w * G::stride_w) * G::channels;
+      if (++oy == G::out_h) {
+        oy = 0;
+        at = in + ++b * G::in_size;
+      }
+    }
+    return here;
+  }
+};
+
 template <class G, class S, std::size_t NV, std::size_t Valid>
 inline void conv_panel(std::size_t first, std::size_t total, const S* in, const S* w, S* out, const S* bias, bool relu) {
   constexpr std::size_t MR = tile_rows<S, NV>;
   constexpr std::size_t F = G::filters;
   const S* rows[MR];
+  WindowCursor<G, S> cursor(in, first);
   std::size_t q = first;
   for (; q + MR <= total; q += MR) {
-    for (std::size_t r = 0; r < MR; ++r) rows[r] = window<G>(in, q + r);
+    for (std::size_t r = 0; r < MR; ++r) rows[r] = cursor.next();
     conv_tile<G, S, MR, NV, Valid>(rows, w, out + q * F, bias, relu);
   }
   if (q < total) {
-    for (std::size_t r = 0; r < total - q; ++r) rows[r] = window<G>(in, q + r);
+    for (std::size_t r = 0; r < total - q; ++r) rows[r] = cursor.next();
     with_rows<MR>(total - q, [&]<std::size_t R>() { conv_tile<G, S, R, NV, Valid>(rows, w, out + q * F, bias, relu); },
                   std::make_index_sequence<MR - 1>{});
   }
@@ -94,7 +119,7 @@ inline void conv_panel(std::size_t first, std::size_t total, const S* in, const 
 /// MR rows (kernel positions m = (ky, kx, c)) x NV vectors of filters of the weight gradient,
 /// summed over output pixels [q0, q1) in order, added to what `g` holds when `accumulate`.
 template <class G, class S, std::size_t MR, std::size_t NV, std::size_t Valid>
-inline void weight_tile(std::size_t m0, std::size_t q0, std::size_t q1, const S* in, const S* dy, S* g,
+TYPENET_INLINE void weight_tile(std::size_t m0, std::size_t q0, std::size_t q1, const S* in, const S* dy, S* g,
                         bool accumulate) {
   constexpr std::size_t Wd = lanes<S>;
   constexpr std::size_t F = G::filters;
@@ -119,15 +144,9 @@ inline void weight_tile(std::size_t m0, std::size_t q0, std::size_t q1, const S*
       }
     }
   }
-  // Walk the output pixels with a pointer: one division per row, not three per pixel.
-  std::size_t ox = q0 % G::out_w;
-  const S* p = window<G>(in, q0);
-  for (std::size_t q = q0; q < q1; ++q, p += G::stride_w * G::channels) {
-    if (ox == G::out_w) {
-      ox = 0;
-      p = window<G>(in, q);
-    }
-    ++ox;
+  WindowCursor<G, S> cursor(in, q0);
+  for (std::size_t q = q0; q < q1; ++q) {
+    const S* p = cursor.next();
     vec<S> bv[NV];
     for (std::size_t j = 0; j < NV; ++j) bv[j] = typenet::detail::load(dy + q * F + j * Wd);
     for (std::size_t r = 0; r < MR; ++r) {
@@ -171,7 +190,7 @@ inline void weight_panel(std::size_t m0, std::size_t m1, std::size_t n, const S*
 /// (F x C), added into the input-gradient pixels `targets[r]` (null: the tap falls in the
 /// padding, nothing to add).
 template <class S, std::size_t MR, std::size_t NV, std::size_t Valid, std::size_t F, std::size_t C>
-inline void scatter_tile(const S* dy, const S* wt, S* const* targets) {
+TYPENET_INLINE void scatter_tile(const S* dy, const S* wt, S* const* targets) {
   constexpr std::size_t Wd = lanes<S>;
   vec<S> acc[MR][NV] = {};
   for (std::size_t f = 0; f < F; ++f) {

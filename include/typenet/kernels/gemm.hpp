@@ -33,7 +33,7 @@ using typenet::detail::vec;
 /// Stores `count` (<= lanes) values of v at `to`, finished as `finish` says; `at` is the
 /// offset of `to` in the output, which is also the gate's offset.
 template <class S>
-inline void finish_store(S* to, vec<S> v, std::size_t count, const Finish<S>& finish, std::size_t at) {
+TYPENET_INLINE void finish_store(S* to, vec<S> v, std::size_t count, const Finish<S>& finish, std::size_t at) {
   if (finish.relu) v = typenet::detail::where_positive(v, v);
   if (count == lanes<S>) {
     if (finish.gate) v = typenet::detail::where_positive(typenet::detail::load(finish.gate + at), v);
@@ -57,18 +57,11 @@ inline constexpr std::size_t panel_vectors = std::min<std::size_t>(typenet::deta
 template <class S, std::size_t NV>
 inline constexpr std::size_t tile_rows = std::min<std::size_t>(12, accumulators / NV);
 
-/// One MR x (NV vectors) tile of C: every output element is the same sequence of
-/// multiply-adds over k = 0..K-1, whatever the tile's size, so results never depend on
-/// how rows were grouped (that is what makes training independent of the thread count).
-/// `Valid` is how many of the NV * lanes columns exist; B may be read up to one vector
-/// past its last valid column.
-/// KC, when not 0, is the reduction length as a compile-time constant (K is then ignored): the
-/// loop unrolls whatever the compiler decides to inline.
-template <class S, std::size_t MR, std::size_t NV, std::size_t Valid, std::size_t KC = 0>
-inline void micro_tile(std::size_t K, const S* a, std::size_t rsa, std::size_t csa, const S* b, std::size_t ldb, S* c,
-                       std::size_t ldc, Start start, const S* row, const Finish<S>& finish, std::size_t at) {
+/// An MR x (NV vectors) block of accumulators started as `start` says (from C's rows, or `row`
+/// for every row). `Valid` is how many of the NV * lanes columns exist.
+template <class S, std::size_t MR, std::size_t NV, std::size_t Valid>
+TYPENET_INLINE void start_tile(vec<S> (&acc)[MR][NV], const S* c, std::size_t ldc, Start start, const S* row) {
   constexpr std::size_t W = lanes<S>;
-  vec<S> acc[MR][NV];
   for (std::size_t r = 0; r < MR; ++r) {
     for (std::size_t j = 0; j < NV; ++j) {
       if (start == Start::zero) {
@@ -84,7 +77,13 @@ inline void micro_tile(std::size_t K, const S* a, std::size_t rsa, std::size_t c
       }
     }
   }
-  const std::size_t length = KC ? KC : K;
+}
+
+/// acc += A[rows, k0 .. k0 + length) B[k0 .. k0 + length, panel], one k after another.
+template <class S, std::size_t MR, std::size_t NV>
+TYPENET_INLINE void add_products(vec<S> (&acc)[MR][NV], std::size_t length, const S* a, std::size_t rsa,
+                                 std::size_t csa, const S* b, std::size_t ldb) {
+  constexpr std::size_t W = lanes<S>;
   for (std::size_t k = 0; k < length; ++k) {
     vec<S> bv[NV];
     for (std::size_t j = 0; j < NV; ++j) bv[j] = typenet::detail::load(b + k * ldb + j * W);
@@ -93,9 +92,74 @@ inline void micro_tile(std::size_t K, const S* a, std::size_t rsa, std::size_t c
       for (std::size_t j = 0; j < NV; ++j) acc[r][j] = typenet::detail::multiply_add(av, bv[j], acc[r][j]);
     }
   }
+}
+
+template <class S, std::size_t MR, std::size_t NV, std::size_t Valid>
+TYPENET_INLINE void store_tile(const vec<S> (&acc)[MR][NV], S* c, std::size_t ldc, const Finish<S>& finish,
+                               std::size_t at) {
+  constexpr std::size_t W = lanes<S>;
   for (std::size_t r = 0; r < MR; ++r)
     for (std::size_t j = 0; j < NV; ++j)
       finish_store(c + r * ldc + j * W, acc[r][j], std::min(W, Valid - j * W), finish, at + r * ldc + j * W);
+}
+
+/// One MR x (NV vectors) tile of C: every output element is the same sequence of
+/// multiply-adds over k = 0..K-1, whatever the tile's size, so results never depend on
+/// how rows were grouped (that is what makes training independent of the thread count).
+/// `Valid` is how many of the NV * lanes columns exist; B may be read up to one vector
+/// past its last valid column.
+/// KC, when not 0, is the reduction length as a compile-time constant (K is then ignored): the
+/// loop unrolls whatever the compiler decides to inline.
+template <class S, std::size_t MR, std::size_t NV, std::size_t Valid, std::size_t KC = 0>
+TYPENET_INLINE void micro_tile(std::size_t K, const S* a, std::size_t rsa, std::size_t csa, const S* b,
+                               std::size_t ldb, S* c, std::size_t ldc, Start start, const S* row,
+                               const Finish<S>& finish, std::size_t at) {
+  vec<S> acc[MR][NV];
+  start_tile<S, MR, NV, Valid>(acc, c, ldc, start, row);
+  add_products<S, MR, NV>(acc, KC ? KC : K, a, rsa, csa, b, ldb);
+  store_tile<S, MR, NV, Valid>(acc, c, ldc, finish, at);
+}
+
+/// A tile of `gemm_split`: the reduction in Parts runs of K / Parts (the last takes the rest),
+/// the first started as `start` says and the others from zero, added as a balanced tree. When
+/// all parts' accumulators fit in registers (one row alone: batch-1 inference) the runs go
+/// side by side, else one after another; each run is the same sequence either way.
+template <class S, std::size_t MR, std::size_t NV, std::size_t Valid, std::size_t K, std::size_t Parts>
+TYPENET_INLINE void split_tile(const S* a, std::size_t rsa, std::size_t csa, const S* b, std::size_t ldb, S* c,
+                               std::size_t ldc, Start start, const S* row, const Finish<S>& finish, std::size_t at) {
+  constexpr std::size_t W = lanes<S>;
+  constexpr std::size_t run = K / Parts, last = K - (Parts - 1) * run;
+  vec<S> acc[Parts][MR][NV];
+  start_tile<S, MR, NV, Valid>(acc[0], c, ldc, start, row);
+  for (std::size_t p = 1; p < Parts; ++p) start_tile<S, MR, NV, Valid>(acc[p], c, ldc, Start::zero, row);
+  if constexpr (MR * NV * Parts <= accumulators) {
+    for (std::size_t k = 0; k < run; ++k) {
+      for (std::size_t p = 0; p < Parts; ++p) {
+        const std::size_t kk = p * run + k;
+        for (std::size_t j = 0; j < NV; ++j) {
+          const vec<S> bv = typenet::detail::load(b + kk * ldb + j * W);
+          for (std::size_t r = 0; r < MR; ++r)
+            acc[p][r][j] = typenet::detail::multiply_add(typenet::detail::splat(a[r * rsa + kk * csa]), bv, acc[p][r][j]);
+        }
+      }
+    }
+    add_products<S, MR, NV>(acc[Parts - 1], last - run, a + K * csa - (last - run) * csa, rsa, csa,
+                            b + (K - (last - run)) * ldb, ldb);
+  } else {
+    for (std::size_t p = 0; p < Parts; ++p) {
+      vec<S> t[MR][NV];
+      for (std::size_t r = 0; r < MR; ++r)
+        for (std::size_t j = 0; j < NV; ++j) t[r][j] = acc[p][r][j];
+      add_products<S, MR, NV>(t, p + 1 < Parts ? run : last, a + p * run * csa, rsa, csa, b + p * run * ldb, ldb);
+      for (std::size_t r = 0; r < MR; ++r)
+        for (std::size_t j = 0; j < NV; ++j) acc[p][r][j] = t[r][j];
+    }
+  }
+  for (std::size_t step = 1; step < Parts; step *= 2)
+    for (std::size_t p = 0; p + step < Parts; p += 2 * step)
+      for (std::size_t r = 0; r < MR; ++r)
+        for (std::size_t j = 0; j < NV; ++j) acc[p][r][j] += acc[p + step][r][j];
+  store_tile<S, MR, NV, Valid>(acc[0], c, ldc, finish, at);
 }
 
 /// Calls `f.template operator()<R>()` for the run-time row count `rows` < MR.
@@ -194,6 +258,35 @@ void gemm(std::size_t m, const S* a, std::size_t rsa, std::size_t csa, const S* 
   // K as a template argument too: the micro-tiles' loops unroll even where the compiler does
   // not inline them (it had not in the benchmark, and batch-1 latency lost 15 %).
   gemm_any_k<S, N, K>(m, K, a, rsa, csa, b, ldb, c, ldc, start, row, finish);
+}
+
+/// C (m x N) = A (m x K) B (K x N), started as `start` says, with the reduction cut into
+/// `Parts` runs added at the end (see `split_tile`). For a long K and few rows: one row's sum
+/// over K is a chain of K dependent multiply-adds, and a batch-1 Dense<10> after 1,600 inputs
+/// waited on that chain (2 vectors of columns, 1,600 x 5 cycles); 4 runs side by side keep 8
+/// in flight. Every row gets the same sequence whatever m is, so a sample alone and in a batch
+/// give the same bits.
+template <class S, std::size_t N, std::size_t K, std::size_t Parts>
+void gemm_split(std::size_t m, const S* a, std::size_t rsa, std::size_t csa, const S* b, std::size_t ldb, S* c,
+                std::size_t ldc, Start start = Start::zero, const S* row = nullptr, const Finish<S>& finish = {}) {
+  static_assert(Parts > 0 && K >= Parts);
+  constexpr std::size_t W = detail::lanes<S>;
+  constexpr std::size_t NV = detail::panel_vectors<S, N>;
+  constexpr std::size_t MR = detail::tile_rows<S, NV>;
+  const auto columns = [&]<std::size_t V, std::size_t Valid>(std::size_t col) {
+    const auto tile = [&]<std::size_t R>(std::size_t i) {
+      detail::split_tile<S, R, V, Valid, K, Parts>(a + i * rsa, rsa, csa, b + col, ldb, c + i * ldc + col, ldc, start,
+                                                   row ? row + col : nullptr, finish, i * ldc + col);
+    };
+    std::size_t i = 0;
+    for (; i + MR <= m; i += MR) tile.template operator()<MR>(i);
+    if (i < m)
+      detail::with_rows<MR>(m - i, [&]<std::size_t R>() { tile.template operator()<R>(i); },
+                            std::make_index_sequence<MR - 1>{});
+  };
+  constexpr std::size_t full = N / (NV * W), rest = N % (NV * W);
+  for (std::size_t p = 0; p < full; ++p) columns.template operator()<NV, NV * W>(p * NV * W);
+  if constexpr (rest > 0) columns.template operator()<(rest + W - 1) / W, rest>(full * NV * W);
 }
 
 }  // namespace typenet::kernels

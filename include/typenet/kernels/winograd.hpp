@@ -52,7 +52,7 @@ inline constexpr auto GT = transposed(G);
 /// acc (+)= M[I][k] in[k], for a constant coefficient: nothing for a zero, no multiplication
 /// for +-1, so the transforms cost what their sparse matrices do.
 template <const auto& M, std::size_t I, std::size_t k, class V, class S>
-inline void add_term(V& acc, bool& started, const V* in, std::size_t stride) {
+TYPENET_INLINE void add_term(V& acc, bool& started, const V* in, std::size_t stride) {
   constexpr double c = M[I][k];
   if constexpr (c != 0) {
     V term;
@@ -65,7 +65,7 @@ inline void add_term(V& acc, bool& started, const V* in, std::size_t stride) {
 }
 
 template <const auto& M, std::size_t I, class V, class S, std::size_t... k>
-inline V row(const V* in, std::size_t stride, std::index_sequence<k...>) {
+TYPENET_INLINE V row(const V* in, std::size_t stride, std::index_sequence<k...>) {
   V acc{};
   bool started = false;
   (add_term<M, I, k, V, S>(acc, started, in, stride), ...);
@@ -73,20 +73,20 @@ inline V row(const V* in, std::size_t stride, std::index_sequence<k...>) {
 }
 
 template <const auto& M, std::size_t K, class V, class S, std::size_t... I>
-inline void rows(const V* in, std::size_t in_stride, V* out, std::size_t out_stride, std::index_sequence<I...>) {
+TYPENET_INLINE void rows(const V* in, std::size_t in_stride, V* out, std::size_t out_stride, std::index_sequence<I...>) {
   ((out[I * out_stride] = row<M, I, V, S>(in, in_stride, std::make_index_sequence<K>{})), ...);
 }
 
 /// out[i] = sum over k of M[i][k] in[k] (i < R, k < K) for a constant matrix M, the terms
 /// added in k order: every use of a transform is the same sequence of operations.
 template <const auto& M, std::size_t R, std::size_t K, class V, class S>
-inline void apply(const V* in, std::size_t in_stride, V* out, std::size_t out_stride) {
+TYPENET_INLINE void apply(const V* in, std::size_t in_stride, V* out, std::size_t out_stride) {
   rows<M, K, V, S>(in, in_stride, out, out_stride, std::make_index_sequence<R>{});
 }
 
 /// out (R x R) = M in M^T for an in of K x K (M is R x K), on vectors of channels.
 template <const auto& M, std::size_t R, std::size_t K, class V, class S>
-inline void sandwich(const V (&in)[K][K], V (&out)[R][R]) {
+TYPENET_INLINE void sandwich(const V (&in)[K][K], V (&out)[R][R]) {
   V half[R][K];
   for (std::size_t j = 0; j < K; ++j) apply<M, R, K, V, S>(&in[0][j], K, &half[0][j], K);
   for (std::size_t i = 0; i < R; ++i) apply<M, R, K, V, S>(&half[i][0], 1, &out[i][0], 1);
@@ -95,7 +95,7 @@ inline void sandwich(const V (&in)[K][K], V (&out)[R][R]) {
 /// Calls f(c, V{}) for each vector of channels [c, c + lanes) of C, then f(c, S{}) for each
 /// channel left over, so one body serves both widths.
 template <class S, std::size_t C, class Fn>
-inline void for_channels(Fn&& f) {
+TYPENET_INLINE void for_channels(Fn&& f) {
   constexpr std::size_t Wd = typenet::detail::lanes<S>;
   for (std::size_t c = 0; c + Wd <= C; c += Wd) f(c, typenet::detail::vec<S>{});
   if constexpr (C % Wd != 0)
@@ -103,12 +103,12 @@ inline void for_channels(Fn&& f) {
 }
 
 template <class V, class S>
-inline V load_as(const S* p) {
+TYPENET_INLINE V load_as(const S* p) {
   if constexpr (std::is_same_v<V, S>) return *p;
   else return typenet::detail::load(p);
 }
 template <class V, class S>
-inline void store_as(S* p, V v) {
+TYPENET_INLINE void store_as(S* p, V v) {
   if constexpr (std::is_same_v<V, S>) *p = v;
   else typenet::detail::store(p, v);
 }
@@ -128,13 +128,15 @@ template <std::size_t H, std::size_t W, std::size_t C, std::size_t F, std::size_
 struct Winograd3x3 {
   static constexpr std::size_t tiles_y = (OH + 3) / 4, tiles_x = (OW + 3) / 4, tiles = tiles_y * tiles_x;
   static constexpr std::size_t record = 36 * (C + F);
-  /// Rows of the weight gradient (input channels) per gradient tile: two micro-tiles high.
-  static constexpr std::size_t channels_per_tile = std::min<std::size_t>(C, 12);
+  /// Rows of the weight gradient (input channels) per gradient tile: 8 micro-tiles high. Each
+  /// tile reads every output-gradient record once: with 12 channels a tile, a 32-channel
+  /// layer read them 3 times.
+  static constexpr std::size_t channels_per_tile = std::min<std::size_t>(C, 48);
   static constexpr std::size_t weight_tiles = (C + channels_per_tile - 1) / channels_per_tile;
   /// The work areas: kept per sample from the forward pass on, and per sample within one call
-  /// (the products of a step's tiles, or a gradient tile's 36 x channels_per_tile x F sums).
+  /// (the products of a step's tiles, or a gradient tile's sums for a row of 6 positions).
   static constexpr std::size_t saved_size = tiles * record;
-  static constexpr std::size_t scratch_size = std::max({tiles * 36 * F, tiles * 36 * C, 36 * channels_per_tile * F});
+  static constexpr std::size_t scratch_size = std::max({tiles * 36 * F, tiles * 36 * C, 6 * channels_per_tile * F});
   /// In inference nothing is kept, and scratch holds a step's products and transformed inputs.
   static constexpr std::size_t inference_scratch_size = tiles * 36 * (C + F);
   /// The transformed kernel, V[36][C][F], then transposed, Vt[36][F][C].
@@ -211,35 +213,65 @@ struct Winograd3x3 {
 
   /// Input channels [tile * channels_per_tile, ...) of the kernel gradient g[ky][kx][c][f] for
   /// the n samples whose records are in `saved` (after forward and backward): dV[pos][c][f] =
-  /// the sum over the samples' tiles, in order, of U[tile][pos][c] dM[tile][pos][f], then
-  /// G^T dV G. `scratch` holds at least `scratch_size` values.
+  /// the sum over the samples' tiles, in order, of U[tile][pos][c] dM[tile][pos][f], and
+  /// g = G^T dV G. One row of dV's 6 x 6 positions at a time: its 6 sums, then G^T applied
+  /// along the row, added into g with the row's weight (g = sum over rows i of G^T[.][i] x
+  /// (dV[i] G)). So scratch holds 6 positions' sums, not 36, and every record is read once
+  /// per gradient tile (with one tile for up to 48 input channels, once).
   template <class S>
   static void weight_gradient(std::size_t tile, std::size_t n, const S* saved, S* g, S* scratch) {
     const std::size_t c0 = tile * channels_per_tile, c1 = std::min(C, c0 + channels_per_tile), rows = c1 - c0;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (weight_gradient_row<I>(c0, rows, n, saved, g, scratch), ...);
+    }(std::make_index_sequence<6>{});
+  }
+
+ private:
+  /// The first row i of dV that reaches row ky of the kernel gradient (G^T[ky][i] != 0).
+  static constexpr std::size_t first_row(std::size_t ky) {
+    std::size_t i = 0;
+    while (winograd::GT[ky][i] == 0) ++i;
+    return i;
+  }
+
+  template <std::size_t I, class S>
+  static void weight_gradient_row(std::size_t c0, std::size_t rows, std::size_t n, const S* saved, S* g, S* scratch) {
     // The tiles in blocks whose position's values stay in L1 while every micro-tile reads them
     // (unblocked, each micro-tile streamed all the records from L2 or beyond); a block adds to
     // what the ones before it left, so every sum still runs over the tiles in order.
     constexpr std::size_t block = 48;
     const std::size_t total = n * tiles;
-    for (std::size_t pos = 0; pos < 36; ++pos) {
+    for (std::size_t j = 0; j < 6; ++j) {
+      const std::size_t pos = 6 * I + j;
       const S* u = saved + pos * (C + F) + c0;
       const S* dm = saved + pos * (C + F) + C;
       for (std::size_t k0 = 0; k0 < total; k0 += block)
         gemm_any_k<S, F>(rows, std::min(block, total - k0), u + k0 * record, 1, record, dm + k0 * record, record,
-                         scratch + pos * rows * F, F, k0 == 0 ? Start::zero : Start::accumulate);
+                         scratch + j * rows * F, F, k0 == 0 ? Start::zero : Start::accumulate);
     }
     for (std::size_t c = 0; c < rows; ++c) {
       winograd::for_channels<S, F>([&]<class V>(std::size_t f, V) {
-        V dv[6][6];
-        for (std::size_t p = 0; p < 36; ++p) dv[p / 6][p % 6] = winograd::load_as<V>(scratch + (p * rows + c) * F + f);
-        V dw[3][3];
-        winograd::sandwich<winograd::GT, 3, 6, V, S>(dv, dw);
-        for (std::size_t k = 0; k < 9; ++k) winograd::store_as(g + (k * C + c0 + c) * F + f, dw[k / 3][k % 3]);
+        V dv[6];
+        for (std::size_t j = 0; j < 6; ++j) dv[j] = winograd::load_as<V>(scratch + (j * rows + c) * F + f);
+        V half[3];
+        winograd::apply<winograd::GT, 3, 6, V, S>(dv, 1, half, 1);
+        [&]<std::size_t... Y>(std::index_sequence<Y...>) {
+          ([&] {
+            constexpr double weight = winograd::GT[Y][I];
+            if constexpr (weight != 0) {
+              for (std::size_t kx = 0; kx < 3; ++kx) {
+                S* to = g + ((Y * 3 + kx) * C + c0 + c) * F + f;
+                const V term = weight == 1 ? half[kx] : half[kx] * S(weight);
+                if constexpr (I == first_row(Y)) winograd::store_as(to, term);
+                else winograd::store_as(to, winograd::load_as<V>(to) + term);
+              }
+            }
+          }(), ...);
+        }(std::make_index_sequence<3>{});
       });
     }
   }
 
- private:
   /// Each tile's U[36][C], one position every `step` values, the tiles 36 * step apart.
   template <class S>
   static void transform_input(const S* x, S* records, std::size_t step) {

@@ -62,10 +62,18 @@ struct Dense {
     static constexpr bool fuses_relu = true;
     static constexpr bool gates_input_gradient = true;
 
+    /// A long sum (many inputs) runs as 4 parts added at the end, so that one sample's outputs
+    /// do not wait on a single chain of K multiply-adds (see kernels::gemm_split).
+    static constexpr std::size_t parts = K >= 256 ? 4 : 1;
+
     template <class S>
     static void forward(const Pass<S>& pass, const S* x, S* y, std::size_t n) {
-      kernels::gemm<S, N, K>(n, x, K, 1, pass.params, N, y, N, kernels::Start::row, pass.params + bias_offset,
-                             {.relu = pass.relu});
+      if constexpr (parts > 1)
+        kernels::gemm_split<S, N, K, parts>(n, x, K, 1, pass.params, N, y, N, kernels::Start::row,
+                                            pass.params + bias_offset, {.relu = pass.relu});
+      else
+        kernels::gemm<S, N, K>(n, x, K, 1, pass.params, N, y, N, kernels::Start::row, pass.params + bias_offset,
+                               {.relu = pass.relu});
     }
 
     template <class S>
