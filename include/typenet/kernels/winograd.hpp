@@ -272,9 +272,19 @@ struct Winograd3x3 {
     }
   }
 
+  /// A tile's 36 transformed positions are made a vector of channels at a time. In a record
+  /// they lie C + F values apart, so storing each vector in place scatters 36 stores over the
+  /// record, a vector of channels after another, into memory not yet in cache. They are made
+  /// in a staging area on the stack instead and copied out a position at a time, each in one
+  /// sequential run: CIFAR-shaped training ran 4 % faster (1 thread, interleaved runs).
+  /// Layers wider than 256 channels write in place (the stack area stays under 72 KiB).
+  static constexpr bool stage_input = C <= 256, stage_gradient = F <= 256;
+
   /// Each tile's U[36][C], one position every `step` values, the tiles 36 * step apart.
   template <class S>
   static void transform_input(const S* x, S* records, std::size_t step) {
+    alignas(64) S stage[stage_input ? 36 * C : 1];
+    const bool staged = stage_input && step != C;
     for (std::size_t ty = 0; ty < tiles_y; ++ty) {
       for (std::size_t tx = 0; tx < tiles_x; ++tx) {
         S* u = records + (ty * tiles_x + tx) * 36 * step;
@@ -292,8 +302,12 @@ struct Winograd3x3 {
           }
           V t[6][6];
           winograd::sandwich<winograd::BT, 6, 6, V, S>(d, t);
-          for (std::size_t p = 0; p < 36; ++p) winograd::store_as(u + p * step + c, t[p / 6][p % 6]);
+          S* to = staged ? stage : u;
+          const std::size_t stride = staged ? C : step;
+          for (std::size_t p = 0; p < 36; ++p) winograd::store_as(to + p * stride + c, t[p / 6][p % 6]);
         });
+        if (staged)
+          for (std::size_t p = 0; p < 36; ++p) std::copy(stage + p * C, stage + (p + 1) * C, u + p * step);
       }
     }
   }
@@ -326,6 +340,7 @@ struct Winograd3x3 {
 
   template <class S>
   static void transform_gradient(const S* dy, S* records) {
+    alignas(64) S stage[stage_gradient ? 36 * F : 1];
     for (std::size_t ty = 0; ty < tiles_y; ++ty) {
       for (std::size_t tx = 0; tx < tiles_x; ++tx) {
         S* dm = records + (ty * tiles_x + tx) * record + C;
@@ -338,8 +353,12 @@ struct Winograd3x3 {
                             : V{};
           V t[6][6];
           winograd::sandwich<winograd::A, 6, 4, V, S>(d, t);
-          for (std::size_t p = 0; p < 36; ++p) winograd::store_as(dm + p * (C + F) + f, t[p / 6][p % 6]);
+          S* to = stage_gradient ? stage : dm;
+          const std::size_t stride = stage_gradient ? F : C + F;
+          for (std::size_t p = 0; p < 36; ++p) winograd::store_as(to + p * stride + f, t[p / 6][p % 6]);
         });
+        if constexpr (stage_gradient)
+          for (std::size_t p = 0; p < 36; ++p) std::copy(stage + p * F, stage + (p + 1) * F, dm + p * (C + F));
       }
     }
   }

@@ -163,10 +163,12 @@ struct Conv2D {
           kernels::conv_weight_gradient<forward_shape>(first, std::min(depth, first + rows_per_tile), n, source, dy, g);
         }
       } else {
-        S* db = g + bias_offset;
-        std::fill_n(db, F, S{});
+        // Summed in a local array: into db itself, which might alias dy for all the compiler
+        // knows, the loop stayed scalar (1.5 % of a CIFAR-shaped training step).
+        std::array<S, F> db{};
         for (std::size_t q = 0; q < n * OH * OW; ++q)
           for (std::size_t f = 0; f < F; ++f) db[f] += dy[q * F + f];
+        std::copy(db.begin(), db.end(), g + bias_offset);
       }
     }
   };
