@@ -113,6 +113,13 @@ TYPENET_INLINE void store_as(S* p, V v) {
   else typenet::detail::store(p, v);
 }
 
+/// to[0, N) = from[0, N), a vector at a time: std::copy became a call to memmove per
+/// position (36 per tile and transform), 3.5 % of a CIFAR-shaped training step.
+template <std::size_t N, class S>
+TYPENET_INLINE void copy(const S* from, S* to) {
+  for_channels<S, N>([&]<class V>(std::size_t i, V) { store_as(to + i, load_as<V>(from + i)); });
+}
+
 }  // namespace winograd
 
 /// A 3x3 stride-1 convolution of an H x W x C input, padded by PadTop and PadLeft (and as much
@@ -307,7 +314,7 @@ struct Winograd3x3 {
           for (std::size_t p = 0; p < 36; ++p) winograd::store_as(to + p * stride + c, t[p / 6][p % 6]);
         });
         if (staged)
-          for (std::size_t p = 0; p < 36; ++p) std::copy(stage + p * C, stage + (p + 1) * C, u + p * step);
+          for (std::size_t p = 0; p < 36; ++p) winograd::copy<C>(stage + p * C, u + p * step);
       }
     }
   }
@@ -358,7 +365,7 @@ struct Winograd3x3 {
           for (std::size_t p = 0; p < 36; ++p) winograd::store_as(to + p * stride + f, t[p / 6][p % 6]);
         });
         if constexpr (stage_gradient)
-          for (std::size_t p = 0; p < 36; ++p) std::copy(stage + p * F, stage + (p + 1) * F, dm + p * (C + F));
+          for (std::size_t p = 0; p < 36; ++p) winograd::copy<F>(stage + p * F, dm + p * (C + F));
       }
     }
   }
