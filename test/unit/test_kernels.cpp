@@ -123,7 +123,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(gemm_split_matches_triple_loop_and_rows_alone, S, 
   for (std::size_t m : {1u, 2u, 3u, 6u, 7u, 13u}) {
     check_split<S, 10, 1600, 4>(m);  // the seed CNN's Dense(10): all parts side by side for one row
     check_split<S, 10, 259, 4>(m);   // a last part longer than the others
-    check_split<S, 128, 784, 4>(m);  // many column panels: parts one after another
+    check_split<S, 128, 784, 4>(m);  // many column panels
     check_split<S, 5, 7, 3>(m);
   }
 }

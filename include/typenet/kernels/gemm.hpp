@@ -133,16 +133,21 @@ TYPENET_INLINE void split_tile(const S* a, std::size_t rsa, std::size_t csa, con
   start_tile<S, MR, NV, Valid>(acc[0], c, ldc, start, row);
   for (std::size_t p = 1; p < Parts; ++p) start_tile<S, MR, NV, Valid>(acc[p], c, ldc, Start::zero, row);
   if constexpr (MR * NV * Parts <= accumulators) {
-    for (std::size_t k = 0; k < run; ++k) {
-      for (std::size_t p = 0; p < Parts; ++p) {
-        const std::size_t kk = p * run + k;
-        for (std::size_t j = 0; j < NV; ++j) {
-          const vec<S> bv = typenet::detail::load(b + kk * ldb + j * W);
-          for (std::size_t r = 0; r < MR; ++r)
-            acc[p][r][j] = typenet::detail::multiply_add(typenet::detail::splat(a[r * rsa + kk * csa]), bv, acc[p][r][j]);
-        }
+    // The parts as a compile-time sequence: indexed by a loop variable, the accumulators went
+    // to the stack and back every step (the MLP's batch-1 Dense(128) ran at half speed).
+    [&]<std::size_t... P>(std::index_sequence<P...>) {
+      for (std::size_t k = 0; k < run; ++k) {
+        ([&] {
+          const std::size_t kk = P * run + k;
+          for (std::size_t j = 0; j < NV; ++j) {
+            const vec<S> bv = typenet::detail::load(b + kk * ldb + j * W);
+            for (std::size_t r = 0; r < MR; ++r)
+              acc[P][r][j] =
+                  typenet::detail::multiply_add(typenet::detail::splat(a[r * rsa + kk * csa]), bv, acc[P][r][j]);
+          }
+        }(), ...);
       }
-    }
+    }(std::make_index_sequence<Parts>{});
     add_products<S, MR, NV>(acc[Parts - 1], last - run, a + K * csa - (last - run) * csa, rsa, csa,
                             b + (K - (last - run)) * ldb, ldb);
   } else {
@@ -261,11 +266,12 @@ void gemm(std::size_t m, const S* a, std::size_t rsa, std::size_t csa, const S* 
 }
 
 /// C (m x N) = A (m x K) B (K x N), started as `start` says, with the reduction cut into
-/// `Parts` runs added at the end (see `split_tile`). For a long K and few rows: one row's sum
-/// over K is a chain of K dependent multiply-adds, and a batch-1 Dense<10> after 1,600 inputs
-/// waited on that chain (2 vectors of columns, 1,600 x 5 cycles); 4 runs side by side keep 8
-/// in flight. Every row gets the same sequence whatever m is, so a sample alone and in a batch
-/// give the same bits.
+/// `Parts` runs added at the end (see `split_tile`). For a long K, few rows and few columns:
+/// one row's sum over K is a chain of K dependent multiply-adds, and a batch-1 Dense<10> after
+/// 1,600 inputs waited on that chain (2 vectors of columns, 1,600 x 5 cycles); 4 runs side by
+/// side keep 8 in flight. Every row gets the same sequence whatever m is, so a sample alone
+/// and in a batch give the same bits. (With many columns `gemm` is bound by reading B, and its
+/// wider panels read it faster.)
 template <class S, std::size_t N, std::size_t K, std::size_t Parts>
 void gemm_split(std::size_t m, const S* a, std::size_t rsa, std::size_t csa, const S* b, std::size_t ldb, S* c,
                 std::size_t ldc, Start start = Start::zero, const S* row = nullptr, const Finish<S>& finish = {}) {

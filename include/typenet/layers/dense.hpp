@@ -62,9 +62,12 @@ struct Dense {
     static constexpr bool fuses_relu = true;
     static constexpr bool gates_input_gradient = true;
 
-    /// A long sum (many inputs) runs as 4 parts added at the end, so that one sample's outputs
-    /// do not wait on a single chain of K multiply-adds (see kernels::gemm_split).
-    static constexpr std::size_t parts = K >= 256 ? 4 : 1;
+    /// A long sum (many inputs) into few units runs as 4 parts added at the end, so that one
+    /// sample's outputs do not wait on a single chain of K multiply-adds (see
+    /// kernels::gemm_split). With more units a sample has more chains of its own, and the
+    /// kernel is bound by reading W: there the parts' narrower column panels read W in a worse
+    /// order (the MLP's batch-1 Dense(128) after 784 inputs took 9 us instead of 5).
+    static constexpr std::size_t parts = K >= 256 && N <= 16 ? 4 : 1;
 
     template <class S>
     static void forward(const Pass<S>& pass, const S* x, S* y, std::size_t n) {
