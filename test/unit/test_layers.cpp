@@ -28,20 +28,20 @@ struct Case {
 };
 
 // Winograd F(4x4, 3x3): partial 4x4 tiles at the bottom and right; Padding::same reads zeros
-// around the image; 64 input channels make two dW tiles (48, 16). And a direct one.
-using WinogradValid = Case<tn::Conv2D<16, 3, 3>, Shape<9, 7, 64>, Shape<7, 5, 16>, 3 * 3 * 64 * 16 + 16>;
+// around the image. And a direct one. (More than 48 input channels, two dW tiles, are checked in
+// test_kernels: here, in double and under the sanitizers, their gradient check took minutes.)
+using WinogradValid = Case<tn::Conv2D<16, 3, 3>, Shape<9, 7, 16>, Shape<7, 5, 16>, 3 * 3 * 16 * 16 + 16>;
 using WinogradSame =
     Case<tn::Conv2D<32, 3, 3, tn::Padding::same>, Shape<6, 5, 32>, Shape<6, 5, 32>, 3 * 3 * 32 * 32 + 32>;
 using DirectSame = Case<tn::Conv2D<3, 3, 3, tn::Padding::same>, Shape<5, 4, 2>, Shape<5, 4, 3>, 3 * 3 * 2 * 3 + 3>;
 static_assert(WinogradValid::layer::winograd && WinogradSame::layer::winograd && !DirectSame::layer::winograd);
-static_assert(WinogradValid::layer::fast::weight_tiles == 2);
 
 using Cases = std::tuple<
     Case<tn::Dense<7>, Shape<5>, Shape<7>, 5 * 7 + 7>,
     Case<tn::Dense<33>, Shape<19>, Shape<33>, 19 * 33 + 33>,    // a partial vector column
     Case<tn::Dense<70>, Shape<3>, Shape<70>, 3 * 70 + 70>,      // two column panels
     Case<tn::Dense<1>, Shape<130>, Shape<1>, 130 + 1>,          // two gradient row tiles
-    Case<tn::Dense<10>, Shape<259>, Shape<10>, 259 * 10 + 10>,  // a long sum: 4 parts (the last longer)
+    Case<tn::Dense<3>, Shape<259>, Shape<3>, 259 * 3 + 3>,      // a long sum: 4 parts (the last longer)
     Case<tn::ReLU, Shape<3, 4, 2>, Shape<3, 4, 2>, 0, 1>,
     Case<tn::Sigmoid, Shape<6>, Shape<6>, 0>,
     Case<tn::Tanh, Shape<2, 5>, Shape<2, 5>, 0>,
