@@ -214,16 +214,6 @@ TYPENET_INLINE void scatter_tile(const S* dy, const S* wt, S* const* targets) {
   }
 }
 
-/// Calls f.template operator()<NV, Valid>(column) for each panel of N columns.
-template <class S, std::size_t N, class Fn>
-inline void for_each_panel(Fn&& f) {
-  constexpr std::size_t Wd = lanes<S>;
-  constexpr std::size_t NV = panel_vectors<S, N>;
-  constexpr std::size_t full = N / (NV * Wd);
-  constexpr std::size_t rest = N % (NV * Wd);
-  for (std::size_t p = 0; p < full; ++p) f.template operator()<NV, NV * Wd>(p * NV * Wd);
-  if constexpr (rest > 0) f.template operator()<(rest + Wd - 1) / Wd, rest>(full * NV * Wd);
-}
 }  // namespace detail
 
 /// out[b][oy][ox][f] = bias[f] + sum over (ky, kx, c) of in[b][oy*SH + ky][ox*SW + kx][c] *

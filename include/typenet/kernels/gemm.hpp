@@ -148,23 +148,29 @@ TYPENET_INLINE void split_tile(const S* a, std::size_t rsa, std::size_t csa, con
         }(), ...);
       }
     }(std::make_index_sequence<Parts>{});
-    add_products<S, MR, NV>(acc[Parts - 1], last - run, a + K * csa - (last - run) * csa, rsa, csa,
-                            b + (K - (last - run)) * ldb, ldb);
+    // The last part's values beyond the others' length, in order after its first `run`.
+    constexpr std::size_t rest = Parts * run;
+    add_products<S, MR, NV>(acc[Parts - 1], K - rest, a + rest * csa, rsa, csa, b + rest * ldb, ldb);
   } else {
-    for (std::size_t p = 0; p < Parts; ++p) {
-      vec<S> t[MR][NV];
-      for (std::size_t r = 0; r < MR; ++r)
-        for (std::size_t j = 0; j < NV; ++j) t[r][j] = acc[p][r][j];
-      add_products<S, MR, NV>(t, p + 1 < Parts ? run : last, a + p * run * csa, rsa, csa, b + p * run * ldb, ldb);
-      for (std::size_t r = 0; r < MR; ++r)
-        for (std::size_t j = 0; j < NV; ++j) acc[p][r][j] = t[r][j];
-    }
+    for (std::size_t p = 0; p < Parts; ++p)
+      add_products<S, MR, NV>(acc[p], p + 1 < Parts ? run : last, a + p * run * csa, rsa, csa, b + p * run * ldb, ldb);
   }
   for (std::size_t step = 1; step < Parts; step *= 2)
     for (std::size_t p = 0; p + step < Parts; p += 2 * step)
       for (std::size_t r = 0; r < MR; ++r)
         for (std::size_t j = 0; j < NV; ++j) acc[p][r][j] += acc[p + step][r][j];
   store_tile<S, MR, NV, Valid>(acc[0], c, ldc, finish, at);
+}
+
+/// Calls f.template operator()<NV, Valid>(column) for each panel of N columns.
+template <class S, std::size_t N, class Fn>
+inline void for_each_panel(Fn&& f) {
+  constexpr std::size_t Wd = lanes<S>;
+  constexpr std::size_t NV = panel_vectors<S, N>;
+  constexpr std::size_t full = N / (NV * Wd);
+  constexpr std::size_t rest = N % (NV * Wd);
+  for (std::size_t p = 0; p < full; ++p) f.template operator()<NV, NV * Wd>(p * NV * Wd);
+  if constexpr (rest > 0) f.template operator()<(rest + Wd - 1) / Wd, rest>(full * NV * Wd);
 }
 
 /// Calls `f.template operator()<R>()` for the run-time row count `rows` < MR.
@@ -218,8 +224,6 @@ void gemm_any_k(std::size_t m, std::size_t k, const S* a, std::size_t rsa, std::
                 const Finish<S>& finish = {}) {
   constexpr std::size_t W = detail::lanes<S>;
   constexpr std::size_t NV = detail::panel_vectors<S, N>;
-  constexpr std::size_t full = N / (NV * W);
-  constexpr std::size_t rest = N % (NV * W);
   // On AVX2 (2-vector panels) a last group of 1 to 3 rows runs 4 vectors wide: 3 rows x 2
   // vectors keep 6 multiply-adds in flight where the FMA units take 10, 3 x 4 keep 12.
   constexpr std::size_t MR = detail::tile_rows<S, NV>;
@@ -229,16 +233,10 @@ void gemm_any_k(std::size_t m, std::size_t k, const S* a, std::size_t rsa, std::
     const std::size_t left = m % MR;
     if (left > 0 && left <= 3) main = m - left;
   }
-  for (std::size_t p = 0; p < full; ++p) {
-    const std::size_t col = p * NV * W;
-    detail::panel<S, NV, NV * W, KC>(main, k, a, rsa, csa, b + col, ldb, c + col, ldc, start, row ? row + col : nullptr,
-                                     finish, col);
-  }
-  if constexpr (rest > 0) {
-    constexpr std::size_t col = full * NV * W;
-    detail::panel<S, (rest + W - 1) / W, rest, KC>(main, k, a, rsa, csa, b + col, ldb, c + col, ldc, start,
-                                                   row ? row + col : nullptr, finish, col);
-  }
+  detail::for_each_panel<S, N>([&]<std::size_t V, std::size_t Valid>(std::size_t col) {
+    detail::panel<S, V, Valid, KC>(main, k, a, rsa, csa, b + col, ldb, c + col, ldc, start, row ? row + col : nullptr,
+                                   finish, col);
+  });
   if constexpr (wide_rows) {
     if (main == m) return;
     constexpr std::size_t NW = 4, wide_full = N / (NW * W), wide_rest = N % (NW * W);
@@ -276,10 +274,8 @@ template <class S, std::size_t N, std::size_t K, std::size_t Parts>
 void gemm_split(std::size_t m, const S* a, std::size_t rsa, std::size_t csa, const S* b, std::size_t ldb, S* c,
                 std::size_t ldc, Start start = Start::zero, const S* row = nullptr, const Finish<S>& finish = {}) {
   static_assert(Parts > 0 && K >= Parts);
-  constexpr std::size_t W = detail::lanes<S>;
-  constexpr std::size_t NV = detail::panel_vectors<S, N>;
-  constexpr std::size_t MR = detail::tile_rows<S, NV>;
-  const auto columns = [&]<std::size_t V, std::size_t Valid>(std::size_t col) {
+  constexpr std::size_t MR = detail::tile_rows<S, detail::panel_vectors<S, N>>;
+  detail::for_each_panel<S, N>([&]<std::size_t V, std::size_t Valid>(std::size_t col) {
     const auto tile = [&]<std::size_t R>(std::size_t i) {
       detail::split_tile<S, R, V, Valid, K, Parts>(a + i * rsa, rsa, csa, b + col, ldb, c + i * ldc + col, ldc, start,
                                                    row ? row + col : nullptr, finish, i * ldc + col);
@@ -289,10 +285,7 @@ void gemm_split(std::size_t m, const S* a, std::size_t rsa, std::size_t csa, con
     if (i < m)
       detail::with_rows<MR>(m - i, [&]<std::size_t R>() { tile.template operator()<R>(i); },
                             std::make_index_sequence<MR - 1>{});
-  };
-  constexpr std::size_t full = N / (NV * W), rest = N % (NV * W);
-  for (std::size_t p = 0; p < full; ++p) columns.template operator()<NV, NV * W>(p * NV * W);
-  if constexpr (rest > 0) columns.template operator()<(rest + W - 1) / W, rest>(full * NV * W);
+  });
 }
 
 }  // namespace typenet::kernels

@@ -284,7 +284,7 @@ struct Winograd3x3 {
   /// record, a vector of channels after another, into memory not yet in cache. They are made
   /// in a staging area on the stack instead and copied out a position at a time, each in one
   /// sequential run: CIFAR-shaped training ran 4 % faster (1 thread, interleaved runs).
-  /// Layers wider than 256 channels write in place (the stack area stays under 72 KiB).
+  /// Layers wider than 256 channels write in place (the stack area is at most 36 x 256 values).
   static constexpr bool stage_input = C <= 256, stage_gradient = F <= 256;
 
   /// Each tile's U[36][C], one position every `step` values, the tiles 36 * step apart.
