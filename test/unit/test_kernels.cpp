@@ -160,13 +160,13 @@ double relative_difference(const float* a, const float* b, std::size_t n) {
 }  // namespace
 
 namespace {
-/// Winograd's three passes against the direct convolution's, in float, for n samples of
-/// H x W x C and F filters (valid padding).
-template <std::size_t H, std::size_t W, std::size_t C, std::size_t F>
+/// Winograd F(M x M, 3x3)'s three passes against the direct convolution's, in float, for n
+/// samples of H x W x C and F filters (valid padding).
+template <std::size_t H, std::size_t W, std::size_t C, std::size_t F, std::size_t M>
 void check_winograd(std::size_t n) {
   constexpr std::size_t OH = H - 2, OW = W - 2;
   using G = kn::ConvShape<H, W, C, 3, 3, 1, 1, F>;
-  using Wg = kn::Winograd3x3<H, W, C, F, 0, 0, OH, OW>;
+  using Wg = kn::Winograd3x3<H, W, C, F, 0, 0, OH, OW, M>;
   tn::Random random(3);
   tn::detail::AlignedBuffer<float> x(n * H * W * C), w(9 * C * F + 16), wt(9 * C * F + 16), bias(F), dy(n * OH * OW * F);
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(random.uniform(0, 1));
@@ -183,7 +183,8 @@ void check_winograd(std::size_t n) {
   tn::detail::AlignedBuffer<float> direct(n * OH * OW * F), fast(n * OH * OW * F);
   kn::conv_valid<G>(n, x.data(), w.data(), bias.data(), direct.data());
   Wg::forward(n, x.data(), packed.data(), bias.data(), fast.data(), false, true, saved.data(), scratch.data());
-  // F(4x4, 3x3)'s transforms multiply by up to 8 and divide by 24: a few float roundings more.
+  // F(4x4, 3x3)'s transforms multiply by up to 8 and divide by 24, F(6x6, 3x3)'s by up to 32
+  // and by 0.7: a few float roundings more (up to 5e-6 here).
   BOOST_TEST(relative_difference(fast.data(), direct.data(), fast.size()) < 1e-5);
 
   tn::detail::AlignedBuffer<float> dx_direct(n * H * W * C), dx_fast(n * H * W * C);
@@ -200,9 +201,19 @@ void check_winograd(std::size_t n) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(winograd_agrees_with_the_direct_convolution_in_float) {
-  // The seed CNN's Conv2D(64, 3x3) on 13x13x32: inputs as after a ReLU, Glorot-sized weights.
-  check_winograd<13, 13, 32, 64>(3);
-  // 64 input channels: the kernel gradient in two tiles (48 and 16 channels); partial 4x4 tiles.
+  // The seed CNN's Conv2D(64, 3x3) on 13x13x32 (inputs as after a ReLU, Glorot-sized weights),
+  // in each tile size: 3 x 3 tiles of 4 (which it takes) or 5, 2 x 2 of 6, the last ones
+  // partial.
+  static_assert(kn::winograd_tile(11, 11, 32, 64) == 4);
+  check_winograd<13, 13, 32, 64, 4>(3);
+  check_winograd<13, 13, 32, 64, 5>(3);
+  check_winograd<13, 13, 32, 64, 6>(3);
+  // CIFAR-shaped: 13 x 13 outputs take tiles of 5 (9 tiles of 49 products; 16 of 36 for 4).
+  static_assert(kn::winograd_tile(13, 13, 32, 64) == 5);
+  check_winograd<15, 15, 32, 64, 5>(2);
+  // 64 input channels: the kernel gradient in two tiles (48 and 16 channels); partial tiles.
   static_assert(kn::Winograd3x3<9, 7, 64, 16, 0, 0, 7, 5>::weight_tiles == 2);
-  check_winograd<9, 7, 64, 16>(2);
+  check_winograd<9, 7, 64, 16, 4>(2);
+  check_winograd<9, 7, 64, 16, 5>(2);
+  check_winograd<9, 7, 64, 16, 6>(2);
 }

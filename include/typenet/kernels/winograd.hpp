@@ -1,4 +1,4 @@
-// typenet/kernels/winograd.hpp: Winograd F(4x4, 3x3), a 3x3 stride-1 convolution in 2.25 times fewer multiplications.
+// typenet/kernels/winograd.hpp: Winograd F(MxM, 3x3), a 3x3 stride-1 convolution in 2 to 3 times fewer multiplications.
 #pragma once
 
 #include <algorithm>
@@ -13,83 +13,141 @@
 namespace typenet::kernels {
 
 // Winograd's minimal filtering algorithm (Lavin and Gray, "Fast Algorithms for Convolutional
-// Neural Networks", 2016) for a 3x3 kernel and 4x4 outputs: a 6x6 input tile d and the kernel g
-// give the 4x4 outputs Y = A^T [(G g G^T) . (B^T d B)] A, with . the product element by element.
-// For C input channels and F filters, the 36 element-wise products summed over the channels are
-// 36 matrix products (tiles x C) (C x F), 36 multiplications per 4x4 outputs and channel pair
-// instead of 144. The interpolation points are 0, 1, -1, 2, -2 and infinity.
+// Neural Networks", 2016) for a 3x3 kernel and M x M outputs: an (M + 2) x (M + 2) input tile d
+// and the kernel g give the outputs Y = A^T [(G g G^T) . (B^T d B)] A, with . the product
+// element by element. For C input channels and F filters, the (M + 2)^2 element-wise products
+// summed over the channels are as many matrix products (tiles x C) (C x F): for M = 4, 36
+// multiplications per 16 outputs and channel pair instead of 144.
 namespace winograd {
 
-inline constexpr double BT[6][6] = {
-    {4, 0, -5, 0, 1, 0},  {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
-    {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1},
-};
-inline constexpr double G[6][3] = {
-    {1.0 / 4, 0, 0},
-    {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-    {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-    {1.0 / 24, 1.0 / 12, 1.0 / 6},
-    {1.0 / 24, -1.0 / 12, 1.0 / 6},
-    {0, 0, 1},
-};
-inline constexpr double AT[4][6] = {
-    {1, 1, 1, 1, 1, 0},
-    {0, 1, -1, 2, -2, 0},
-    {0, 1, 1, 4, 4, 0},
-    {0, 1, -1, 8, -8, 1},
-};
+/// The finite interpolation points of F(M, 3) (infinity is the last point of every one): the
+/// small ones that keep float rounding lowest. In float, summed over 32 channels, the outputs
+/// of one tile differ from the exact ones by about 1.2e-6 (M = 4), 1.8e-6 (5) and 2.9e-6 (6)
+/// of their largest; points like 3 or -1/4 cost ten times that.
+template <std::size_t M>
+inline constexpr auto points = [] {
+  static_assert(M >= 2 && M <= 6, "Winograd F(M, 3) is defined here for output tiles of 2 to 6");
+  constexpr std::array<double, 7> all{0, 1, -1, 2, -2, 0.5, -0.5};
+  std::array<double, M + 1> p{};
+  for (std::size_t i = 0; i <= M; ++i) p[i] = all[i];
+  return p;
+}();
+
+template <std::size_t R, std::size_t K>
+using Matrix = std::array<std::array<double, K>, R>;
+
+/// The coefficients, lowest power first, of the product of (x - p) over the points of F(M, 3)
+/// but point `skip` (none when skip is past the end). Sums and products of small dyadic
+/// numbers: exact in double.
+template <std::size_t M>
+constexpr std::array<double, M + 2> product_but(std::size_t skip) {
+  std::array<double, M + 2> poly{1};
+  for (std::size_t l = 0, degree = 0; l <= M; ++l) {
+    if (l == skip) continue;
+    std::array<double, M + 2> next{};
+    for (std::size_t i = 0; i <= degree; ++i) {
+      next[i + 1] += poly[i];
+      next[i] -= points<M>[l] * poly[i];
+    }
+    poly = next;
+    ++degree;
+  }
+  return poly;
+}
+
+/// The transforms of F(M, 3) from its points, by Toom-Cook: a linear convolution of r = 3 and
+/// M taps is C [(V3 g) . (VM h)], with V the evaluations at the points (infinity giving the
+/// leading coefficient) and C the interpolation; its transpose is the correlation we need,
+/// y = VM^T [(V3 g) . (C^T d)]. Row j of C^T is point j's Lagrange polynomial, its numerator
+/// (the product of x - p over the other points; for infinity, over all) in B^T and its
+/// denominator moved into G, so B^T holds integers and G the fractions. For M = 4 these are
+/// Lavin and Gray's matrices, value for value.
+template <std::size_t M>
+inline constexpr Matrix<M + 2, M + 2> BT = [] {
+  Matrix<M + 2, M + 2> bt{};
+  for (std::size_t j = 0; j <= M + 1; ++j) bt[j] = product_but<M>(j);
+  return bt;
+}();
+template <std::size_t M>
+inline constexpr Matrix<M + 2, 3> G = [] {
+  Matrix<M + 2, 3> g{};
+  for (std::size_t j = 0; j <= M; ++j) {
+    const double p = points<M>[j];
+    double denominator = 1;
+    for (std::size_t l = 0; l <= M; ++l)
+      if (l != j) denominator *= p - points<M>[l];
+    g[j] = {1 / denominator, p / denominator, p * p / denominator};
+  }
+  g[M + 1] = {0, 0, 1};
+  return g;
+}();
+template <std::size_t M>
+inline constexpr Matrix<M, M + 2> AT = [] {
+  Matrix<M, M + 2> at{};
+  for (std::size_t j = 0; j <= M; ++j) {
+    double power = 1;
+    for (std::size_t i = 0; i < M; ++i, power *= points<M>[j]) at[i][j] = power;
+  }
+  at[M - 1][M + 1] = 1;
+  return at;
+}();
+
 /// The transposes, for the backward passes (which apply each transform's transpose).
-inline constexpr auto transposed = []<std::size_t R, std::size_t K>(const double (&m)[R][K]) {
-  std::array<std::array<double, R>, K> t{};
+template <std::size_t R, std::size_t K>
+constexpr Matrix<K, R> transposed(const Matrix<R, K>& m) {
+  Matrix<K, R> t{};
   for (std::size_t i = 0; i < R; ++i)
     for (std::size_t k = 0; k < K; ++k) t[k][i] = m[i][k];
   return t;
-};
-inline constexpr auto B = transposed(BT);
-inline constexpr auto A = transposed(AT);
-inline constexpr auto GT = transposed(G);
+}
+template <std::size_t M>
+inline constexpr auto B = transposed(BT<M>);
+template <std::size_t M>
+inline constexpr auto A = transposed(AT<M>);
+template <std::size_t M>
+inline constexpr auto GT = transposed(G<M>);
 
-/// acc (+)= M[I][k] in[k], for a constant coefficient: nothing for a zero, no multiplication
+/// acc (+)= T[I][k] in[k], for a constant coefficient: nothing for a zero, no multiplication
 /// for +-1, so the transforms cost what their sparse matrices do.
-template <const auto& M, std::size_t I, std::size_t k, class V, class S>
+template <const auto& T, std::size_t I, std::size_t k, class V, class S>
 TYPENET_INLINE void add_term(V& acc, bool& started, const V* in, std::size_t stride) {
-  constexpr double c = M[I][k];
+  constexpr double c = T[I][k];
   if constexpr (c != 0) {
-    V term;
-    if constexpr (c == 1) term = in[k * stride];
-    else if constexpr (c == -1) term = -in[k * stride];
-    else term = in[k * stride] * S(c);
-    acc = started ? acc + term : term;
+    const V x = in[k * stride];
+    if constexpr (c == 1) acc = started ? acc + x : x;
+    else if constexpr (c == -1) acc = started ? acc - x : -x;
+    else if (started) acc = typenet::detail::multiply_add(x, V{} + S(c), acc);
+    else acc = x * S(c);
     started = true;
   }
 }
 
-template <const auto& M, std::size_t I, class V, class S, std::size_t... k>
+template <const auto& T, std::size_t I, class V, class S, std::size_t... k>
 TYPENET_INLINE V row(const V* in, std::size_t stride, std::index_sequence<k...>) {
   V acc{};
   bool started = false;
-  (add_term<M, I, k, V, S>(acc, started, in, stride), ...);
+  (add_term<T, I, k, V, S>(acc, started, in, stride), ...);
   return acc;
 }
 
-template <const auto& M, std::size_t K, class V, class S, std::size_t... I>
+template <const auto& T, std::size_t K, class V, class S, std::size_t... I>
 TYPENET_INLINE void rows(const V* in, std::size_t in_stride, V* out, std::size_t out_stride, std::index_sequence<I...>) {
-  ((out[I * out_stride] = row<M, I, V, S>(in, in_stride, std::make_index_sequence<K>{})), ...);
+  ((out[I * out_stride] = row<T, I, V, S>(in, in_stride, std::make_index_sequence<K>{})), ...);
 }
 
-/// out[i] = sum over k of M[i][k] in[k] (i < R, k < K) for a constant matrix M, the terms
+/// out[i] = sum over k of T[i][k] in[k] (i < R, k < K) for a constant matrix T, the terms
 /// added in k order: every use of a transform is the same sequence of operations.
-template <const auto& M, std::size_t R, std::size_t K, class V, class S>
+template <const auto& T, std::size_t R, std::size_t K, class V, class S>
 TYPENET_INLINE void apply(const V* in, std::size_t in_stride, V* out, std::size_t out_stride) {
-  rows<M, K, V, S>(in, in_stride, out, out_stride, std::make_index_sequence<R>{});
+  rows<T, K, V, S>(in, in_stride, out, out_stride, std::make_index_sequence<R>{});
 }
 
-/// out (R x R) = M in M^T for an in of K x K (M is R x K), on vectors of channels.
-template <const auto& M, std::size_t R, std::size_t K, class V, class S>
+/// out (R x R) = T in T^T for an in of K x K (T is R x K), on vectors of channels.
+template <const auto& T, std::size_t R, std::size_t K, class V, class S>
 TYPENET_INLINE void sandwich(const V (&in)[K][K], V (&out)[R][R]) {
   V half[R][K];
-  for (std::size_t j = 0; j < K; ++j) apply<M, R, K, V, S>(&in[0][j], K, &half[0][j], K);
-  for (std::size_t i = 0; i < R; ++i) apply<M, R, K, V, S>(&half[i][0], 1, &out[i][0], 1);
+  for (std::size_t j = 0; j < K; ++j) apply<T, R, K, V, S>(&in[0][j], K, &half[0][j], K);
+  for (std::size_t i = 0; i < R; ++i) apply<T, R, K, V, S>(&half[i][0], 1, &out[i][0], 1);
 }
 
 /// Calls f(c, V{}) for each vector of channels [c, c + lanes) of C, then f(c, S{}) for each
@@ -122,33 +180,92 @@ TYPENET_INLINE void copy(const S* from, S* to) {
 
 }  // namespace winograd
 
+namespace winograd {
+
+/// Vector operations to apply T to one vector of inputs, as `apply` does: a product for a
+/// first coefficient other than +-1, then an addition or a multiply-add for each further
+/// nonzero one.
+template <const auto& T>
+inline constexpr std::size_t apply_cost = [] {
+  std::size_t ops = 0;
+  for (const auto& row : T) {
+    bool first = true;
+    for (const double c : row) {
+      if (c == 0) continue;
+      ops += first && (c == 1 || c == -1) ? 0 : 1;
+      first = false;
+    }
+  }
+  return ops;
+}();
+
+/// What one tile of F(M x M, 3x3) costs a training step, in multiply-adds of the products:
+/// 3 (N^2 C F) for the three passes' products, and the four transforms' vector operations
+/// (input and input gradient on C channels, output and output gradient on F), each weighed
+/// as 6 multiply-adds. The products run near the FMA peak from cache; the transforms are bound
+/// by moving their tiles, and the weight is what the measurements say (AMD EPYC, AVX2):
+/// 11 x 11 outputs from 32 to 64 channels ran 2 % slower in tiles of 6 than of 4 although
+/// their products are 21 % fewer, which puts it at 6; 13 x 13 ran 7 % faster in tiles of 5.
+template <std::size_t M>
+constexpr double tile_cost(std::size_t C, std::size_t F) {
+  constexpr std::size_t N = M + 2;
+  constexpr double transform_weight = 6;
+  const double products = 3.0 * double(N * N) * double(C) * double(F);
+  const double transforms =
+      double(C) * double(2 * N * apply_cost<BT<M>> + 2 * N * apply_cost<B<M>>) +
+      double(F) * double((N + M) * apply_cost<AT<M>> + (M + N) * apply_cost<A<M>>);
+  return products + transform_weight * transforms;
+}
+
+}  // namespace winograd
+
+/// The output tile M of F(M x M, 3x3) for an OH x OW output from C to F channels, from 4, 5
+/// and 6: the cheapest by `tile_cost` times the tiles (partial tiles at the bottom and right
+/// cost as much as whole ones), the smaller on a tie. Larger tiles need fewer products per
+/// output but their transforms cost more and round more. 13 x 13 from 32 to 64 channels (the
+/// CIFAR-shaped network's second convolution) takes 5: 9 tiles of 49 products, against 16 of
+/// 36 for 4. 11 x 11 (the seed CNN's) takes 4.
+constexpr std::size_t winograd_tile(std::size_t OH, std::size_t OW, std::size_t C, std::size_t F) {
+  const auto total = [&](std::size_t m, double per_tile) { return double((OH + m - 1) / m * ((OW + m - 1) / m)) * per_tile; };
+  const double cost[3] = {total(4, winograd::tile_cost<4>(C, F)), total(5, winograd::tile_cost<5>(C, F)),
+                          total(6, winograd::tile_cost<6>(C, F))};
+  std::size_t best = 0;
+  for (std::size_t i = 1; i < 3; ++i)
+    if (cost[i] < cost[best]) best = i;
+  return 4 + best;
+}
+
 /// A 3x3 stride-1 convolution of an H x W x C input, padded by PadTop and PadLeft (and as much
-/// as the output needs at the bottom and right), to OH x OW x F, by Winograd F(4x4, 3x3).
+/// as the output needs at the bottom and right), to OH x OW x F, by Winograd F(M x M, 3x3).
 ///
-/// The output is cut into 4x4 tiles; tile t of a sample reads the 6x6 input window at
-/// (4 ty - PadTop, 4 tx - PadLeft), zero outside the image. Per sample it keeps one record per
-/// tile, `record` values: the tile's transformed input U[36][C] (for the weight gradient), then
-/// its transformed output gradient dM[36][F] (written by the backward pass): records of
-/// consecutive samples are consecutive, so the products run over the tiles of many samples.
+/// The output is cut into M x M tiles; tile t of a sample reads the (M + 2) x (M + 2) input
+/// window at (M ty - PadTop, M tx - PadLeft), zero outside the image. Per sample it keeps one
+/// record per tile, `record` values: the tile's transformed input U[P][C] (for the weight
+/// gradient; P = (M + 2)^2 positions), then its transformed output gradient dM[P][F] (written
+/// by the backward pass): records of consecutive samples are consecutive, so the products run
+/// over the tiles of many samples.
 template <std::size_t H, std::size_t W, std::size_t C, std::size_t F, std::size_t PadTop, std::size_t PadLeft,
-          std::size_t OH, std::size_t OW>
+          std::size_t OH, std::size_t OW, std::size_t M = winograd_tile(OH, OW, C, F)>
 struct Winograd3x3 {
-  static constexpr std::size_t tiles_y = (OH + 3) / 4, tiles_x = (OW + 3) / 4, tiles = tiles_y * tiles_x;
-  static constexpr std::size_t record = 36 * (C + F);
+  /// The side of a transformed tile, and its positions.
+  static constexpr std::size_t N = M + 2, P = N * N;
+  static constexpr std::size_t tile = M;
+  static constexpr std::size_t tiles_y = (OH + M - 1) / M, tiles_x = (OW + M - 1) / M, tiles = tiles_y * tiles_x;
+  static constexpr std::size_t record = P * (C + F);
   /// Rows of the weight gradient (input channels) per gradient tile: 8 micro-tiles high. Each
   /// tile reads every output-gradient record once: with 12 channels a tile, a 32-channel
   /// layer read them 3 times.
   static constexpr std::size_t channels_per_tile = std::min<std::size_t>(C, 48);
   static constexpr std::size_t weight_tiles = (C + channels_per_tile - 1) / channels_per_tile;
   /// The work areas: kept per sample from the forward pass on, and per sample within one call
-  /// (the products of a step's tiles, or a gradient tile's sums for a row of 6 positions).
+  /// (the products of a step's tiles, or a gradient tile's sums for a row of N positions).
   static constexpr std::size_t saved_size = tiles * record;
-  static constexpr std::size_t scratch_size = std::max({tiles * 36 * F, tiles * 36 * C, 6 * channels_per_tile * F});
+  static constexpr std::size_t scratch_size = std::max({tiles * P * F, tiles * P * C, N * channels_per_tile * F});
   /// In inference nothing is kept, and scratch holds a step's products and transformed inputs.
-  static constexpr std::size_t inference_scratch_size = tiles * 36 * (C + F);
-  /// The transformed kernel, V[36][C][F], then transposed, Vt[36][F][C].
-  static constexpr std::size_t packed_size = 2 * 36 * C * F;
-  /// Samples per step of the forward and backward passes: about 16 tile rows for each of the 36
+  static constexpr std::size_t inference_scratch_size = tiles * P * (C + F);
+  /// The transformed kernel, V[P][C][F], then transposed, Vt[P][F][C].
+  static constexpr std::size_t packed_size = 2 * P * C * F;
+  /// Samples per step of the forward and backward passes: about 16 tile rows for each of the P
   /// products, and few enough that a step's data stays in the core's caches.
   static constexpr std::size_t group = std::max<std::size_t>(1, (16 + tiles - 1) / tiles);
 
@@ -158,15 +275,15 @@ struct Winograd3x3 {
   template <class S>
   static void pack(const S* w, S* packed) {
     S* v = packed;
-    S* vt = packed + 36 * C * F;
+    S* vt = packed + P * C * F;
     for (std::size_t c = 0; c < C; ++c) {
       winograd::for_channels<S, F>([&]<class V>(std::size_t f, V) {
         V g[3][3];
         for (std::size_t k = 0; k < 9; ++k) g[k / 3][k % 3] = winograd::load_as<V>(w + (k * C + c) * F + f);
-        V t[6][6];
-        winograd::sandwich<winograd::G, 6, 3, V, S>(g, t);
-        for (std::size_t p = 0; p < 36; ++p) {
-          const V value = t[p / 6][p % 6];
+        V t[N][N];
+        winograd::sandwich<winograd::G<M>, N, 3, V, S>(g, t);
+        for (std::size_t p = 0; p < P; ++p) {
+          const V value = t[p / N][p % N];
           winograd::store_as(v + (p * C + c) * F + f, value);
           if constexpr (std::is_same_v<V, S>) {
             vt[(p * F + f) * C + c] = value;
@@ -187,16 +304,16 @@ struct Winograd3x3 {
                       S* scratch) {
     for (std::size_t b0 = 0; b0 < n; b0 += group) {
       const std::size_t count = std::min(group, n - b0);
-      S* u = keep ? saved + b0 * saved_size : scratch + count * tiles * 36 * F;
-      const std::size_t stride = keep ? record : 36 * C;
+      S* u = keep ? saved + b0 * saved_size : scratch + count * tiles * P * F;
+      const std::size_t stride = keep ? record : P * C;
       for (std::size_t b = b0; b < b0 + count; ++b)
-        transform_input(x + b * H * W * C, u + (b - b0) * tiles * stride, stride / 36);
+        transform_input(x + b * H * W * C, u + (b - b0) * tiles * stride, stride / P);
       // M[tile][pos][f] = sum over c of U[tile][pos][c] V[pos][c][f], for the group's tiles.
-      for (std::size_t pos = 0; pos < 36; ++pos)
-        gemm<S, F, C>(count * tiles, u + pos * (stride / 36), stride, 1, packed + pos * C * F, F, scratch + pos * F,
-                      36 * F);
+      for (std::size_t pos = 0; pos < P; ++pos)
+        gemm<S, F, C>(count * tiles, u + pos * (stride / P), stride, 1, packed + pos * C * F, F, scratch + pos * F,
+                      P * F);
       for (std::size_t b = b0; b < b0 + count; ++b)
-        transform_output(scratch + (b - b0) * tiles * 36 * F, bias, relu, y + b * OH * OW * F);
+        transform_output(scratch + (b - b0) * tiles * P * F, bias, relu, y + b * OH * OW * F);
     }
   }
 
@@ -205,39 +322,39 @@ struct Winograd3x3 {
   /// into the tile's input window, tiles in order. dx may be null: only dM is made.
   template <class S>
   static void backward(std::size_t n, const S* dy, const S* packed, S* dx, S* saved, S* scratch) {
-    const S* vt = packed + 36 * C * F;
+    const S* vt = packed + P * C * F;
     for (std::size_t b0 = 0; b0 < n; b0 += group) {
       const std::size_t count = std::min(group, n - b0);
       for (std::size_t b = b0; b < b0 + count; ++b) transform_gradient(dy + b * OH * OW * F, saved + b * saved_size);
       if (!dx) continue;
-      for (std::size_t pos = 0; pos < 36; ++pos)
+      for (std::size_t pos = 0; pos < P; ++pos)
         gemm<S, C, F>(count * tiles, saved + b0 * saved_size + pos * (C + F) + C, record, 1, vt + pos * F * C, C,
-                      scratch + pos * C, 36 * C);
+                      scratch + pos * C, P * C);
       for (std::size_t b = b0; b < b0 + count; ++b)
-        scatter_input_gradient(scratch + (b - b0) * tiles * 36 * C, dx + b * H * W * C);
+        scatter_input_gradient(scratch + (b - b0) * tiles * P * C, dx + b * H * W * C);
     }
   }
 
   /// Input channels [tile * channels_per_tile, ...) of the kernel gradient g[ky][kx][c][f] for
   /// the n samples whose records are in `saved` (after forward and backward): dV[pos][c][f] =
   /// the sum over the samples' tiles, in order, of U[tile][pos][c] dM[tile][pos][f], and
-  /// g = G^T dV G. One row of dV's 6 x 6 positions at a time: its 6 sums, then G^T applied
+  /// g = G^T dV G. One row of dV's N x N positions at a time: its N sums, then G^T applied
   /// along the row, added into g with the row's weight (g = sum over rows i of G^T[.][i] x
-  /// (dV[i] G)). So scratch holds 6 positions' sums, not 36, and every record is read once
+  /// (dV[i] G)). So scratch holds N positions' sums, not P, and every record is read once
   /// per gradient tile (with one tile for up to 48 input channels, once).
   template <class S>
   static void weight_gradient(std::size_t tile, std::size_t n, const S* saved, S* g, S* scratch) {
     const std::size_t c0 = tile * channels_per_tile, c1 = std::min(C, c0 + channels_per_tile), rows = c1 - c0;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (weight_gradient_row<I>(c0, rows, n, saved, g, scratch), ...);
-    }(std::make_index_sequence<6>{});
+    }(std::make_index_sequence<N>{});
   }
 
  private:
   /// The first row i of dV that reaches row ky of the kernel gradient (G^T[ky][i] != 0).
   static constexpr std::size_t first_row(std::size_t ky) {
     std::size_t i = 0;
-    while (winograd::GT[ky][i] == 0) ++i;
+    while (winograd::GT<M>[ky][i] == 0) ++i;
     return i;
   }
 
@@ -248,8 +365,8 @@ struct Winograd3x3 {
     // what the ones before it left, so every sum still runs over the tiles in order.
     constexpr std::size_t block = 48;
     const std::size_t total = n * tiles;
-    for (std::size_t j = 0; j < 6; ++j) {
-      const std::size_t pos = 6 * I + j;
+    for (std::size_t j = 0; j < N; ++j) {
+      const std::size_t pos = N * I + j;
       const S* u = saved + pos * (C + F) + c0;
       const S* dm = saved + pos * (C + F) + C;
       for (std::size_t k0 = 0; k0 < total; k0 += block)
@@ -258,13 +375,13 @@ struct Winograd3x3 {
     }
     for (std::size_t c = 0; c < rows; ++c) {
       winograd::for_channels<S, F>([&]<class V>(std::size_t f, V) {
-        V dv[6];
-        for (std::size_t j = 0; j < 6; ++j) dv[j] = winograd::load_as<V>(scratch + (j * rows + c) * F + f);
+        V dv[N];
+        for (std::size_t j = 0; j < N; ++j) dv[j] = winograd::load_as<V>(scratch + (j * rows + c) * F + f);
         V half[3];
-        winograd::apply<winograd::GT, 3, 6, V, S>(dv, 1, half, 1);
+        winograd::apply<winograd::GT<M>, 3, N, V, S>(dv, 1, half, 1);
         [&]<std::size_t... Y>(std::index_sequence<Y...>) {
           ([&] {
-            constexpr double weight = winograd::GT[Y][I];
+            constexpr double weight = winograd::GT<M>[Y][I];
             if constexpr (weight != 0) {
               for (std::size_t kx = 0; kx < 3; ++kx) {
                 S* to = g + ((Y * 3 + kx) * C + c0 + c) * F + f;
@@ -279,42 +396,42 @@ struct Winograd3x3 {
     }
   }
 
-  /// A tile's 36 transformed positions are made a vector of channels at a time. In a record
-  /// they lie C + F values apart, so storing each vector in place scatters 36 stores over the
+  /// A tile's P transformed positions are made a vector of channels at a time. In a record
+  /// they lie C + F values apart, so storing each vector in place scatters P stores over the
   /// record, a vector of channels after another, into memory not yet in cache. They are made
   /// in a staging area on the stack instead and copied out a position at a time, each in one
   /// sequential run: CIFAR-shaped training ran 4 % faster (1 thread, interleaved runs).
-  /// Layers wider than 256 channels write in place (the stack area is at most 36 x 256 values).
-  static constexpr bool stage_input = C <= 256, stage_gradient = F <= 256;
+  /// Wider layers write in place: the stack area holds at most 36 x 256 values (36 KiB of float).
+  static constexpr bool stage_input = P * C <= 36 * 256, stage_gradient = P * F <= 36 * 256;
 
-  /// Each tile's U[36][C], one position every `step` values, the tiles 36 * step apart.
+  /// Each tile's U[P][C], one position every `step` values, the tiles P * step apart.
   template <class S>
   static void transform_input(const S* x, S* records, std::size_t step) {
-    alignas(64) S stage[stage_input ? 36 * C : 1];
+    alignas(64) S stage[stage_input ? P * C : 1];
     const bool staged = stage_input && step != C;
     for (std::size_t ty = 0; ty < tiles_y; ++ty) {
       for (std::size_t tx = 0; tx < tiles_x; ++tx) {
-        S* u = records + (ty * tiles_x + tx) * 36 * step;
-        const std::ptrdiff_t y0 = std::ptrdiff_t(4 * ty) - std::ptrdiff_t(PadTop);
-        const std::ptrdiff_t x0 = std::ptrdiff_t(4 * tx) - std::ptrdiff_t(PadLeft);
+        S* u = records + (ty * tiles_x + tx) * P * step;
+        const std::ptrdiff_t y0 = std::ptrdiff_t(M * ty) - std::ptrdiff_t(PadTop);
+        const std::ptrdiff_t x0 = std::ptrdiff_t(M * tx) - std::ptrdiff_t(PadLeft);
         winograd::for_channels<S, C>([&]<class V>(std::size_t c, V) {
-          V d[6][6];
-          for (std::size_t i = 0; i < 6; ++i) {
-            for (std::size_t j = 0; j < 6; ++j) {
+          V d[N][N];
+          for (std::size_t i = 0; i < N; ++i) {
+            for (std::size_t j = 0; j < N; ++j) {
               const std::ptrdiff_t iy = y0 + std::ptrdiff_t(i), ix = x0 + std::ptrdiff_t(j);
               d[i][j] = iy >= 0 && iy < std::ptrdiff_t(H) && ix >= 0 && ix < std::ptrdiff_t(W)
                             ? winograd::load_as<V>(x + (std::size_t(iy) * W + std::size_t(ix)) * C + c)
                             : V{};
             }
           }
-          V t[6][6];
-          winograd::sandwich<winograd::BT, 6, 6, V, S>(d, t);
+          V t[N][N];
+          winograd::sandwich<winograd::BT<M>, N, N, V, S>(d, t);
           S* to = staged ? stage : u;
           const std::size_t stride = staged ? C : step;
-          for (std::size_t p = 0; p < 36; ++p) winograd::store_as(to + p * stride + c, t[p / 6][p % 6]);
+          for (std::size_t p = 0; p < P; ++p) winograd::store_as(to + p * stride + c, t[p / N][p % N]);
         });
         if (staged)
-          for (std::size_t p = 0; p < 36; ++p) winograd::copy<C>(stage + p * C, u + p * step);
+          for (std::size_t p = 0; p < P; ++p) winograd::copy<C>(stage + p * C, u + p * step);
       }
     }
   }
@@ -323,21 +440,21 @@ struct Winograd3x3 {
   static void transform_output(const S* m, const S* bias, bool relu, S* y) {
     for (std::size_t ty = 0; ty < tiles_y; ++ty) {
       for (std::size_t tx = 0; tx < tiles_x; ++tx) {
-        const S* mt = m + (ty * tiles_x + tx) * 36 * F;
+        const S* mt = m + (ty * tiles_x + tx) * P * F;
         winograd::for_channels<S, F>([&]<class V>(std::size_t f, V) {
-          V t[6][6];
-          for (std::size_t p = 0; p < 36; ++p) t[p / 6][p % 6] = winograd::load_as<V>(mt + p * F + f);
-          V out[4][4];
-          winograd::sandwich<winograd::AT, 4, 6, V, S>(t, out);
+          V t[N][N];
+          for (std::size_t p = 0; p < P; ++p) t[p / N][p % N] = winograd::load_as<V>(mt + p * F + f);
+          V out[M][M];
+          winograd::sandwich<winograd::AT<M>, M, N, V, S>(t, out);
           const V start = winograd::load_as<V>(bias + f);
-          for (std::size_t i = 0; i < 4 && 4 * ty + i < OH; ++i) {
-            for (std::size_t j = 0; j < 4 && 4 * tx + j < OW; ++j) {
+          for (std::size_t i = 0; i < M && M * ty + i < OH; ++i) {
+            for (std::size_t j = 0; j < M && M * tx + j < OW; ++j) {
               V v = start + out[i][j];
               if (relu) {
                 if constexpr (std::is_same_v<V, S>) v = v > S{} ? v : S{};
                 else v = typenet::detail::where_positive(v, v);
               }
-              winograd::store_as(y + ((4 * ty + i) * OW + 4 * tx + j) * F + f, v);
+              winograd::store_as(y + ((M * ty + i) * OW + M * tx + j) * F + f, v);
             }
           }
         });
@@ -347,25 +464,25 @@ struct Winograd3x3 {
 
   template <class S>
   static void transform_gradient(const S* dy, S* records) {
-    alignas(64) S stage[stage_gradient ? 36 * F : 1];
+    alignas(64) S stage[stage_gradient ? P * F : 1];
     for (std::size_t ty = 0; ty < tiles_y; ++ty) {
       for (std::size_t tx = 0; tx < tiles_x; ++tx) {
         S* dm = records + (ty * tiles_x + tx) * record + C;
         winograd::for_channels<S, F>([&]<class V>(std::size_t f, V) {
-          V d[4][4];
-          for (std::size_t i = 0; i < 4; ++i)
-            for (std::size_t j = 0; j < 4; ++j)
-              d[i][j] = 4 * ty + i < OH && 4 * tx + j < OW
-                            ? winograd::load_as<V>(dy + ((4 * ty + i) * OW + 4 * tx + j) * F + f)
+          V d[M][M];
+          for (std::size_t i = 0; i < M; ++i)
+            for (std::size_t j = 0; j < M; ++j)
+              d[i][j] = M * ty + i < OH && M * tx + j < OW
+                            ? winograd::load_as<V>(dy + ((M * ty + i) * OW + M * tx + j) * F + f)
                             : V{};
-          V t[6][6];
-          winograd::sandwich<winograd::A, 6, 4, V, S>(d, t);
+          V t[N][N];
+          winograd::sandwich<winograd::A<M>, N, M, V, S>(d, t);
           S* to = stage_gradient ? stage : dm;
           const std::size_t stride = stage_gradient ? F : C + F;
-          for (std::size_t p = 0; p < 36; ++p) winograd::store_as(to + p * stride + f, t[p / 6][p % 6]);
+          for (std::size_t p = 0; p < P; ++p) winograd::store_as(to + p * stride + f, t[p / N][p % N]);
         });
         if constexpr (stage_gradient)
-          for (std::size_t p = 0; p < 36; ++p) winograd::copy<F>(stage + p * F, dm + p * (C + F));
+          for (std::size_t p = 0; p < P; ++p) winograd::copy<F>(stage + p * F, dm + p * (C + F));
       }
     }
   }
@@ -375,16 +492,16 @@ struct Winograd3x3 {
     std::fill(dx, dx + H * W * C, S{});
     for (std::size_t ty = 0; ty < tiles_y; ++ty) {
       for (std::size_t tx = 0; tx < tiles_x; ++tx) {
-        const S* dt = du + (ty * tiles_x + tx) * 36 * C;
-        const std::ptrdiff_t y0 = std::ptrdiff_t(4 * ty) - std::ptrdiff_t(PadTop);
-        const std::ptrdiff_t x0 = std::ptrdiff_t(4 * tx) - std::ptrdiff_t(PadLeft);
+        const S* dt = du + (ty * tiles_x + tx) * P * C;
+        const std::ptrdiff_t y0 = std::ptrdiff_t(M * ty) - std::ptrdiff_t(PadTop);
+        const std::ptrdiff_t x0 = std::ptrdiff_t(M * tx) - std::ptrdiff_t(PadLeft);
         winograd::for_channels<S, C>([&]<class V>(std::size_t c, V) {
-          V t[6][6];
-          for (std::size_t p = 0; p < 36; ++p) t[p / 6][p % 6] = winograd::load_as<V>(dt + p * C + c);
-          V d[6][6];
-          winograd::sandwich<winograd::B, 6, 6, V, S>(t, d);
-          for (std::size_t i = 0; i < 6; ++i) {
-            for (std::size_t j = 0; j < 6; ++j) {
+          V t[N][N];
+          for (std::size_t p = 0; p < P; ++p) t[p / N][p % N] = winograd::load_as<V>(dt + p * C + c);
+          V d[N][N];
+          winograd::sandwich<winograd::B<M>, N, N, V, S>(t, d);
+          for (std::size_t i = 0; i < N; ++i) {
+            for (std::size_t j = 0; j < N; ++j) {
               const std::ptrdiff_t iy = y0 + std::ptrdiff_t(i), ix = x0 + std::ptrdiff_t(j);
               if (iy < 0 || iy >= std::ptrdiff_t(H) || ix < 0 || ix >= std::ptrdiff_t(W)) continue;
               S* to = dx + (std::size_t(iy) * W + std::size_t(ix)) * C + c;
