@@ -269,30 +269,49 @@ struct Winograd3x3 {
   /// products, and few enough that a step's data stays in the core's caches.
   static constexpr std::size_t group = std::max<std::size_t>(1, (16 + tiles - 1) / tiles);
 
-  /// The transformed kernels from Keras's layout w[ky][kx][c][f], a vector of filters at a
-  /// time (the model packs after every optimizer step: in double and one value at a time this
-  /// took 4 % of a training step).
+  /// The transformed kernels from Keras's layout w[ky][kx][c][f] in `pack_tasks` independent
+  /// parts, which the model runs in parallel after every optimizer step (one thread took 3 %
+  /// of a CIFAR-shaped step, all of it while the other core waited): parts [0, 4) make V for
+  /// a quarter of the input channels each, a vector of filters at a time; parts [4, 8) the
+  /// transposed copy Vt for a quarter of the filters, a vector of channels at a time. Each
+  /// lane goes through the same operations either way, so Vt holds exactly V's values.
+  static constexpr std::size_t pack_tasks = 8;
   template <class S>
-  static void pack(const S* w, S* packed) {
-    S* v = packed;
+  static void pack(const S* w, S* packed, std::size_t task) {
+    constexpr std::size_t quarter_c = (C + 3) / 4, quarter_f = (F + 3) / 4;
+    if (task < 4) {
+      S* v = packed;
+      for (std::size_t c = task * quarter_c; c < std::min(C, (task + 1) * quarter_c); ++c) {
+        winograd::for_channels<S, F>([&]<class V>(std::size_t f, V) {
+          V g[3][3];
+          for (std::size_t k = 0; k < 9; ++k) g[k / 3][k % 3] = winograd::load_as<V>(w + (k * C + c) * F + f);
+          V t[N][N];
+          winograd::sandwich<winograd::G<M>, N, 3, V, S>(g, t);
+          for (std::size_t p = 0; p < P; ++p) winograd::store_as(v + (p * C + c) * F + f, t[p / N][p % N]);
+        });
+      }
+      return;
+    }
     S* vt = packed + P * C * F;
-    for (std::size_t c = 0; c < C; ++c) {
-      winograd::for_channels<S, F>([&]<class V>(std::size_t f, V) {
+    for (std::size_t f = (task - 4) * quarter_f; f < std::min(F, (task - 3) * quarter_f); ++f) {
+      winograd::for_channels<S, C>([&]<class V>(std::size_t c, V) {
         V g[3][3];
-        for (std::size_t k = 0; k < 9; ++k) g[k / 3][k % 3] = winograd::load_as<V>(w + (k * C + c) * F + f);
-        V t[N][N];
-        winograd::sandwich<winograd::G<M>, N, 3, V, S>(g, t);
-        for (std::size_t p = 0; p < P; ++p) {
-          const V value = t[p / N][p % N];
-          winograd::store_as(v + (p * C + c) * F + f, value);
+        for (std::size_t k = 0; k < 9; ++k) {
           if constexpr (std::is_same_v<V, S>) {
-            vt[(p * F + f) * C + c] = value;
+            g[k / 3][k % 3] = w[(k * C + c) * F + f];
           } else {
-            for (std::size_t l = 0; l < typenet::detail::lanes<S>; ++l) vt[(p * F + f + l) * C + c] = value[l];
+            for (std::size_t l = 0; l < typenet::detail::lanes<S>; ++l) g[k / 3][k % 3][l] = w[(k * C + c + l) * F + f];
           }
         }
+        V t[N][N];
+        winograd::sandwich<winograd::G<M>, N, 3, V, S>(g, t);
+        for (std::size_t p = 0; p < P; ++p) winograd::store_as(vt + (p * F + f) * C + c, t[p / N][p % N]);
       });
     }
+  }
+  template <class S>
+  static void pack(const S* w, S* packed) {
+    for (std::size_t task = 0; task < pack_tasks; ++task) pack(w, packed, task);
   }
 
   /// y (n x OH x OW x F) = bias + the convolution of x (n x H x W x C), then max(., 0) when

@@ -103,7 +103,16 @@ struct Conv2D {
     /// Winograd's transformed kernels; else each tap's weights transposed, packed[ky][kx][f][c]
     /// = W[ky][kx][c][f], for the input gradient.
     static constexpr std::size_t packed_size = winograd ? fast::packed_size : depth * F;
+    /// The direct kernels read the transposed weights for the input gradient only (the model
+    /// does not pack them for a first layer); Winograd's forward pass reads its own.
+    static constexpr bool packed_for_input_gradient = !winograd;
+    static constexpr std::size_t pack_tasks = winograd ? fast::pack_tasks : 1;
 
+    template <class S>
+    static void pack(const S* params, S* packed, std::size_t task) {
+      if constexpr (winograd) fast::pack(params, packed, task);
+      else pack(params, packed);
+    }
     template <class S>
     static void pack(const S* params, S* packed) {
       if constexpr (winograd) {
