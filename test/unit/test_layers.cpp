@@ -27,14 +27,16 @@ struct Case {
   static constexpr double kink_gap = KinkFree ? 1e-2 : 0.0;
 };
 
-// Winograd F(4x4, 3x3): partial 4x4 tiles at the bottom and right; Padding::same reads zeros
-// around the image. And a direct one. (More than 48 input channels, two dW tiles, are checked in
+// Winograd: F(5x5, 3x3) with partial tiles at the bottom and right; F(6x6, 3x3), Padding::same
+// reading zeros around the image (each the tile its layer chooses). And a direct one. (More than 48 input channels, two dW tiles, are checked in
 // test_kernels: here, in double and under the sanitizers, their gradient check took minutes.)
 using WinogradValid = Case<tn::Conv2D<16, 3, 3>, Shape<9, 7, 16>, Shape<7, 5, 16>, 3 * 3 * 16 * 16 + 16>;
 using WinogradSame =
     Case<tn::Conv2D<32, 3, 3, tn::Padding::same>, Shape<6, 5, 32>, Shape<6, 5, 32>, 3 * 3 * 32 * 32 + 32>;
 using DirectSame = Case<tn::Conv2D<3, 3, 3, tn::Padding::same>, Shape<5, 4, 2>, Shape<5, 4, 3>, 3 * 3 * 2 * 3 + 3>;
 static_assert(WinogradValid::layer::winograd && WinogradSame::layer::winograd && !DirectSame::layer::winograd);
+static_assert(WinogradValid::layer::fast::tile == 5 && WinogradSame::layer::fast::tile == 6);
+static_assert(tn::Dense<2>::bind<Shape<1030>>::pack_tasks == 3);
 
 using Cases = std::tuple<
     Case<tn::Dense<7>, Shape<5>, Shape<7>, 5 * 7 + 7>,
@@ -42,6 +44,7 @@ using Cases = std::tuple<
     Case<tn::Dense<70>, Shape<3>, Shape<70>, 3 * 70 + 70>,      // two column panels
     Case<tn::Dense<1>, Shape<130>, Shape<1>, 130 + 1>,          // two gradient row tiles
     Case<tn::Dense<3>, Shape<259>, Shape<3>, 259 * 3 + 3>,      // a long sum: 4 parts (the last longer)
+    Case<tn::Dense<2>, Shape<1030>, Shape<2>, 1030 * 2 + 2>,    // packed in 3 parts (W^T for dx)
     Case<tn::ReLU, Shape<3, 4, 2>, Shape<3, 4, 2>, 0, 1>,
     Case<tn::Sigmoid, Shape<6>, Shape<6>, 0>,
     Case<tn::Tanh, Shape<2, 5>, Shape<2, 5>, 0>,
