@@ -297,7 +297,7 @@ struct Winograd3x3 {
     S* vt = packed + P * C * F;
     for (std::size_t f = (task - 4) * quarter_f; f < std::min(F, (task - 3) * quarter_f); ++f) {
       winograd::for_channels<S, C>([&]<class V>(std::size_t c, V) {
-        V g[3][3];
+        V g[3][3]{};  // filled a lane at a time
         for (std::size_t k = 0; k < 9; ++k) {
           if constexpr (std::is_same_v<V, S>) {
             g[k / 3][k % 3] = w[(k * C + c) * F + f];
