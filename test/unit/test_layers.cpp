@@ -28,8 +28,9 @@ struct Case {
 };
 
 // Winograd: F(5x5, 3x3) with partial tiles at the bottom and right; F(6x6, 3x3), Padding::same
-// reading zeros around the image (each the tile its layer chooses). And a direct one. (More than 48 input channels, two dW tiles, are checked in
-// test_kernels: here, in double and under the sanitizers, their gradient check took minutes.)
+// reading zeros around the image (each the tile its layer chooses). And a direct one. (More
+// than 48 input channels, two dW tiles, are checked in test_kernels: here, in double and under
+// the sanitizers, their gradient check took minutes.)
 using WinogradValid = Case<tn::Conv2D<16, 3, 3>, Shape<9, 7, 16>, Shape<7, 5, 16>, 3 * 3 * 16 * 16 + 16>;
 using WinogradSame =
     Case<tn::Conv2D<32, 3, 3, tn::Padding::same>, Shape<6, 5, 32>, Shape<6, 5, 32>, 3 * 3 * 32 * 32 + 32>;
