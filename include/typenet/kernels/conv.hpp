@@ -54,19 +54,29 @@ TYPENET_INLINE void conv_tile(const S* const* rows, const S* w, S* out, const S*
     }
     for (std::size_t r = 0; r < MR; ++r) acc[r][j] = start;
   }
+  // A kernel row's taps (kx, c) are consecutive in the input and in w. The loops stay rolled:
+  // unrolled over the 27 taps of a 3x3 kernel on 3 channels, g++ interleaved the taps' products
+  // until it ran out of registers, spilled, and reached 62 % of the FMA peak instead of 88 %.
+  constexpr std::size_t run = G::kernel_w * G::channels;
+  const S* p[MR];
+  for (std::size_t r = 0; r < MR; ++r) p[r] = rows[r];
+#pragma GCC unroll 1
   for (std::size_t ky = 0; ky < G::kernel_h; ++ky) {
-    for (std::size_t kx = 0; kx < G::kernel_w; ++kx) {
-      const std::size_t offset = (ky * G::width + kx) * G::channels;
-      const S* wk = w + (ky * G::kernel_w + kx) * G::channels * F;
-      for (std::size_t c = 0; c < G::channels; ++c) {
-        vec<S> bv[NV];
-        for (std::size_t j = 0; j < NV; ++j) bv[j] = typenet::detail::load(wk + c * F + j * Wd);
-        for (std::size_t r = 0; r < MR; ++r) {
-          const vec<S> av = typenet::detail::splat(rows[r][offset + c]);
-          for (std::size_t j = 0; j < NV; ++j) acc[r][j] = typenet::detail::multiply_add(av, bv[j], acc[r][j]);
-        }
+    const S* wk = w + ky * run * F;
+#pragma GCC unroll 1
+    for (std::size_t k = 0; k < run; ++k) {
+      vec<S> bv[NV];
+      for (std::size_t j = 0; j < NV; ++j) {
+        vec<S> b = typenet::detail::load(wk + k * F + j * Wd);
+        typenet::detail::in_register(b);
+        bv[j] = b;
+      }
+      for (std::size_t r = 0; r < MR; ++r) {
+        const vec<S> av = typenet::detail::splat(p[r][k]);
+        for (std::size_t j = 0; j < NV; ++j) acc[r][j] = typenet::detail::multiply_add(av, bv[j], acc[r][j]);
       }
     }
+    for (std::size_t r = 0; r < MR; ++r) p[r] += G::width * G::channels;
   }
   const Finish<S> finish{.relu = relu};
   for (std::size_t r = 0; r < MR; ++r)
@@ -99,7 +109,7 @@ struct WindowCursor {
 };
 
 template <class G, class S, std::size_t NV, std::size_t Valid>
-inline void conv_panel(std::size_t first, std::size_t total, const S* in, const S* w, S* out, const S* bias, bool relu) {
+[[gnu::noinline]] void conv_panel(std::size_t first, std::size_t total, const S* in, const S* w, S* out, const S* bias, bool relu) {
   constexpr std::size_t MR = tile_rows<S, NV>;
   constexpr std::size_t F = G::filters;
   const S* rows[MR];
@@ -148,7 +158,11 @@ TYPENET_INLINE void weight_tile(std::size_t m0, std::size_t q0, std::size_t q1, 
   for (std::size_t q = q0; q < q1; ++q) {
     const S* p = cursor.next();
     vec<S> bv[NV];
-    for (std::size_t j = 0; j < NV; ++j) bv[j] = typenet::detail::load(dy + q * F + j * Wd);
+    for (std::size_t j = 0; j < NV; ++j) {
+      vec<S> b = typenet::detail::load(dy + q * F + j * Wd);
+      typenet::detail::in_register(b);
+      bv[j] = b;
+    }
     for (std::size_t r = 0; r < MR; ++r) {
       const vec<S> av = typenet::detail::splat(p[offsets[r]]);
       for (std::size_t j = 0; j < NV; ++j) acc[r][j] = typenet::detail::multiply_add(av, bv[j], acc[r][j]);
@@ -164,24 +178,32 @@ TYPENET_INLINE void weight_tile(std::size_t m0, std::size_t q0, std::size_t q1, 
 }
 
 template <class G, class S, std::size_t NV, std::size_t Valid>
-inline void weight_panel(std::size_t m0, std::size_t m1, std::size_t n, const S* in, const S* dy, S* g) {
+[[gnu::noinline]] void weight_panel(std::size_t m0, std::size_t m1, std::size_t n, const S* in, const S* dy, S* g) {
   constexpr std::size_t MR = tile_rows<S, NV>;
   // Output pixels in blocks, so that a block of dy stays in L1 while every row tile of the
   // group reads it; each element still sums the pixels in order.
   constexpr std::size_t block = 128;
   const std::size_t total = n * G::out_pixels;
+  if (m1 <= m0) return;
   if (total == 0) {
     for (std::size_t m = m0; m < m1; ++m)
       for (std::size_t f = 0; f < Valid; ++f) g[m * G::filters + f] = S{};
     return;
   }
+  // The rows in as few tiles as MR allows, their heights differing by at most one: a 3 x 3
+  // kernel on 3 channels (27 rows) takes 6, 6, 5, 5, 5 rows, not 6, 6, 6, 6, 3, whose last tile
+  // had too few multiply-adds in flight and took a fifth of the time for a ninth of the work.
+  const std::size_t tiles = (m1 - m0 + MR - 1) / MR, base = (m1 - m0) / tiles, taller = (m1 - m0) % tiles;
   for (std::size_t q0 = 0; q0 < total; q0 += block) {
     const std::size_t q1 = std::min(total, q0 + block);
     std::size_t m = m0;
-    for (; m + MR <= m1; m += MR) weight_tile<G, S, MR, NV, Valid>(m, q0, q1, in, dy, g, q0 > 0);
-    if (m < m1) {
-      with_rows<MR>(m1 - m, [&]<std::size_t R>() { weight_tile<G, S, R, NV, Valid>(m, q0, q1, in, dy, g, q0 > 0); },
-                    std::make_index_sequence<MR - 1>{});
+    for (std::size_t t = 0; t < tiles; ++t) {
+      const std::size_t rows = base + (t < taller ? 1 : 0);
+      if (rows == MR) weight_tile<G, S, MR, NV, Valid>(m, q0, q1, in, dy, g, q0 > 0);
+      else
+        with_rows<MR>(rows, [&]<std::size_t R>() { weight_tile<G, S, R, NV, Valid>(m, q0, q1, in, dy, g, q0 > 0); },
+                      std::make_index_sequence<MR - 1>{});
+      m += rows;
     }
   }
 }
