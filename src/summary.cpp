@@ -55,10 +55,13 @@ void print_summary(std::ostream& out, const std::vector<SummaryRow>& rows, const
       << "Non-trainable params: " << grouped(total - trainable) << '\n'
       << "Memory: parameters " << bytes(memory.parameters) << ", gradients " << bytes(memory.gradients)
       << ", optimizer state " << bytes(memory.optimizer_state) << ", packed weights " << bytes(memory.packed) << '\n'
-      << "        per sample: training " << bytes(memory.training_per_sample) << ", inference "
-      << bytes(memory.inference_per_sample) << '\n'
-      << "        training with batch " << batch << ": " << bytes(memory.training(batch)) << '\n'
-      << rule << '\n';
+      << "        per sample: training " << bytes(memory.training_per_sample) << " for the batch + "
+      << bytes(memory.training_in_flight) << " while its chunk runs, inference " << bytes(memory.inference_per_sample)
+      << '\n'
+      << "        training with batch " << batch << ": " << bytes(memory.training(batch, 1)) << " on 1 thread";
+  const std::size_t most = memory.work_areas(batch, std::size_t(-1));
+  if (most > 1) out << ", " << bytes(memory.training(batch)) << " on " << most << " or more";
+  out << '\n' << rule << '\n';
 }
 
 }  // namespace typenet

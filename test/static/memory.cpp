@@ -23,12 +23,45 @@ static_assert(adam.packed == Mlp::packed_block * 4);
 // is never stored).
 static_assert(Mlp::fused_forward[1] && !Mlp::fused_forward[3]);
 static_assert(Mlp::fused_backward[2] && !Mlp::fused_backward[1]);
-// Training, per sample: input 784; outputs 0 (fused) + 128 + 10 + 10; gradients 128 + 0 (fused)
-// + 10 + 10; target 10; loss and correctness 2.
-static_assert(adam.training_per_sample == (784 + (128 + 10 + 10) + (128 + 10 + 10) + 10 + 2) * 4);
+// Training keeps for the whole batch what the Dense layers' parameter gradients read after it
+// (each one's input and the gradient at its output) and the network's output; the rest lives
+// in the work areas of the chunks running.
+static_assert(Mlp::batch_output[0] && !Mlp::batch_output[1] && Mlp::batch_output[2] && !Mlp::batch_output[3] &&
+              Mlp::batch_output[4]);
+static_assert(Mlp::batch_gradient[1] && !Mlp::batch_gradient[2] && Mlp::batch_gradient[3] && !Mlp::batch_gradient[4]);
+// Per sample of the batch: input 784; outputs 128 (the ReLU's) + 10 (the network's); gradients
+// 128 + 10; target 10; loss and correctness 2. Per sample of a chunk running: Dense<10>'s output
+// and the gradient at the Softmax's (10 + 10).
+static_assert(adam.training_per_sample == (784 + (128 + 10) + (128 + 10) + 10 + 2) * 4);
+static_assert(adam.training_in_flight == (10 + 10) * 4);
 // Inference, per sample: the input and two buffers of the widest layer output (128).
 static_assert(adam.inference_per_sample == (784 + 2 * 128) * 4);
-static_assert(adam.training(32) == adam.parameters * 4 + adam.packed + 32 * adam.training_per_sample);
+// A batch of 32 runs in 2 chunks of 16 samples: a work area for each chunk running at a time.
+static_assert(Mlp::samples_per_chunk(32) == 16 && Mlp::most_chunks(32) == 2);
+static_assert(adam.training(32) ==
+              adam.parameters * 4 + adam.packed + 32 * adam.training_per_sample + 2 * 16 * adam.training_in_flight);
+static_assert(adam.training(32, 1) ==
+              adam.parameters * 4 + adam.packed + 32 * adam.training_per_sample + 1 * 16 * adam.training_in_flight);
+static_assert(adam.training(32, 99) == adam.training(32));
+
+// A CNN: its convolutions sum their parameter gradients per chunk, so nothing before the
+// Dense layer is kept for the whole batch: the 26 x 26 x 32 output of the first convolution
+// and its gradient live in the chunk work areas.
+struct Cnn : tn::Sequential<tn::Input<28, 28, 1>, tn::Conv2D<32, 3, 3>, tn::ReLU, tn::MaxPool2D<2, 2>, tn::Flatten,
+                            tn::Dense<10>, tn::Softmax> {};
+static_assert(!Cnn::batch_output[0] && !Cnn::batch_output[2] && !Cnn::batch_output[3] && Cnn::batch_output[4] &&
+              Cnn::batch_output[6]);
+static_assert(!Cnn::batch_gradient[1] && !Cnn::batch_gradient[3] && Cnn::batch_gradient[5]);
+constexpr tn::Memory cnn = Cnn::memory<float, 2>;
+static_assert(cnn.training_in_flight > 2 * 26 * 26 * 32 * 4);
+// Kept per sample: Flatten's output (Dense's input), the network's output, the gradient at
+// Dense's output, the target, the loss and correctness.
+static_assert(cnn.training_per_sample == (13 * 13 * 32 + 10 + 10 + 10 + 2) * 4);
+
+// With a batch-coupled layer, every output and gradient is kept for the whole batch.
+struct Normalized : tn::Sequential<tn::Input<8, 8, 1>, tn::Conv2D<4, 3, 3>, tn::BatchNormalization, tn::ReLU,
+                                   tn::Flatten, tn::Dense<2>, tn::Softmax> {};
+static_assert(Normalized::batch_output[0] && Normalized::batch_output[1] && Normalized::batch_gradient[1]);
 
 // The optimizer's slots and the scalar enter the figures.
 static_assert(Mlp::memory<double, 1>.optimizer_state == Mlp::parameter_block * 8);

@@ -480,6 +480,52 @@ BOOST_AUTO_TEST_CASE(a_non_finite_loss_or_gradient_stops_training_with_its_place
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_non_finite_output_in_a_chunk_work_area_is_found_again) {
+  // A CNN's convolution outputs live in the work areas of the chunks running, and the chunks
+  // after overwrite them: the check runs the forward pass again to name where it started. A
+  // batch of 64 makes 8 chunks of 8; on 1 thread they share one work area.
+  struct Cnn : tn::Sequential<tn::Input<16, 16, 1>, tn::Conv2D<16, 3, 3>, tn::ReLU, tn::Conv2D<4, 3, 3>, tn::Flatten,
+                              tn::Dense<4>, tn::Softmax> {};
+  static_assert(!Cnn::batch_output[2] && !Cnn::batch_output[3]);
+  BOOST_REQUIRE(Cnn::chunk_count(64) == 8);
+  using M = tn::Model<Cnn, tn::loss::CrossEntropy, tn::optim::SGD>;
+  const auto make_data = [](std::size_t poisoned, float value) {
+    std::vector<float> x(64 * 256, 0.5f), t(64 * 4, 0.0f);
+    for (std::size_t i = 0; i < 64; ++i) t[i * 4 + i % 4] = 1.0f;
+    for (std::size_t j = 0; j < 256; ++j) x[poisoned * 256 + j] = value;
+    return tn::data::Dataset<Shape<16, 16, 1>, Shape<4>>(std::move(x), std::move(t));
+  };
+  const auto message_of = [](M& model, const auto& data, std::size_t threads) -> std::string {
+    try {
+      model.fit(data, {.epochs = 1, .batch_size = 64, .shuffle = false, .threads = threads, .verbose = false});
+    } catch (const tn::Error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  for (const std::size_t threads : {1u, 2u}) {
+    // Sample 50 (the seventh chunk's) alone overflows the first convolution: its ReLU's output.
+    M overflowing({}, 1);
+    for (float& w : overflowing.tensor(1, 0)) w = 1e10f;
+    overflowing.parameters_changed();
+    BOOST_TEST(message_of(overflowing, make_data(50, 1e30f), threads)
+                   .starts_with("fit: epoch 1, batch 1: the loss is not finite: layer 2 (ReLU)'s output holds a NaN or "
+                                "infinite value"));
+    // An infinite weight in the second convolution: every sample's output there.
+    M broken({}, 1);
+    broken.tensor(3, 0)[5] = std::numeric_limits<float>::infinity();
+    broken.parameters_changed();
+    BOOST_TEST(message_of(broken, make_data(0, 0.5f), threads)
+                   .starts_with("fit: epoch 1, batch 1: the loss is not finite: layer 3 (Conv2D<4, 3, 3>)'s output holds a "
+                                "NaN or infinite value"));
+    // A NaN in the fifth chunk's data.
+    M clean({}, 1);
+    BOOST_TEST(message_of(clean, make_data(37, std::numeric_limits<float>::quiet_NaN()), threads)
+                   .find("epoch 1, batch 1: sample 37 of the training data holds a NaN or infinite value") !=
+               std::string::npos);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(clip_norm_bounds_each_step) {
   const auto data = tn::testing::quarters(16, 11);
   using M = tn::Model<tn::testing::SmallNet, tn::loss::CrossEntropy, tn::optim::SGD, double>;

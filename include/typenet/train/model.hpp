@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
@@ -10,10 +11,12 @@
 #include <filesystem>
 #include <iostream>
 #include <numeric>
+#include <memory>
 #include <optional>
 #include <span>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -125,6 +128,50 @@ void for_each_chunk(std::size_t count, F&& body) {
       oneapi::tbb::simple_partitioner{});
 }
 
+/// Which of a model's chunk work areas are in use. A chunk takes a free one when it starts
+/// and gives it back when done; there are as many as chunks can run at a time, so one is
+/// always free. The one numbered as the thread is tried first (its cache may still hold it).
+/// Which area a chunk gets changes no result: a chunk writes everything it reads there.
+class WorkAreas {
+ public:
+  void resize(std::size_t count) {
+    busy_ = std::make_unique<std::atomic<bool>[]>(count);
+    count_ = count;
+  }
+  std::size_t size() const { return count_; }
+
+  /// The area taken, given back when it goes out of scope.
+  class Lease {
+   public:
+    Lease(WorkAreas& areas, std::size_t index) : areas_(areas), index_(index) {}
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease() { areas_.busy_[index_].store(false, std::memory_order_release); }
+    std::size_t index() const { return index_; }
+
+   private:
+    WorkAreas& areas_;
+    std::size_t index_;
+  };
+
+  Lease take() {
+    const int thread = oneapi::tbb::this_task_arena::current_thread_index();
+    const std::size_t start = thread >= 0 ? std::size_t(thread) % count_ : 0;
+    for (;;) {
+      for (std::size_t k = 0; k < count_; ++k) {
+        const std::size_t i = (start + k) % count_;
+        if (!busy_[i].load(std::memory_order_relaxed) && !busy_[i].exchange(true, std::memory_order_acquire))
+          return Lease(*this, i);
+      }
+      std::this_thread::yield();
+    }
+  }
+
+ private:
+  std::unique_ptr<std::atomic<bool>[]> busy_;
+  std::size_t count_ = 0;
+};
+
 }  // namespace detail
 
 /// A network with a loss and an optimizer, its parameters and the buffers to train it.
@@ -133,8 +180,8 @@ void for_each_chunk(std::size_t count, F&& body) {
 ///     auto history = model.fit(data.train, {.epochs = 10, .validation = &data.test});
 ///
 /// Every buffer is sized from compile-time figures (`memory`) and allocated when the model is
-/// made or when fit first sees its batch size; a training step and a prediction allocate
-/// nothing. Results are bitwise identical whatever the number of threads.
+/// made or when training first sees its batch size (or an arena with more threads: a work area
+/// per chunk that can run at a time); a training step and a prediction allocate nothing. Results are bitwise identical whatever the number of threads.
 template <Network Net, LossFunction Loss, class Optimizer, class S = float>
 class Model {
   static_assert(std::is_floating_point_v<S>, "Model's scalar type must be float, double or long double");
@@ -300,8 +347,8 @@ class Model {
               float(std::max(rate, options.reduce_lr_on_plateau ? options.reduce_lr_on_plateau->min_lr : 0.0));
         }
         const auto [loss, right] = compute_gradients(train, std::span<const std::uint32_t>(run.order.data() + first, count));
-        check_and_clip(loss, std::span<const std::uint32_t>(run.order.data() + first, count), options.clip_norm, epoch,
-                       step + 1);
+        check_and_clip(train, loss, std::span<const std::uint32_t>(run.order.data() + first, count), options.clip_norm,
+                       epoch, step + 1);
         apply_gradients();
         loss_sum += loss;
         correct += right;
@@ -455,9 +502,13 @@ class Model {
     std::size_t from = 1;  // the first layer of the forward stage
     for (std::size_t b = 1; b <= layer_count; ++b) {
       if (!coupled[b]) continue;
+      // With a coupled layer every output and gradient is kept for the whole batch: no chunk
+      // uses a work area but for scratch, and the stages' parallel loops take their own.
       detail::for_each_chunk(chunks.count(), [&](std::size_t c) {
-        if (from == 1) gather(data, indices, chunks.first(c), chunks.length(c));
-        forward_chunk(chunks.first(c), chunks.length(c), from, b - 1);
+        const auto area = work_areas_.take();
+        const Site at{chunks.first(c), area.index()};
+        if (from == 1) gather(data, indices, at, chunks.length(c));
+        forward_chunk(at, chunks.length(c), from, b - 1);
         coupled_statistics(b, c, chunks.first(c), chunks.length(c));
       });
       reduce_statistics(b, chunks.count(), batch);
@@ -467,10 +518,12 @@ class Model {
     detail::for_each_chunk(chunks.count(), [&](std::size_t c) {
       const std::size_t first = chunks.first(c);
       const std::size_t count = chunks.length(c);
-      if (from == 1) gather(data, indices, first, count);
-      forward_chunk(first, count, from, layer_count);
+      const auto area = work_areas_.take();
+      const Site at{first, area.index()};
+      if (from == 1) gather(data, indices, at, count);
+      forward_chunk(at, count, from, layer_count);
       const S* t = target() + first * output_size;
-      S* y = activation(layer_count) + first * output_size;
+      S* y = output(layer_count, at);
       S* losses = sample_losses() + 2 * first;
       for (std::size_t i = 0; i < count; ++i) {
         const S* yi = y + i * output_size;
@@ -478,17 +531,17 @@ class Model {
         losses[2 * i] = Loss::template value<S, output_size>(yi, ti);
         losses[2 * i + 1] = correct(yi, ti) ? S{1} : S{};
         if constexpr (fused_softmax) {
-          Loss::template softmax_gradient<S, output_size>(yi, ti, gradient(layer_count - 1) + (first + i) * output_size,
+          Loss::template softmax_gradient<S, output_size>(yi, ti, gradient(layer_count - 1, at) + i * output_size,
                                                           scale);
         } else {
-          Loss::template gradient<S, output_size>(yi, ti, gradient(layer_count) + (first + i) * output_size, scale);
+          Loss::template gradient<S, output_size>(yi, ti, gradient(layer_count, at) + i * output_size, scale);
         }
       }
-      backward_chunk(first, count, layer_count, down_to + 1);
+      backward_chunk(at, count, layer_count, down_to + 1);
       if (down_to > 0)
         coupled_gradient_statistics(down_to, c, first, count);
       else
-        chunk_weight_gradients(c, first, count);
+        chunk_weight_gradients(c, at, count);
     });
     while (down_to > 0) {
       const std::size_t b = down_to;
@@ -497,11 +550,13 @@ class Model {
       detail::for_each_chunk(chunks.count(), [&](std::size_t c) {
         const std::size_t first = chunks.first(c);
         const std::size_t count = chunks.length(c);
-        backward_chunk(first, count, b, down_to + 1);
+        const auto area = work_areas_.take();
+        const Site at{first, area.index()};
+        backward_chunk(at, count, b, down_to + 1);
         if (down_to > 0)
           coupled_gradient_statistics(down_to, c, first, count);
         else
-          chunk_weight_gradients(c, first, count);
+          chunk_weight_gradients(c, at, count);
       });
     }
     weight_gradients(batch, chunks.count());
@@ -915,8 +970,9 @@ class Model {
   /// Stops training with an Error naming the epoch, the batch and the layer when the loss or
   /// the gradient is not finite, before the optimizer applies it; then, when `clip_norm` is
   /// positive, scales the gradient down to that global norm (Keras's global_clipnorm).
-  void check_and_clip(double loss_sum, std::span<const std::uint32_t> indices, double clip_norm, std::size_t epoch,
-                      std::size_t batch) {
+  template <class Data>
+  void check_and_clip(const Data& data, double loss_sum, std::span<const std::uint32_t> indices, double clip_norm,
+                      std::size_t epoch, std::size_t batch) {
     // The common case costs one vector pass over the gradient; the norm only when clipping.
     double squares = 0;
     bool ok = std::isfinite(loss_sum) && detail::all_finite(grads_.data(), Net::parameter_block);
@@ -936,15 +992,35 @@ class Model {
     // the gradient of the last layer (the backward pass runs from the output).
     const std::string where = "fit: epoch " + std::to_string(epoch) + ", batch " + std::to_string(batch) + ": ";
     const auto finite = [](const S* v, std::size_t n) { return detail::all_finite(v, n); };
-    for (std::size_t i = 0; i < indices.size(); ++i)
-      if (!finite(activation(0) + i * input_size, input_size))
-        throw Error(where + "sample " + std::to_string(indices[i]) + " of the training data holds a NaN or infinite value");
+    // The outputs not kept for the whole batch (Net::batch_output) are gone: the forward pass
+    // runs again, a chunk at a time in one work area, with the failed step's parameters, data
+    // and Dropout masks, which make the same values. (With a batch-coupled layer every output
+    // is kept, and read where it is.)
+    const detail::Chunks chunks{indices.size(), chunk_size(indices.size())};
+    for (std::size_t c = 0; c < chunks.count(); ++c) {
+      const Site at{chunks.first(c), 0};
+      if constexpr (!Net::any_coupled) gather(data, indices, at, chunks.length(c));
+      for (std::size_t i = 0; i < chunks.length(c); ++i)
+        if (!finite(output(0, at) + i * input_size, input_size))
+          throw Error(where + "sample " + std::to_string(indices[at.first + i]) +
+                      " of the training data holds a NaN or infinite value");
+    }
+    std::size_t first_bad = layer_count + 1;
+    for (std::size_t c = 0; c < chunks.count(); ++c) {
+      const Site at{chunks.first(c), 0};
+      if constexpr (!Net::any_coupled) {
+        gather(data, indices, at, chunks.length(c));
+        forward_chunk(at, chunks.length(c));
+      }
+      for_each_position([&](auto position) {
+        constexpr std::size_t P = decltype(position)::value;
+        if (P < first_bad && Net::stored_output(P) > 0 &&
+            !finite(output(P, at), chunks.length(c) * Net::stored_output(P)))
+          first_bad = P;
+      });
+    }
     std::string culprit;
-    for_each_position([&](auto position) {
-      constexpr std::size_t P = decltype(position)::value;
-      if (culprit.empty() && Net::stored_output(P) > 0 && !finite(activation(P), indices.size() * Net::stored_output(P)))
-        culprit = layer_name(P) + "'s output";
-    });
+    if (first_bad <= layer_count) culprit = layer_name(first_bad) + "'s output";
     const std::string advice = "; lower the learning rate, or clip gradients with clip_norm";
     if (!culprit.empty()) throw Error(where + "the loss is not finite: " + culprit + " holds a NaN or infinite value" + advice);
     if (!std::isfinite(loss_sum)) {
@@ -1017,24 +1093,47 @@ class Model {
     return *found;
   }
 
-  // The training workspace: per batch, the input, each layer's output, the gradient with
-  // respect to each layer's output, the targets, and each sample's loss and correctness.
+  // The training workspace: for the whole batch, the outputs, gradients and saved values
+  // Net::batch_output and batch_gradient name, the targets, and each sample's loss and
+  // correctness; then the chunk work areas, one per chunk that can run at a time (as many as
+  // the arena has threads, at most one per chunk), each with the other outputs, gradients and
+  // saved values and the scratch area of a chunk's samples.
   void reserve_training(std::size_t batch) {
-    if (batch <= train_capacity_) return;
+    const std::size_t threads = std::size_t(std::max(1, oneapi::tbb::this_task_arena::max_concurrency()));
+    const std::size_t areas = std::min(Net::most_chunks(std::max(batch, train_capacity_)), threads);
+    if (batch <= train_capacity_ && areas <= work_areas_.size()) return;
+    batch = std::max(batch, train_capacity_);
     std::size_t offset = 0;
     const auto region = [&](std::size_t elements) {
       const std::size_t at = offset;
       offset += detail::align_elements(elements);
       return at;
     };
-    out_offset_[0] = region(batch * input_size);
-    for (std::size_t p = 1; p <= layer_count; ++p) out_offset_[p] = region(batch * Net::stored_output(p));
-    for (std::size_t p = 1; p <= layer_count; ++p) grad_offset_[p] = region(batch * Net::stored_gradient(p));
-    for (std::size_t p = 1; p <= layer_count; ++p) saved_offset_[p] = region(batch * Net::saved_sizes[p - 1]);
-    scratch_offset_ = region(batch * Net::largest_scratch);
+    // An area's offsets count from its start; the first area starts at area_offset_.
+    const std::size_t samples = Net::samples_per_chunk(batch);
+    std::size_t area = 0;
+    const auto in_area = [&](std::size_t elements) {
+      const std::size_t at = area;
+      area += detail::align_elements(elements);
+      return at;
+    };
+    for (std::size_t p = 0; p <= layer_count; ++p) {
+      const std::size_t size = p == 0 ? input_size : Net::stored_output(p);
+      out_offset_[p] = Net::batch_output[p] ? region(batch * size) : in_area(samples * size);
+    }
+    for (std::size_t p = 1; p <= layer_count; ++p) {
+      grad_offset_[p] = Net::batch_gradient[p] ? region(batch * Net::stored_gradient(p))
+                                               : in_area(samples * Net::stored_gradient(p));
+      saved_offset_[p] = Net::batch_gradient[p] ? region(batch * Net::saved_sizes[p - 1])
+                                                : in_area(samples * Net::saved_sizes[p - 1]);
+    }
+    scratch_offset_ = in_area(samples * Net::largest_scratch);
     target_offset_ = region(batch * output_size);
     loss_offset_ = region(2 * batch);
-    train_.resize(offset);
+    area_offset_ = offset;
+    area_size_ = area;
+    train_.resize(offset + areas * area);
+    work_areas_.resize(areas);
     slots_.resize(Net::most_chunks(batch) * Net::slot_block);
     chunk_capacity_ = Net::most_chunks(batch);
     batch_stats_.resize(stats_offsets[layer_count + 1] + 1);
@@ -1042,6 +1141,29 @@ class Model {
     train_capacity_ = batch;
   }
 
+  /// A chunk's place: its first sample in the batch and the work area it runs in.
+  struct Site {
+    std::size_t first;
+    std::size_t area;
+  };
+  S* area_data(std::size_t area) { return train_.data() + area_offset_ + area * area_size_; }
+  /// The output of position p (0: the input) and the gradient with respect to it, and what
+  /// layer p saved, for a chunk's samples from its first.
+  S* output(std::size_t p, Site at) {
+    const std::size_t size = p == 0 ? input_size : Net::activation_sizes[p];
+    return Net::batch_output[p] ? activation(p) + at.first * size : area_data(at.area) + out_offset_[p];
+  }
+  S* gradient(std::size_t p, Site at) {
+    return Net::batch_gradient[p] ? gradient(p) + at.first * Net::activation_sizes[p]
+                                  : area_data(at.area) + grad_offset_[p];
+  }
+  S* saved(std::size_t p, Site at) {
+    return Net::batch_gradient[p] ? train_.data() + saved_offset_[p] + at.first * Net::saved_sizes[p - 1]
+                                  : area_data(at.area) + saved_offset_[p];
+  }
+
+  /// The whole batch's output of position p and gradient with respect to it (where
+  /// Net::batch_output and batch_gradient keep them).
   S* activation(std::size_t p) { return train_.data() + out_offset_[p]; }
   S* gradient(std::size_t p) { return train_.data() + grad_offset_[p]; }
   S* target() { return train_.data() + target_offset_; }
@@ -1170,40 +1292,40 @@ class Model {
     });
   }
 
-  /// Copies the inputs and targets of samples [first, first + count) of the batch.
+  /// Copies the inputs and targets of a chunk's samples, [at.first, at.first + count) of the
+  /// batch.
   template <class Data>
-  void gather(const Data& data, std::span<const std::uint32_t> indices, std::size_t first, std::size_t count) {
-    S* x = activation(0) + first * input_size;
-    S* t = target() + first * output_size;
+  void gather(const Data& data, std::span<const std::uint32_t> indices, Site at, std::size_t count) {
+    S* x = output(0, at);
+    S* t = target() + at.first * output_size;
+    const std::size_t first = at.first;
     for (std::size_t i = 0; i < count; ++i) {
       data.input(indices[first + i]).copy_to(x + i * input_size);
       std::ranges::copy(data.target(indices[first + i]), t + i * output_size);
     }
   }
 
-  /// The training pass of layer P for the samples from `first` on.
+  /// The training pass of layer P for a chunk's samples.
   template <std::size_t P>
-  Pass<S> training_pass(std::size_t first) {
-    Pass<S> pass = this->pass<P>(true, train_.data() + saved_offset_[P] + first * Net::saved_sizes[P - 1],
-                                 train_.data() + scratch_offset_ + first * Net::largest_scratch);
+  Pass<S> training_pass(Site at) {
+    Pass<S> pass = this->pass<P>(true, saved(P, at), area_data(at.area) + scratch_offset_);
     pass.noise = step_noise_ ^ (P * 0xd1b54a32d192ed03ULL);
-    pass.sample = first;
+    pass.sample = at.first;
     return pass;
   }
 
   /// Forward through every layer for samples [first, first + count). A layer followed by a
   /// ReLU it can fuse writes the ReLU's output itself, and the ReLU is skipped.
-  void forward_chunk(std::size_t first, std::size_t count, std::size_t from = 1, std::size_t to_layer = layer_count) {
+  void forward_chunk(Site at, std::size_t count, std::size_t from = 1, std::size_t to_layer = layer_count) {
     for_each_position([&](auto position) {
       constexpr std::size_t P = decltype(position)::value;
       if (P < from || P > to_layer) return;
       if constexpr (!Net::fused_forward[P - 1]) {
         using L = typename Net::template layer<P - 1>;
         constexpr std::size_t to = Net::fused_forward[P] ? P + 1 : P;
-        Pass<S> pass = training_pass<P>(first);
+        Pass<S> pass = training_pass<P>(at);
         pass.relu = Net::fused_forward[P];
-        L::forward(pass, activation(P - 1) + first * Net::activation_sizes[P - 1],
-                   activation(to) + first * Net::activation_sizes[to], count);
+        L::forward(pass, output(P - 1, at), output(to, at), count);
       }
     });
   }
@@ -1211,36 +1333,33 @@ class Model {
   /// Backward through every layer, last to first. A layer after a ReLU it can take the gradient
   /// of writes the gradient before that ReLU itself, and the ReLU is skipped. No layer before
   /// the first one with parameters needs its gradient: the pass stops there.
-  void backward_chunk(std::size_t first, std::size_t count, std::size_t from = layer_count, std::size_t down_to = 1) {
+  void backward_chunk(Site at, std::size_t count, std::size_t from = layer_count, std::size_t down_to = 1) {
     constexpr std::size_t last = fused_softmax ? layer_count - 1 : layer_count;
     boost::hana::for_each(boost::hana::make_range(boost::hana::size_c<0>, boost::hana::size_c<last>), [&](auto i) {
       constexpr std::size_t P = last - decltype(i)::value;
       if (P > from || P < down_to) return;
       if constexpr (!Net::fused_backward[P]) {
         using L = typename Net::template layer<P - 1>;
-        constexpr std::size_t in = Net::activation_sizes[P - 1];
-        constexpr std::size_t out = Net::activation_sizes[P];
         constexpr bool gated = P > 1 && Net::fused_backward[P - 1];
         constexpr std::size_t to = gated ? P - 2 : P - 1;  // the gradient this layer writes
-        Pass<S> pass = training_pass<P>(first);
+        Pass<S> pass = training_pass<P>(at);
         pass.gate = gated;
-        L::backward(pass, activation(P - 1) + first * in, activation(P) + first * out, gradient(P) + first * out,
-                    P > first_trainable && to > 0 ? gradient(to) + first * in : nullptr, count);
+        L::backward(pass, output(P - 1, at), output(P, at), gradient(P, at),
+                    P > first_trainable && to > 0 ? gradient(to, at) : nullptr, count);
       }
     });
   }
 
   /// The parameter gradients of the layers that sum per chunk (Net::per_chunk_gradient), for
   /// the chunk's samples, into the chunk's own slot.
-  void chunk_weight_gradients(std::size_t chunk, std::size_t first, std::size_t count) {
+  void chunk_weight_gradients(std::size_t chunk, Site at, std::size_t count) {
     for_each_position([&](auto position) {
       constexpr std::size_t P = decltype(position)::value;
       if constexpr (Net::per_chunk_gradient[P]) {
         using L = typename Net::template layer<P - 1>;
         S* slot = slots_.data() + chunk * Net::slot_block + Net::slot_offsets[P];
         for (std::size_t tile = 0; tile < L::gradient_tiles; ++tile)
-          L::gradient(training_pass<P>(first), tile, slot, activation(P - 1) + first * Net::activation_sizes[P - 1],
-                      gradient(P) + first * Net::activation_sizes[P], count);
+          L::gradient(training_pass<P>(at), tile, slot, output(P - 1, at), gradient(P, at), count);
       }
     });
   }
@@ -1462,7 +1581,10 @@ class Model {
   bool moving_pending_ = false;  ///< a computed batch whose statistics the running averages still lack
   std::uint64_t noise_seed_ = 0;  ///< FitOptions::seed of the last fit: seeds Dropout's masks
   std::uint64_t step_noise_ = 0;
-  std::size_t scratch_offset_ = 0;
+  std::size_t scratch_offset_ = 0;  ///< in a work area
+  std::size_t area_offset_ = 0;     ///< where the first work area starts
+  std::size_t area_size_ = 0;
+  detail::WorkAreas work_areas_;
   std::size_t target_offset_ = 0;
   std::size_t loss_offset_ = 0;
 };
