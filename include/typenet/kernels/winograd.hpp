@@ -24,7 +24,8 @@ namespace winograd {
 /// The finite interpolation points of F(M, 3) (infinity is the last point of every one): the
 /// small ones that keep float rounding lowest. In float, summed over 32 channels, the outputs
 /// of one tile differ from the exact ones by about 1.2e-6 (M = 4), 1.8e-6 (5) and 2.9e-6 (6)
-/// of their largest; points like 3 or -1/4 cost ten times that.
+/// of their largest (measured with the transforms applied term by term, before `program`);
+/// points like 3 or -1/4 cost ten times that.
 template <std::size_t M>
 inline constexpr auto points = [] {
   static_assert(M >= 2 && M <= 6, "Winograd F(M, 3) is defined here for output tiles of 2 to 6");
@@ -108,40 +109,153 @@ inline constexpr auto A = transposed(AT<M>);
 template <std::size_t M>
 inline constexpr auto GT = transposed(G<M>);
 
-/// acc (+)= T[I][k] in[k], for a constant coefficient: nothing for a zero, an addition for +-1,
-/// a multiply-add for another (a product for the first term), so the transforms cost what
-/// their sparse matrices do.
-template <const auto& T, std::size_t I, std::size_t k, class V, class S>
-TYPENET_INLINE void add_term(V& acc, bool& started, const V* in, std::size_t stride) {
-  constexpr double c = T[I][k];
-  if constexpr (c != 0) {
-    const V x = in[k * stride];
-    if constexpr (c == 1) acc = started ? acc + x : x;
-    else if constexpr (c == -1) acc = started ? acc - x : -x;
-    else if (started) acc = typenet::detail::multiply_add(x, V{} + S(c), acc);
-    else acc = x * S(c);
-    started = true;
+/// A constant matrix T (R x K) as a straight-line program, so that applying it costs fewer
+/// vector operations than its nonzero coefficients: first `steps` new vectors, each
+/// v[K + s] = v[a] + c v[b] (an addition or a subtraction for c = +-1, else a multiply-add),
+/// then each output row a sum of terms over the inputs and the new vectors (`rows`).
+///
+/// The new vectors are the sums two or more rows share. The transforms' points come in pairs
+/// p and -p, so their rows do: F(5, 3)'s output transform A^T has rows 1, p, p^2, ... over
+/// the points, so every row takes x1 + x2 or x1 - x2 (points 1 and -1) and x3 + x4 or x3 - x4
+/// (2 and -2), with p's powers as coefficients: 16 operations instead of 22. CIFAR-shaped
+/// training ran 1.4 % faster, the seed CNN's 1.6 %.
+template <std::size_t R, std::size_t K>
+struct Program {
+  static constexpr std::size_t inputs = K, max_steps = 3 * K;
+  struct Step {
+    std::size_t a = 0, b = 0;
+    double c = 0;
+  };
+  std::array<Step, max_steps> step{};
+  std::size_t steps = 0;
+  Matrix<R, K + max_steps> rows{};
+
+  /// The term a row starts from: its first coefficient of +-1 (which costs nothing), else its
+  /// first nonzero one (a product); K + max_steps for a row of zeros.
+  constexpr std::size_t lead(std::size_t i) const {
+    for (std::size_t k = 0; k < K + max_steps; ++k)
+      if (rows[i][k] == 1 || rows[i][k] == -1) return k;
+    for (std::size_t k = 0; k < K + max_steps; ++k)
+      if (rows[i][k] != 0) return k;
+    return K + max_steps;
+  }
+
+  /// Vector operations to run it: the steps, then per row an addition or a multiply-add for
+  /// each term after its lead, and a product for a lead other than +-1.
+  constexpr std::size_t cost() const {
+    std::size_t ops = steps;
+    for (std::size_t i = 0; i < R; ++i) {
+      std::size_t terms = 0;
+      for (const double c : rows[i]) terms += c != 0 ? 1 : 0;
+      if (terms == 0) continue;
+      const double c = rows[i][lead(i)];
+      ops += terms - 1 + (c == 1 || c == -1 ? 0 : 1);
+    }
+    return ops;
+  }
+};
+
+/// T's program, found greedily: while two vectors a and b appear in two or more rows with the
+/// same ratio c of their coefficients (t[i][b] = c t[i][a], exactly), the most shared such pair
+/// (one with c = +-1 on a tie, then the first) becomes a step v = a + c b, and those rows take
+/// v with a's coefficient instead of a and b. Each step saves an operation per row that uses
+/// it, less its own. The program is kept only if it is cheaper than T as it stands.
+template <std::size_t R, std::size_t K>
+constexpr Program<R, K> factored(const Matrix<R, K>& t) {
+  Program<R, K> plain;
+  for (std::size_t i = 0; i < R; ++i)
+    for (std::size_t k = 0; k < K; ++k) plain.rows[i][k] = t[i][k];
+  Program<R, K> p = plain;
+  while (p.steps < p.max_steps) {
+    const std::size_t n = K + p.steps;
+    std::size_t best_count = 1, best_a = 0, best_b = 0;
+    double best_c = 0;
+    const auto shares = [&](std::size_t i, std::size_t a, std::size_t b, double c) {
+      return p.rows[i][a] != 0 && p.rows[i][a] * c == p.rows[i][b];
+    };
+    for (std::size_t a = 0; a < n; ++a) {
+      for (std::size_t b = a + 1; b < n; ++b) {
+        for (std::size_t i = 0; i < R; ++i) {
+          if (p.rows[i][a] == 0 || p.rows[i][b] == 0) continue;
+          const double c = p.rows[i][b] / p.rows[i][a];
+          if (double(float(c)) != c) continue;  // a coefficient float rounds would add error
+          std::size_t count = 0;
+          for (std::size_t j = 0; j < R; ++j) count += shares(j, a, b, c) ? 1 : 0;
+          const bool unit = c == 1 || c == -1, best_unit = best_c == 1 || best_c == -1;
+          if (count > best_count || (count == best_count && count > 1 && unit && !best_unit)) {
+            best_count = count;
+            best_a = a;
+            best_b = b;
+            best_c = c;
+          }
+        }
+      }
+    }
+    if (best_count < 2) break;
+    for (std::size_t j = 0; j < R; ++j) {
+      if (!shares(j, best_a, best_b, best_c)) continue;
+      p.rows[j][n] = p.rows[j][best_a];
+      p.rows[j][best_a] = 0;
+      p.rows[j][best_b] = 0;
+    }
+    p.step[p.steps++] = {best_a, best_b, best_c};
+  }
+  return p.cost() < plain.cost() ? p : plain;
+}
+
+template <const auto& T>
+inline constexpr auto program = factored(T);
+
+/// acc += the row's coefficient k times v[k], for k past the lead: nothing for a zero, an
+/// addition or a subtraction for +-1, else a multiply-add.
+template <const auto& Pg, std::size_t I, std::size_t k, class V, class S>
+TYPENET_INLINE void add_term(V& acc, const V* v) {
+  constexpr double c = Pg.rows[I][k];
+  if constexpr (c != 0 && k != Pg.lead(I)) {
+    if constexpr (c == 1) acc = acc + v[k];
+    else if constexpr (c == -1) acc = acc - v[k];
+    else acc = typenet::detail::multiply_add(v[k], V{} + S(c), acc);
   }
 }
 
-template <const auto& T, std::size_t I, class V, class S, std::size_t... k>
-TYPENET_INLINE V row(const V* in, std::size_t stride, std::index_sequence<k...>) {
+/// Row I: its lead term, then the others in order.
+template <const auto& Pg, std::size_t I, class V, class S, std::size_t... k>
+TYPENET_INLINE V row(const V* v, std::index_sequence<k...>) {
+  constexpr std::size_t lead = Pg.lead(I);
   V acc{};
-  bool started = false;
-  (add_term<T, I, k, V, S>(acc, started, in, stride), ...);
+  if constexpr (lead < sizeof...(k)) {
+    constexpr double c = Pg.rows[I][lead];
+    if constexpr (c == 1) acc = v[lead];
+    else if constexpr (c == -1) acc = -v[lead];
+    else acc = v[lead] * S(c);
+  }
+  (add_term<Pg, I, k, V, S>(acc, v), ...);
   return acc;
 }
 
-template <const auto& T, std::size_t K, class V, class S, std::size_t... I>
-TYPENET_INLINE void rows(const V* in, std::size_t in_stride, V* out, std::size_t out_stride, std::index_sequence<I...>) {
-  ((out[I * out_stride] = row<T, I, V, S>(in, in_stride, std::make_index_sequence<K>{})), ...);
+template <const auto& Pg, std::size_t s, class V, class S>
+TYPENET_INLINE void make_step(V* v) {
+  constexpr auto step = Pg.step[s];
+  constexpr std::size_t to = Pg.inputs + s;
+  if constexpr (step.c == 1) v[to] = v[step.a] + v[step.b];
+  else if constexpr (step.c == -1) v[to] = v[step.a] - v[step.b];
+  else v[to] = typenet::detail::multiply_add(v[step.b], V{} + S(step.c), v[step.a]);
 }
 
-/// out[i] = sum over k of T[i][k] in[k] (i < R, k < K) for a constant matrix T, the terms
-/// added in k order: every use of a transform is the same sequence of operations.
+/// out[i] = sum over k of T[i][k] in[k] (i < R, k < K) for a constant matrix T, by T's
+/// program: every use of a transform is the same sequence of operations.
 template <const auto& T, std::size_t R, std::size_t K, class V, class S>
 TYPENET_INLINE void apply(const V* in, std::size_t in_stride, V* out, std::size_t out_stride) {
-  rows<T, K, V, S>(in, in_stride, out, out_stride, std::make_index_sequence<R>{});
+  constexpr const auto& pg = program<T>;
+  constexpr std::size_t n = K + pg.steps;
+  V v[n];
+  for (std::size_t k = 0; k < K; ++k) v[k] = in[k * in_stride];
+  [&]<std::size_t... s>(std::index_sequence<s...>) {
+    (make_step<pg, s, V, S>(v), ...);
+  }(std::make_index_sequence<pg.steps>{});
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    ((out[I * out_stride] = row<pg, I, V, S>(v, std::make_index_sequence<n>{})), ...);
+  }(std::make_index_sequence<R>{});
 }
 
 /// out (R x R) = T in T^T for an in of K x K (T is R x K), on vectors of channels.
@@ -181,34 +295,22 @@ TYPENET_INLINE void copy(const S* from, S* to) {
 }
 
 
-/// Vector operations to apply T to one vector of inputs, as `apply` does: a product for a
-/// first coefficient other than +-1, then an addition or a multiply-add for each further
-/// nonzero one.
+/// Vector operations to apply T to one vector of inputs, as `apply` does.
 template <const auto& T>
-inline constexpr std::size_t apply_cost = [] {
-  std::size_t ops = 0;
-  for (const auto& row : T) {
-    bool first = true;
-    for (const double c : row) {
-      if (c == 0) continue;
-      ops += first && (c == 1 || c == -1) ? 0 : 1;
-      first = false;
-    }
-  }
-  return ops;
-}();
+inline constexpr std::size_t apply_cost = program<T>.cost();
 
 /// What one tile of F(M x M, 3x3) costs a training step, in multiply-adds of the products:
 /// 3 (N^2 C F) for the three passes' products, and the four transforms' vector operations
-/// (input and input gradient on C channels, output and output gradient on F), each weighed
-/// as 6 multiply-adds. The products run near the FMA peak from cache; the transforms are bound
-/// by moving their tiles, and the weight is what the measurements say (AMD EPYC, AVX2):
-/// 11 x 11 outputs from 32 to 64 channels ran 2 % slower in tiles of 6 than of 4 although
-/// their products are 21 % fewer, which puts it at 6; 13 x 13 ran 7 % faster in tiles of 5.
+/// (input and input gradient on C channels, output and output gradient on F, as their
+/// programs run them), each weighed as 10 multiply-adds. The products run near the FMA peak
+/// from cache; the transforms are bound by moving their tiles, and the weight is what the
+/// measurements say (AMD EPYC, AVX2): 11 x 11 outputs from 32 to 64 channels trained 7 % faster
+/// in tiles of 4 than of 6, although 6 needs 21 % fewer products, and 13 x 13 trained 9 % faster
+/// in tiles of 5 than of 4. Weights from 8 to 14 choose both so; 10 is in the middle.
 template <std::size_t M>
 constexpr double tile_cost(std::size_t C, std::size_t F) {
   constexpr std::size_t N = M + 2;
-  constexpr double transform_weight = 6;
+  constexpr double transform_weight = 10;
   const double products = 3.0 * double(N * N) * double(C) * double(F);
   const double transforms =
       double(C) * double(2 * N * apply_cost<BT<M>> + 2 * N * apply_cost<B<M>>) +
