@@ -98,6 +98,14 @@ TYPENET_INLINE void in_register(V& v) {
 #endif
 }
 
+/// The vector at p, loaded once and held in a register (see `in_register`).
+template <class S>
+TYPENET_INLINE vec<S> load_held(const S* p) {
+  vec<S> v = load(p);
+  in_register(v);
+  return v;
+}
+
 /// Whether every one of the n values at p is finite: x - x is 0 for a finite x and NaN for an
 /// infinity or a NaN, and a NaN survives any sum. One vector pass, no branch per value.
 template <class S>

@@ -282,6 +282,15 @@ struct Sequential {
     return sizes;
   }();
 
+  /// coupled[p]: layer p normalises over the batch (BatchNormalization).
+  static constexpr auto coupled = [] {
+    std::array<bool, layer_count + 2> is{};
+    std::size_t p = 0;
+    boost::hana::for_each(layers, [&](auto layer) { is[++p] = detail::is_batch_coupled<decltype(layer)>; });
+    return is;
+  }();
+  static constexpr bool any_coupled = std::ranges::any_of(coupled, [](bool b) { return b; });
+
   /// Which layer outputs and gradients training keeps for the whole batch. The parameter
   /// gradient of a layer that does not sum per chunk (Dense) runs after the batch, over all of
   /// it: its input and its output's gradient, and what it saved, stay (and the network's
@@ -289,12 +298,8 @@ struct Sequential {
   /// (BatchNormalization), whose stages hand the batch from one parallel loop to the next.
   /// The rest lives only while its chunk runs: in the work area of one of the chunks running
   /// at a time, reused by the chunks after it. (Kept for the whole batch, the CIFAR-shaped
-  /// network's 22 MB outgrew the 16 MB L3 cache; in chunk areas it trains 24 % faster.)
-  static constexpr bool any_coupled = [] {
-    bool any = false;
-    boost::hana::for_each(layers, [&](auto layer) { any = any || detail::is_batch_coupled<decltype(layer)>; });
-    return any;
-  }();
+  /// network's 22 MB outgrew the 16 MB L3 cache; in chunk areas it trains 7-25 % faster,
+  /// the more the busier the host.)
   static constexpr auto batch_gradient = [] {
     std::array<bool, layer_count + 1> kept{};
     std::size_t p = 0;

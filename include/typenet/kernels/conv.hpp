@@ -66,11 +66,7 @@ TYPENET_INLINE void conv_tile(const S* const* rows, const S* w, S* out, const S*
 #pragma GCC unroll 1
     for (std::size_t k = 0; k < run; ++k) {
       vec<S> bv[NV];
-      for (std::size_t j = 0; j < NV; ++j) {
-        vec<S> b = typenet::detail::load(wk + k * F + j * Wd);
-        typenet::detail::in_register(b);
-        bv[j] = b;
-      }
+      for (std::size_t j = 0; j < NV; ++j) bv[j] = typenet::detail::load_held(wk + k * F + j * Wd);
       for (std::size_t r = 0; r < MR; ++r) {
         const vec<S> av = typenet::detail::splat(p[r][k]);
         for (std::size_t j = 0; j < NV; ++j) acc[r][j] = typenet::detail::multiply_add(av, bv[j], acc[r][j]);
@@ -158,11 +154,7 @@ TYPENET_INLINE void weight_tile(std::size_t m0, std::size_t q0, std::size_t q1, 
   for (std::size_t q = q0; q < q1; ++q) {
     const S* p = cursor.next();
     vec<S> bv[NV];
-    for (std::size_t j = 0; j < NV; ++j) {
-      vec<S> b = typenet::detail::load(dy + q * F + j * Wd);
-      typenet::detail::in_register(b);
-      bv[j] = b;
-    }
+    for (std::size_t j = 0; j < NV; ++j) bv[j] = typenet::detail::load_held(dy + q * F + j * Wd);
     for (std::size_t r = 0; r < MR; ++r) {
       const vec<S> av = typenet::detail::splat(p[offsets[r]]);
       for (std::size_t j = 0; j < NV; ++j) acc[r][j] = typenet::detail::multiply_add(av, bv[j], acc[r][j]);

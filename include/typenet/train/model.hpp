@@ -995,8 +995,10 @@ class Model {
     // The outputs not kept for the whole batch (Net::batch_output) are gone: the forward pass
     // runs again, a chunk at a time in one work area, with the failed step's parameters, data
     // and Dropout masks, which make the same values. (With a batch-coupled layer every output
-    // is kept, and read where it is.)
+    // is kept, and read where it is.) A sample's data is blamed before any layer: chunks and
+    // their samples come in order, so the first bad sample found is the batch's first.
     const detail::Chunks chunks{indices.size(), chunk_size(indices.size())};
+    std::size_t first_bad = layer_count + 1;
     for (std::size_t c = 0; c < chunks.count(); ++c) {
       const Site at{chunks.first(c), 0};
       if constexpr (!Net::any_coupled) gather(data, indices, at, chunks.length(c));
@@ -1004,14 +1006,7 @@ class Model {
         if (!finite(output(0, at) + i * input_size, input_size))
           throw Error(where + "sample " + std::to_string(indices[at.first + i]) +
                       " of the training data holds a NaN or infinite value");
-    }
-    std::size_t first_bad = layer_count + 1;
-    for (std::size_t c = 0; c < chunks.count(); ++c) {
-      const Site at{chunks.first(c), 0};
-      if constexpr (!Net::any_coupled) {
-        gather(data, indices, at, chunks.length(c));
-        forward_chunk(at, chunks.length(c));
-      }
+      if constexpr (!Net::any_coupled) forward_chunk(at, chunks.length(c));
       for_each_position([&](auto position) {
         constexpr std::size_t P = decltype(position)::value;
         if (P < first_bad && Net::stored_output(P) > 0 &&
@@ -1117,10 +1112,9 @@ class Model {
       area += detail::align_elements(elements);
       return at;
     };
-    for (std::size_t p = 0; p <= layer_count; ++p) {
-      const std::size_t size = p == 0 ? input_size : Net::stored_output(p);
-      out_offset_[p] = Net::batch_output[p] ? region(batch * size) : in_area(samples * size);
-    }
+    for (std::size_t p = 0; p <= layer_count; ++p)
+      out_offset_[p] = Net::batch_output[p] ? region(batch * Net::stored_output(p))
+                                            : in_area(samples * Net::stored_output(p));
     for (std::size_t p = 1; p <= layer_count; ++p) {
       grad_offset_[p] = Net::batch_gradient[p] ? region(batch * Net::stored_gradient(p))
                                                : in_area(samples * Net::stored_gradient(p));
@@ -1150,8 +1144,8 @@ class Model {
   /// The output of position p (0: the input) and the gradient with respect to it, and what
   /// layer p saved, for a chunk's samples from its first.
   S* output(std::size_t p, Site at) {
-    const std::size_t size = p == 0 ? input_size : Net::activation_sizes[p];
-    return Net::batch_output[p] ? activation(p) + at.first * size : area_data(at.area) + out_offset_[p];
+    return Net::batch_output[p] ? activation(p) + at.first * Net::activation_sizes[p]
+                                : area_data(at.area) + out_offset_[p];
   }
   S* gradient(std::size_t p, Site at) {
     return Net::batch_gradient[p] ? gradient(p) + at.first * Net::activation_sizes[p]
@@ -1189,12 +1183,7 @@ class Model {
   // ---- batch-coupled layers: their place, their statistics, the stages around them ------
 
   /// coupled[P]: layer P normalises over the batch.
-  static constexpr auto coupled = [] {
-    std::array<bool, layer_count + 2> is{};
-    std::size_t p = 0;
-    boost::hana::for_each(Net::layers, [&](auto layer) { is[++p] = detail::is_batch_coupled<decltype(layer)>; });
-    return is;
-  }();
+  static constexpr const auto& coupled = Net::coupled;
   static constexpr std::size_t highest_coupled = [] {
     std::size_t h = 0;
     for (std::size_t p = 1; p <= layer_count; ++p)
