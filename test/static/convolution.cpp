@@ -20,9 +20,9 @@ static_assert(SeedCnn::layer<5>::output_shape == Shape<5, 5, 64>{});  // 11 / 2 
 static_assert(SeedCnn::layer<6>::output_shape == Shape<1600>{});
 static_assert(SeedCnn::layer<7>::parameter_count == 16'010);
 // Each convolution applies its ReLU, and each max pooling passes back the ReLU's gradient.
-static_assert(SeedCnn::fused_forward[1] && SeedCnn::fused_forward[4]);
-static_assert(SeedCnn::fused_backward[2] && SeedCnn::fused_backward[5]);
-static_assert(!SeedCnn::fused_forward[2] && !SeedCnn::fused_backward[1]);
+static_assert(tn::exec::Plan<SeedCnn>::fused_forward[1] && tn::exec::Plan<SeedCnn>::fused_forward[4]);
+static_assert(tn::exec::Plan<SeedCnn>::fused_backward[2] && tn::exec::Plan<SeedCnn>::fused_backward[5]);
+static_assert(!tn::exec::Plan<SeedCnn>::fused_forward[2] && !tn::exec::Plan<SeedCnn>::fused_backward[1]);
 
 // The same network on CIFAR-10's 32x32x3 images: 42,442 parameters.
 struct CifarCnn : tn::Sequential<tn::Input<32, 32, 3>, tn::Conv2D<32, 3, 3>, tn::ReLU, tn::MaxPool2D<2, 2>,

@@ -11,24 +11,24 @@ struct Mlp : tn::Sequential<tn::Input<784>, tn::Dense<128>, tn::ReLU, tn::Dense<
 static_assert(Mlp::parameter_block == 100'352 + 128 + 1'280 + 16);
 static_assert(Mlp::parameter_offsets[2] == 100'480);
 // Packed copies: each Dense keeps its kernel transposed.
-static_assert(Mlp::packed_block == 100'352 + 1'280);
+static_assert(tn::exec::Plan<Mlp>::packed_block == 100'352 + 1'280);
 
 constexpr tn::Memory adam = Mlp::memory<float, 2>;
 static_assert(adam.parameters == Mlp::parameter_block * 4);
 static_assert(adam.gradients == adam.parameters);
 static_assert(adam.optimizer_state == 2 * adam.parameters);
-static_assert(adam.packed == Mlp::packed_block * 4);
+static_assert(adam.packed == tn::exec::Plan<Mlp>::packed_block * 4);
 // The ReLU is fused both ways: Dense<128> applies it to its own output (which is then never
 // stored) and Dense<10> passes back the gradient before it (the gradient at the ReLU's output
 // is never stored).
-static_assert(Mlp::fused_forward[1] && !Mlp::fused_forward[3]);
-static_assert(Mlp::fused_backward[2] && !Mlp::fused_backward[1]);
+static_assert(tn::exec::Plan<Mlp>::fused_forward[1] && !tn::exec::Plan<Mlp>::fused_forward[3]);
+static_assert(tn::exec::Plan<Mlp>::fused_backward[2] && !tn::exec::Plan<Mlp>::fused_backward[1]);
 // Training keeps for the whole batch what the Dense layers' parameter gradients read after it
 // (each one's input and the gradient at its output) and the network's output; the rest lives
 // in the work areas of the chunks running.
-static_assert(Mlp::batch_output[0] && !Mlp::batch_output[1] && Mlp::batch_output[2] && !Mlp::batch_output[3] &&
-              Mlp::batch_output[4]);
-static_assert(Mlp::batch_gradient[1] && !Mlp::batch_gradient[2] && Mlp::batch_gradient[3] && !Mlp::batch_gradient[4]);
+static_assert(tn::exec::Plan<Mlp>::batch_output[0] && !tn::exec::Plan<Mlp>::batch_output[1] && tn::exec::Plan<Mlp>::batch_output[2] && !tn::exec::Plan<Mlp>::batch_output[3] &&
+              tn::exec::Plan<Mlp>::batch_output[4]);
+static_assert(tn::exec::Plan<Mlp>::batch_gradient[1] && !tn::exec::Plan<Mlp>::batch_gradient[2] && tn::exec::Plan<Mlp>::batch_gradient[3] && !tn::exec::Plan<Mlp>::batch_gradient[4]);
 // Per sample of the batch: input 784; outputs 128 (the ReLU's) + 10 (the network's); gradients
 // 128 + 10; target 10; loss and correctness 2. Per sample of a chunk running: Dense<10>'s output
 // and the gradient at the Softmax's (10 + 10).
@@ -37,7 +37,7 @@ static_assert(adam.training_in_flight == (10 + 10) * 4);
 // Inference, per sample: the input and two buffers of the widest layer output (128).
 static_assert(adam.inference_per_sample == (784 + 2 * 128) * 4);
 // A batch of 32 runs in 2 chunks of 16 samples: a work area for each chunk running at a time.
-static_assert(Mlp::samples_per_chunk(32) == 16 && Mlp::most_chunks(32) == 2);
+static_assert(tn::exec::Plan<Mlp>::samples_per_chunk(32) == 16 && tn::exec::Plan<Mlp>::most_chunks(32) == 2);
 static_assert(adam.training(32) ==
               adam.parameters * 4 + adam.packed + 32 * adam.training_per_sample + 2 * 16 * adam.training_in_flight);
 static_assert(adam.training(32, 1) ==
@@ -49,9 +49,9 @@ static_assert(adam.training(32, 99) == adam.training(32));
 // and its gradient live in the chunk work areas.
 struct Cnn : tn::Sequential<tn::Input<28, 28, 1>, tn::Conv2D<32, 3, 3>, tn::ReLU, tn::MaxPool2D<2, 2>, tn::Flatten,
                             tn::Dense<10>, tn::Softmax> {};
-static_assert(!Cnn::batch_output[0] && !Cnn::batch_output[2] && !Cnn::batch_output[3] && Cnn::batch_output[4] &&
-              Cnn::batch_output[6]);
-static_assert(!Cnn::batch_gradient[1] && !Cnn::batch_gradient[3] && Cnn::batch_gradient[5]);
+static_assert(!tn::exec::Plan<Cnn>::batch_output[0] && !tn::exec::Plan<Cnn>::batch_output[2] && !tn::exec::Plan<Cnn>::batch_output[3] && tn::exec::Plan<Cnn>::batch_output[4] &&
+              tn::exec::Plan<Cnn>::batch_output[6]);
+static_assert(!tn::exec::Plan<Cnn>::batch_gradient[1] && !tn::exec::Plan<Cnn>::batch_gradient[3] && tn::exec::Plan<Cnn>::batch_gradient[5]);
 constexpr tn::Memory cnn = Cnn::memory<float, 2>;
 static_assert(cnn.training_in_flight > 2 * 26 * 26 * 32 * 4);
 // Kept per sample: Flatten's output (Dense's input), the network's output, the gradient at
@@ -61,7 +61,7 @@ static_assert(cnn.training_per_sample == (13 * 13 * 32 + 10 + 10 + 10 + 2) * 4);
 // With a batch-coupled layer, every output and gradient is kept for the whole batch.
 struct Normalized : tn::Sequential<tn::Input<8, 8, 1>, tn::Conv2D<4, 3, 3>, tn::BatchNormalization, tn::ReLU,
                                    tn::Flatten, tn::Dense<2>, tn::Softmax> {};
-static_assert(Normalized::batch_output[0] && Normalized::batch_output[1] && Normalized::batch_gradient[1]);
+static_assert(tn::exec::Plan<Normalized>::batch_output[0] && tn::exec::Plan<Normalized>::batch_output[1] && tn::exec::Plan<Normalized>::batch_gradient[1]);
 
 // The optimizer's slots and the scalar enter the figures.
 static_assert(Mlp::memory<double, 1>.optimizer_state == Mlp::parameter_block * 8);

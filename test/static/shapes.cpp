@@ -24,7 +24,7 @@ static_assert(Mlp::layer<0>::output_shape == Shape<128>{});
 static_assert(Mlp::layer<0>::parameter_count == 100'480);
 static_assert(Mlp::layer<2>::input_shape == Shape<128>{});
 static_assert(Mlp::layer<2>::parameter_count == 1'290);
-static_assert(Mlp::activation_sizes == std::array<std::size_t, 5>{784, 128, 128, 10, 10});
+static_assert(tn::exec::Plan<Mlp>::activation_sizes == std::array<std::size_t, 5>{784, 128, 128, 10, 10});
 
 // Flatten of an image, as keras.Sequential([Flatten(input_shape=(28, 28)), Dense(128), Dense(10)]).
 struct FlatMlp : tn::Sequential<tn::Input<28, 28, 1>, tn::Flatten, tn::Dense<128>, tn::ReLU, tn::Dense<10>, tn::Softmax> {};

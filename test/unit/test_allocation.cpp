@@ -6,6 +6,8 @@
 #include <numeric>
 #include <vector>
 
+#include <oneapi/tbb/task_arena.h>
+
 #include <typenet/typenet.hpp>
 
 #include "allocation_counter.hpp"
@@ -32,6 +34,9 @@ tn::data::Dataset<In, Out> data(std::size_t n) {
   return {std::move(x), std::move(t)};
 }
 
+template <class M>
+void check_memory_figures(const M& model, std::size_t batch);
+
 template <class M, class Data>
 void check_no_allocation(M& model, const Data& set) {
   std::vector<std::uint32_t> batch(32), last(7);
@@ -47,8 +52,32 @@ void check_no_allocation(M& model, const Data& set) {
     model.predict(set.input(std::size_t(step)), std::span(y));
   }
   BOOST_TEST(allocation_count.load() - before == 0u, "operator new called " << allocation_count.load() - before << " times");
+  check_memory_figures(model, 32);
+}
+
+/// The workspaces hold exactly what the memory figures report (both come from exec::Plan).
+template <class M>
+void check_memory_figures(const M& model, std::size_t batch) {
+  const tn::Memory m = M::memory;
+  const auto threads = std::size_t(oneapi::tbb::this_task_arena::max_concurrency());
+  BOOST_TEST(model.training_workspace_bytes() ==
+             m.training(batch, threads) - m.parameters - m.gradients - m.optimizer_state - m.packed);
+  BOOST_TEST(model.inference_workspace_bytes() == m.inference(1) - m.parameters - m.packed);
 }
 }  // namespace
+
+BOOST_AUTO_TEST_CASE(the_workspace_is_what_the_memory_figures_say_on_3_threads) {
+  tn::Model<SeedCnn, tn::loss::CrossEntropy, tn::optim::Adam> model;
+  const auto set = data<Shape<28, 28, 1>, Shape<10>>(64);
+  std::vector<std::uint32_t> batch(24);
+  std::iota(batch.begin(), batch.end(), 0u);
+  oneapi::tbb::task_arena arena(3);
+  arena.execute([&] {
+    model.train_step(set, batch);
+    check_memory_figures(model, 24);
+  });
+  static_assert(tn::exec::Plan<SeedCnn>::work_areas(24, 3) == 3);
+}
 
 BOOST_AUTO_TEST_CASE(seed_cnn_training_steps_and_predictions_allocate_nothing) {
   tn::Model<SeedCnn, tn::loss::CrossEntropy, tn::optim::Adam> model;

@@ -76,8 +76,8 @@ BOOST_AUTO_TEST_CASE(gradient_of_unfused_cross_entropy_network) {
 struct ConvNet : tn::Sequential<tn::Input<9, 9, 2>, tn::Conv2D<4, 3, 3>, tn::ReLU, tn::MaxPool2D<2, 2>,
                                 tn::Conv2D<5, 2, 2, tn::Padding::same, 2>, tn::ReLU, tn::Flatten, tn::Dense<6>, tn::ReLU,
                                 tn::Dense<3>, tn::Softmax> {};
-static_assert(ConvNet::fused_forward[1] && ConvNet::fused_backward[2] && ConvNet::fused_forward[4] &&
-              ConvNet::fused_forward[7] && ConvNet::fused_backward[8]);
+static_assert(tn::exec::Plan<ConvNet>::fused_forward[1] && tn::exec::Plan<ConvNet>::fused_backward[2] && tn::exec::Plan<ConvNet>::fused_forward[4] &&
+              tn::exec::Plan<ConvNet>::fused_forward[7] && tn::exec::Plan<ConvNet>::fused_backward[8]);
 
 BOOST_AUTO_TEST_CASE(gradient_of_convolutional_network_with_fused_relus) {
   tn::Model<ConvNet, tn::loss::CrossEntropy, tn::optim::SGD, double> model({}, 8);
@@ -309,7 +309,7 @@ BOOST_AUTO_TEST_CASE(batch_normalization_counts_as_keras) {
 BOOST_AUTO_TEST_CASE(gradient_through_batch_normalization_in_training_mode) {
   // The objective is the training-mode loss (batch statistics), which compute_gradients returns.
   // 200 samples make two chunks of unequal size: the staged passes meet in the statistics.
-  static_assert(NormalisedCnn::chunk_count(200) == 2);
+  static_assert(tn::exec::Plan<NormalisedCnn>::chunk_count(200) == 2);
   const auto data = make_data<Shape<12, 12, 2>, Shape<3>>(200, true, 5);
   tn::Model<NormalisedCnn, tn::loss::CrossEntropy, tn::optim::SGD, double> model({}, 2);
   std::vector<std::uint32_t> all(data.size());
@@ -355,7 +355,7 @@ BOOST_AUTO_TEST_CASE(batch_normalization_moves_its_averages_and_infers_with_them
 }
 
 BOOST_AUTO_TEST_CASE(batch_normalization_training_does_not_depend_on_threads) {
-  static_assert(NormalisedCnn::chunk_count(200) == 2);
+  static_assert(tn::exec::Plan<NormalisedCnn>::chunk_count(200) == 2);
   const auto data = make_data<Shape<12, 12, 2>, Shape<3>>(600, true, 9);
   using M = tn::Model<NormalisedCnn, tn::loss::CrossEntropy, tn::optim::Adam>;
   const auto train = [&](std::size_t threads) {

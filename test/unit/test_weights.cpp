@@ -486,8 +486,8 @@ BOOST_AUTO_TEST_CASE(a_non_finite_output_in_a_chunk_work_area_is_found_again) {
   // batch of 64 makes 8 chunks of 8; on 1 thread they share one work area.
   struct Cnn : tn::Sequential<tn::Input<16, 16, 1>, tn::Conv2D<16, 3, 3>, tn::ReLU, tn::Conv2D<4, 3, 3>, tn::Flatten,
                               tn::Dense<4>, tn::Softmax> {};
-  static_assert(!Cnn::batch_output[2] && !Cnn::batch_output[3]);
-  BOOST_REQUIRE(Cnn::chunk_count(64) == 8);
+  static_assert(!tn::exec::Plan<Cnn>::batch_output[2] && !tn::exec::Plan<Cnn>::batch_output[3]);
+  BOOST_REQUIRE(tn::exec::Plan<Cnn>::chunk_count(64) == 8);
   using M = tn::Model<Cnn, tn::loss::CrossEntropy, tn::optim::SGD>;
   const auto make_data = [](std::size_t poisoned, float value) {
     std::vector<float> x(64 * 256, 0.5f), t(64 * 4, 0.0f);

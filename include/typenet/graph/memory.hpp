@@ -6,7 +6,7 @@
 namespace typenet {
 
 /// What a model allocates, in bytes: these are the sizes Model really allocates (its buffers
-/// are sized from these same figures), not estimates.
+/// are sized from the same plan, exec::Plan), not estimates.
 struct Memory {
   std::size_t parameters = 0;            ///< weights and biases (each tensor padded to a cache line)
   std::size_t gradients = 0;             ///< one gradient per parameter
@@ -27,6 +27,12 @@ struct Memory {
   /// holds, and how many samples a chunk of such a batch has.
   std::size_t (*chunk_count)(std::size_t batch) = nullptr;
   std::size_t (*chunk_samples)(std::size_t batch) = nullptr;
+  /// The bytes of the training workspace (batch and chunk regions, each padded to a cache
+  /// line, gradient slots, statistics) for batches of up to `batch` samples on `threads`
+  /// threads, and of the inference workspace for `batch` samples at a time: computed from the
+  /// same plan (exec::Plan) the model allocates by, so the two agree by construction.
+  std::size_t (*training_workspace)(std::size_t batch, std::size_t threads) = nullptr;
+  std::size_t (*inference_workspace)(std::size_t batch) = nullptr;
 
   /// The chunk work areas a training run with batches of up to `batch` samples on `threads`
   /// threads holds: one per chunk that can run at a time.
@@ -38,6 +44,7 @@ struct Memory {
   /// Everything a training run with mini-batches of `batch` samples on `threads` threads holds
   /// (by default as many threads as the batch has chunks: the most it can hold).
   constexpr std::size_t training(std::size_t batch, std::size_t threads = std::size_t(-1)) const {
+    if (training_workspace) return parameters + gradients + optimizer_state + packed + training_workspace(batch, threads);
     return parameters + gradients + optimizer_state + packed + batch * training_per_sample +
            work_areas(batch, threads) * (chunk_samples ? chunk_samples(batch) : batch) * training_in_flight +
            (chunk_count ? chunk_count(batch) : 0) * (gradient_slot + statistics_per_chunk) +
@@ -45,6 +52,7 @@ struct Memory {
   }
   /// Everything inference on `batch` samples at a time holds.
   constexpr std::size_t inference(std::size_t batch) const {
+    if (inference_workspace) return parameters + packed + inference_workspace(batch);
     return parameters + packed + batch * inference_per_sample;
   }
 };

@@ -62,6 +62,7 @@ struct Dropout {
     static constexpr In output_shape{};
     /// Each sample's mask, as the factor each value was multiplied by (0 or 1 / (1 - rate)).
     static constexpr std::size_t saved_size = In::size;
+    static constexpr bool uses_noise = true;
 
     /// Values below this 24-bit threshold are dropped.
     static constexpr std::uint32_t threshold = std::uint32_t(rate * double(1u << 24));

@@ -83,6 +83,23 @@ inline constexpr bool fuses_relu = requires { requires L::fuses_relu; };
 template <class L>
 inline constexpr bool gates_input_gradient = requires { requires L::gates_input_gradient; };
 
+/// Whether a bound layer is the element-wise max(x, 0) (`relu_activation`): a layer before it
+/// with `fuses_relu` applies it to its own output, a layer after it with `gates_input_gradient`
+/// takes its gradient, and the plan skips its passes where either does.
+template <class L>
+inline constexpr bool is_relu_activation = requires { requires L::relu_activation; };
+
+/// Whether a bound layer is a softmax over its last axis (`softmax_activation`): as the last
+/// layer before a loss that `fuses_with_softmax`, the loss writes the gradient at its input and
+/// its backward pass is skipped.
+template <class L>
+inline constexpr bool is_softmax_activation = requires { requires L::softmax_activation; };
+
+/// Whether a bound layer draws random numbers in training (`uses_noise`: Dropout's masks): the
+/// plan gives it `pass.noise` and `pass.sample`.
+template <class L>
+inline constexpr bool uses_noise = requires { requires L::uses_noise; };
+
 /// Whether a bound layer couples the samples of a batch (BatchNormalization): the model then
 /// runs the passes in stages around it, with its `statistics` / `reduce` and
 /// `gradient_statistics` / `reduce_gradient` between them.

@@ -9,6 +9,7 @@ namespace typenet {
 
 struct ReLU : detail::Activation<ReLU> {
   static constexpr std::string_view name = "ReLU";
+  static constexpr bool relu_activation = true;
   template <class S>
   static S value(S x) { return x > S{} ? x : S{}; }
   template <class S>

@@ -25,6 +25,7 @@ struct Softmax : detail::AcceptsAnyShape {
     static constexpr In input_shape{};
     static constexpr In output_shape{};
     static constexpr std::size_t axis = In::dims[In::rank - 1];
+    static constexpr bool softmax_activation = true;
 
     template <class S>
     static void forward(const Pass<S>&, const S* x, S* y, std::size_t n) {

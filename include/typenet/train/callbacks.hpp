@@ -74,18 +74,55 @@ struct ReduceLROnPlateau {
   double min_lr = 0;
 };
 
+namespace io {
+class ByteWriter;
+class ByteReader;
+}  // namespace io
+
 namespace detail {
 
-/// What the callbacks carry from epoch to epoch (and a checkpoint keeps).
-struct CallbackState {
-  double stop_best = std::numeric_limits<double>::quiet_NaN();
-  std::size_t stop_wait = 0;
+/// EarlyStopping during a fit: the best figure so far, the epochs since it, the epoch it came
+/// from, and, with restore_best_weights, that epoch's weights (`best_weights`, owned by the
+/// caller's buffer type, see FitCallbacks).
+struct EarlyStoppingState {
+  double best = std::numeric_limits<double>::quiet_NaN();
+  std::size_t wait = 0;
   std::size_t best_epoch = 0;
-  double save_best = std::numeric_limits<double>::quiet_NaN();
-  double plateau_best = std::numeric_limits<double>::quiet_NaN();
-  std::size_t plateau_wait = 0;
-  std::size_t plateau_cooldown = 0;
-  double lr_factor = 1;  ///< ReduceLROnPlateau's product of factors so far
+
+  enum class Verdict { go_on, improved, stop };
+  /// The verdict on an epoch's log.
+  Verdict on_epoch_end(const EarlyStopping& options, const EpochLog& log);
+};
+
+/// ModelCheckpoint during a fit: the best figure saved so far.
+struct ModelCheckpointState {
+  double best = std::numeric_limits<double>::quiet_NaN();
+  /// Whether the weights are to be saved after this epoch.
+  bool on_epoch_end(const ModelCheckpoint& options, const EpochLog& log);
+};
+
+/// ReduceLROnPlateau during a fit: the best figure, the epochs waited, the cooldown left, and
+/// the product of the factors applied so far.
+struct ReduceLROnPlateauState {
+  double best = std::numeric_limits<double>::quiet_NaN();
+  std::size_t wait = 0;
+  std::size_t cooldown = 0;
+  double lr_factor = 1;
+  /// Whether the rate is to be reduced after this epoch (given the optimizer's current rate):
+  /// lr_factor has then been multiplied by the factor.
+  bool on_epoch_end(const ReduceLROnPlateau& options, const EpochLog& log, double current_rate);
+};
+
+/// The state of fit's callbacks, which a checkpoint keeps: written and read in the order of
+/// format version 1 (early stopping's figures, the checkpoint's, the plateau's; early
+/// stopping's weights follow, written by the caller).
+struct CallbackState {
+  EarlyStoppingState early;
+  ModelCheckpointState save;
+  ReduceLROnPlateauState plateau;
+
+  void write(io::ByteWriter& out) const;
+  static CallbackState read(io::ByteReader& in);
 };
 
 }  // namespace detail

@@ -21,6 +21,8 @@ struct Activation : AcceptsAnyShape {
     using descriptor = F;
     static constexpr In input_shape{};
     static constexpr In output_shape{};
+    /// Whether F is max(x, 0), which the layers around it can fuse (see is_relu_activation).
+    static constexpr bool relu_activation = requires { requires F::relu_activation; };
 
     template <class S>
     static void forward(const Pass<S>&, const S* x, S* y, std::size_t n) {

@@ -1,0 +1,92 @@
+// typenet/exec/inference_runner.hpp: InferenceRunner<Net, S>, the forward pass alone, for one sample or a batch in parallel chunks.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+
+#include <typenet/core/aligned_buffer.hpp>
+#include <typenet/exec/chunks.hpp>
+#include <typenet/exec/plan.hpp>
+#include <typenet/layers/layer_concepts.hpp>
+
+namespace typenet::exec {
+
+/// Runs samples through the network in inference mode (Dropout passes values through,
+/// BatchNormalization uses its moving averages). Its workspace holds the input, two buffers
+/// the layers write in turn, and the saved and scratch areas of the layer running, for
+/// `capacity()` samples. `run` on one sample takes no TBB task, no lock and allocates nothing:
+/// the seam for deployment and streaming.
+template <class Net, class S>
+class InferenceRunner {
+  using plan = Plan<Net>;
+  static constexpr std::size_t input_size = plan::input_size;
+  static constexpr std::size_t output_size = plan::output_size;
+  static constexpr std::size_t widest = plan::widest_output;
+
+ public:
+  void reserve(std::size_t batch) {
+    if (batch <= capacity_) return;
+    buffer_.resize(plan::inference_elements(batch));
+    capacity_ = batch;
+  }
+  std::size_t capacity() const { return capacity_; }
+  std::size_t workspace_bytes() const { return buffer_.size() * sizeof(S); }
+
+  /// Where sample i of the next run goes.
+  S* input(std::size_t i = 0) { return buffer_.data() + i * input_size; }
+
+  /// Runs samples [first, first + count) of the input through the network and returns where
+  /// their outputs are. Each chunk owns a slice of `widest` values per sample in both
+  /// buffers, whatever the layer, so chunks on other threads never share memory.
+  const S* run(Weights<S> weights, std::size_t first, std::size_t count) {
+    const S* in = input(first);
+    std::size_t next = 0;  // the buffer the next layer writes: they alternate
+    plan::for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      if constexpr (!plan::fused_forward[P - 1]) {
+        using L = typename plan::template layer<P>;
+        S* out = buffer(next) + first * widest;
+        next = 1 - next;
+        Pass<S> pass{weights.params + Net::parameter_offsets[P - 1], weights.packed + plan::packed_offsets[P - 1],
+                     false, saved() + first * plan::largest_inference_saved,
+                     scratch() + first * plan::largest_inference_scratch};
+        pass.relu = plan::fused_forward[P];
+        L::forward(pass, in, out, count);
+        in = out;
+      }
+    });
+    return in;
+  }
+
+  /// Runs the `count` samples from `first` of `data` through the network, `batch` at a time,
+  /// each batch in parallel chunks; calls use(first sample, outputs, count) for each chunk, on
+  /// its thread.
+  template <class Data, class Use>
+  void run_all(Weights<S> weights, const Data& data, std::size_t batch, Use&& use) {
+    batch = std::min(batch, std::max<std::size_t>(data.size(), 1));
+    reserve(batch);
+    for (std::size_t first = 0; first < data.size(); first += batch) {
+      const std::size_t samples = std::min(batch, data.size() - first);
+      const Chunks chunks{samples, plan::samples_per_chunk(samples)};
+      for_each_chunk(chunks.count(), [&](std::size_t c) {
+        const std::size_t begin = chunks.first(c);
+        const std::size_t length = chunks.length(c);
+        for (std::size_t i = 0; i < length; ++i) data.input(first + begin + i).copy_to(input(begin + i));
+        use(first + begin, run(weights, begin, length), length);
+      });
+    }
+  }
+
+ private:
+  S* buffer(std::size_t which) {
+    return buffer_.data() + detail::align_elements(capacity_ * input_size) +
+           which * detail::align_elements(capacity_ * widest);
+  }
+  S* saved() { return buffer(2); }
+  S* scratch() { return saved() + detail::align_elements(capacity_ * plan::largest_inference_saved); }
+
+  detail::AlignedBuffer<S> buffer_;
+  std::size_t capacity_ = 0;
+};
+
+}  // namespace typenet::exec

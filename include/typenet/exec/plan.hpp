@@ -1,0 +1,471 @@
+// typenet/exec/plan.hpp: Plan<Net>, how a network runs, derived once at compile time from its bound layers.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <utility>
+
+#include <boost/hana/for_each.hpp>
+
+#include <typenet/core/shape.hpp>
+#include <typenet/graph/memory.hpp>
+#include <typenet/layers/layer_concepts.hpp>
+#include <typenet/layers/regularized.hpp>
+
+namespace typenet::exec {
+
+/// The parameters a pass reads: the block laid out as Net::parameter_offsets, and the
+/// kernels' packed copy of it laid out as Plan::packed_offsets.
+template <class S>
+struct Weights {
+  const S* params;
+  const S* packed;
+};
+
+/// Where a training step's buffers sit, for batches of up to `batch` samples: offsets of the
+/// regions kept for the whole batch (from the workspace's start) and of those in a chunk work
+/// area (from the area's start). Computed by Plan::training_layout, which both the memory
+/// figures and the allocation read.
+template <std::size_t Positions>
+struct TrainingLayout {
+  std::size_t batch = 0;                   ///< the samples it holds
+  std::size_t chunk_samples = 0;           ///< samples of a chunk of such a batch
+  std::array<std::size_t, Positions> output{};    ///< [p]: the output of position p (0: the input)
+  std::array<std::size_t, Positions> gradient{};  ///< [p]: the gradient with respect to it
+  std::array<std::size_t, Positions> saved{};     ///< [p]: what layer p keeps for its backward pass
+  std::size_t scratch = 0;                 ///< in an area
+  std::size_t target = 0;
+  std::size_t loss = 0;                    ///< each sample's loss and correctness
+  std::size_t batch_elements = 0;          ///< the regions kept for the whole batch; the first area starts here
+  std::size_t area_elements = 0;           ///< one chunk work area
+};
+
+/// Everything about how network `Net` runs, from its bound layers' declared traits
+/// (layers/layer_concepts.hpp) and nothing else: the fusion of ReLUs into the layers around
+/// them, the chunks a batch is cut into, which parameter gradients sum per chunk, what lives for
+/// the whole batch and what per chunk, the stages around batch-coupled layers, every offset,
+/// and the memory figures. The engine and the inference runner read it; no part of them tests
+/// for a particular layer type. Positions count from 1; position 0 is the input.
+template <class Net>
+struct Plan {
+  static constexpr std::size_t layer_count = Net::layer_count;
+  static constexpr std::size_t input_size = shape_t<Net::input_shape>::size;
+  static constexpr std::size_t output_size = shape_t<Net::output_shape>::size;
+
+  template <std::size_t P>
+  using layer = typename Net::template layer<P - 1>;
+
+  /// f(position) for every position 1..layer_count, as a compile-time constant.
+  template <class F>
+  static constexpr void for_each_position(F&& f) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (f(std::integral_constant<std::size_t, I + 1>{}), ...);
+    }(std::make_index_sequence<layer_count>{});
+  }
+
+  /// A per-position table: [p] = value<layer p>(), [0] and [layer_count + 1] false.
+  template <class F>
+  static constexpr auto table(F&& value) {
+    std::array<bool, layer_count + 2> out{};
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      out[P] = value.template operator()<layer<P>>();
+    });
+    return out;
+  }
+
+  // ---- fusion -------------------------------------------------------------------------------
+
+  static constexpr auto relus = table([]<class L>() { return detail::is_relu_activation<L>; });
+  static constexpr auto relu_fusers = table([]<class L>() { return detail::fuses_relu<L>; });
+  static constexpr auto gaters = table([]<class L>() { return detail::gates_input_gradient<L>; });
+
+  /// fused_forward[p]: layer p applies the ReLU at p + 1 to its own output, which it writes
+  /// where the ReLU's output goes; the ReLU's forward pass is skipped and layer p's own output
+  /// is never stored. fused_backward[p]: the ReLU at p has its gradient taken by layer p + 1,
+  /// which writes its input gradient already gated; the ReLU's backward pass is skipped and the
+  /// gradient at the ReLU's output is never stored.
+  static constexpr auto fused_forward = [] {
+    std::array<bool, layer_count + 2> fused{};
+    for (std::size_t p = 2; p <= layer_count; ++p)
+      if (relus[p]) fused[p - 1] = relu_fusers[p - 1];
+    return fused;
+  }();
+  static constexpr auto fused_backward = [] {
+    std::array<bool, layer_count + 2> fused{};
+    for (std::size_t p = 1; p < layer_count; ++p) fused[p] = relus[p] && gaters[p + 1];
+    return fused;
+  }();
+
+  /// Whether the last layer is a softmax whose input gradient a loss that `fuses_with_softmax`
+  /// can write directly (its backward pass is then skipped).
+  static constexpr bool ends_in_softmax = layer_count > 0 && table([]<class L>() {
+                                            return detail::is_softmax_activation<L>;
+                                          })[layer_count];
+
+  // ---- sizes --------------------------------------------------------------------------------
+
+  /// One sample's element count at every point: [0] the input, [p] the output of position p.
+  static constexpr auto activation_sizes = [] {
+    std::array<std::size_t, layer_count + 1> sizes{input_size};
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      sizes[P] = shape_t<layer<P>::output_shape>::size;
+    });
+    return sizes;
+  }();
+  /// The largest output of any layer, per sample.
+  static constexpr std::size_t widest_output = *std::max_element(activation_sizes.begin() + 1, activation_sizes.end());
+
+  template <class F>
+  static constexpr std::size_t largest(F&& size) {
+    std::size_t most = 0;
+    for_each_position([&](auto position) { most = std::max(most, size.template operator()<layer<decltype(position)::value>>()); });
+    return most;
+  }
+  /// [p - 1]: per-sample values layer p keeps from forward to backward (e.g. a padded input).
+  static constexpr auto saved_sizes = [] {
+    std::array<std::size_t, layer_count> sizes{};
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      sizes[P - 1] = layer<P>::saved_size;
+    });
+    return sizes;
+  }();
+  /// The largest per-sample values any layer uses as scratch during one call, and keeps or
+  /// uses as scratch in inference.
+  static constexpr std::size_t largest_scratch = largest([]<class L>() { return L::scratch_size; });
+  static constexpr std::size_t largest_inference_saved =
+      largest([]<class L>() { return detail::inference_saved_size<L>(); });
+  static constexpr std::size_t largest_inference_scratch =
+      largest([]<class L>() { return detail::inference_scratch_size<L>(); });
+
+  /// The elements of one sample's output of layer p, and of the gradient with respect to it,
+  /// that training keeps: none where fusion makes them unnecessary.
+  static constexpr std::size_t stored_output(std::size_t p) { return fused_forward[p] ? 0 : activation_sizes[p]; }
+  static constexpr std::size_t stored_gradient(std::size_t p) { return fused_backward[p] ? 0 : activation_sizes[p]; }
+
+  // ---- chunks -------------------------------------------------------------------------------
+
+  /// Samples per parallel task of a batch: the batch in at most 8 pieces (fewer, longer sums
+  /// for the per-chunk weight gradients: Keras's batch of 32 makes 8 tasks of 4), and, for a small
+  /// network, enough samples for about 8 MFLOP of work per task (the largest power of two
+  /// below it), so that its Dense layers run as products of several rows. The split depends
+  /// only on the batch size and the network, never on the thread count.
+  static constexpr std::size_t samples_per_chunk(std::size_t batch) {
+    constexpr double flops_per_chunk = 8e6;
+    std::size_t by_work = 1;
+    while (double(2 * by_work) * Net::training_flops <= flops_per_chunk) by_work *= 2;
+    return std::min(std::max((batch + 7) / 8, by_work), std::max<std::size_t>(batch, 1));
+  }
+  static constexpr std::size_t chunk_count(std::size_t batch) {
+    return (batch + samples_per_chunk(batch) - 1) / samples_per_chunk(batch);
+  }
+  /// The most chunks any batch of up to `batch` samples is cut into (a smaller batch can have
+  /// more: 16 samples make 16 chunks of one, 17 make 9 of two).
+  static constexpr std::size_t most_chunks(std::size_t batch) {
+    std::size_t most = 0;
+    for (std::size_t b = 1; b <= batch; ++b) most = std::max(most, chunk_count(b));
+    return most;
+  }
+
+  // ---- parameter gradients ------------------------------------------------------------------
+
+  /// Elements each layer's parameter block occupies (Net::parameter_offsets lays them out).
+  static constexpr std::size_t block_size(std::size_t p) {
+    return Net::parameter_offsets[p] - Net::parameter_offsets[p - 1];
+  }
+
+  /// Whether layer p sums its parameter gradient per chunk, into a slot of its own, the slots
+  /// then added in a fixed order: layers whose every weight is used at many output positions
+  /// (convolutions), where a batch's gradient is much work per weight and slots are few values.
+  /// Others (Dense) compute it after the batch, in tiles of their parameters.
+  static constexpr auto per_chunk_gradient = table([]<class L>() {
+    using Out = shape_t<L::output_shape>;
+    if constexpr (L::parameter_count > 0 && Out::rank > 0 && !detail::is_batch_coupled<L>)
+      return Out::size / Out::dims[Out::rank - 1] >= 8;
+    else
+      return false;
+  });
+  /// Where each such layer's block sits in a chunk's gradient slot; [0] is the slot's length.
+  static constexpr auto slot_offsets = [] {
+    std::array<std::size_t, layer_count + 1> offsets{};
+    std::size_t at = 0;
+    for (std::size_t p = 1; p <= layer_count; ++p) {
+      offsets[p] = at;
+      if (per_chunk_gradient[p]) at += block_size(p);
+    }
+    offsets[0] = at;
+    return offsets;
+  }();
+  static constexpr std::size_t slot_block = slot_offsets[0];
+
+  /// The gradient tiles of the layers that do not sum per chunk, numbered across layers.
+  static constexpr auto tile_offsets = [] {
+    std::array<std::size_t, layer_count + 1> offsets{};
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      offsets[P] = offsets[P - 1] + (per_chunk_gradient[P] ? 0 : layer<P>::gradient_tiles);
+    });
+    return offsets;
+  }();
+  static constexpr std::size_t total_tiles = tile_offsets[layer_count];
+
+  /// The position of the first layer with parameters (layer_count + 1 when there is none): no
+  /// pass makes the input gradient of a layer before or at it.
+  static constexpr std::size_t first_trainable = [] {
+    std::size_t first = layer_count + 1;
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      if (layer<P>::parameter_count > 0 && first > layer_count) first = P;
+    });
+    return first;
+  }();
+
+  /// The parameter ranges the optimizer updates: every tensor but the non-trainable ones
+  /// (moving averages), adjacent ones merged; `count` of at most one a tensor are used.
+  static constexpr std::size_t tensor_count = [] {
+    std::size_t n = 0;
+    for_each_position([&](auto position) { n += layer<decltype(position)::value>::parameter_tensors.size(); });
+    return n;
+  }();
+  struct Ranges {
+    std::array<std::pair<std::size_t, std::size_t>, tensor_count> ranges{};
+    std::size_t count = 0;
+  };
+  static constexpr Ranges trainable = [] {
+    Ranges out;
+    std::size_t end = std::size_t(-1);
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      using L = layer<P>;
+      for (std::size_t t = 0; t < L::parameter_tensors.size(); ++t) {
+        if (!L::parameter_tensors[t].trainable) continue;
+        const std::size_t from = Net::parameter_offsets[P - 1] + detail::tensor_offset(L::parameter_tensors, t);
+        if (from != end) out.ranges[out.count++] = {from, from};
+        end = from + detail::align_elements(L::parameter_tensors[t].size);
+        out.ranges[out.count - 1].second = std::min(end, Net::parameter_block);
+      }
+    });
+    return out;
+  }();
+
+  /// Whether any layer adds a penalty on its kernel to the loss (Regularized).
+  static constexpr bool has_penalties = [] {
+    bool any = false;
+    for_each_position([&](auto position) { any = any || detail::has_penalty<layer<decltype(position)::value>>; });
+    return any;
+  }();
+
+  // ---- packed copies ------------------------------------------------------------------------
+
+  static constexpr auto packed_offsets = [] {
+    std::array<std::size_t, layer_count + 1> offsets{};
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      offsets[P] = offsets[P - 1] + detail::align_elements(layer<P>::packed_size);
+    });
+    return offsets;
+  }();
+  static constexpr std::size_t packed_block = packed_offsets[layer_count];
+
+  /// The parts layer P's packing comes in: its `pack_tasks` (else 1), and none for a layer
+  /// with nothing to pack or whose packed copy serves only its input gradient
+  /// (`packed_for_input_gradient`) when it is the first layer with parameters.
+  template <std::size_t P>
+  static constexpr std::size_t pack_parts() {
+    using L = layer<P>;
+    if constexpr (L::packed_size == 0) return 0;
+    else if constexpr (P == first_trainable && requires { requires L::packed_for_input_gradient; }) return 0;
+    else if constexpr (requires { L::pack_tasks; }) return L::pack_tasks;
+    else return 1;
+  }
+  static constexpr auto pack_offsets = [] {
+    std::array<std::size_t, layer_count + 1> offsets{};
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      offsets[P] = offsets[P - 1] + pack_parts<P>();
+    });
+    return offsets;
+  }();
+
+  // ---- batch-coupled layers -----------------------------------------------------------------
+
+  /// coupled[p]: layer p normalises over the batch (BatchNormalization); the passes then run
+  /// in stages around it, with its statistics summed per chunk and reduced in chunk order.
+  static constexpr auto coupled = table([]<class L>() { return detail::is_batch_coupled<L>; });
+  static constexpr bool any_coupled = std::ranges::any_of(coupled, [](bool b) { return b; });
+  static constexpr std::size_t highest_coupled = [] {
+    std::size_t h = 0;
+    for (std::size_t p = 1; p <= layer_count; ++p)
+      if (coupled[p]) h = p;
+    return h;
+  }();
+  static constexpr std::size_t next_coupled_below(std::size_t b) {
+    for (std::size_t p = b - 1; p >= 1; --p)
+      if (coupled[p]) return p;
+    return 0;
+  }
+  /// [p]: the doubles of coupled layer p's reduced statistics, and of one chunk's partial sums.
+  static constexpr auto reduced_sizes = [] {
+    std::array<std::size_t, layer_count + 2> size{};
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      if constexpr (detail::is_batch_coupled<layer<P>>) size[P] = layer<P>::reduced_size;
+    });
+    return size;
+  }();
+  static constexpr auto partial_sizes = [] {
+    std::array<std::size_t, layer_count + 2> size{};
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      if constexpr (detail::is_batch_coupled<layer<P>>) size[P] = layer<P>::partial_size;
+    });
+    return size;
+  }();
+  /// Where each coupled layer's reduced statistics start; [layer_count + 1] is their total.
+  static constexpr auto stats_offsets = [] {
+    std::array<std::size_t, layer_count + 2> at{};
+    for (std::size_t p = 1; p <= layer_count + 1; ++p) at[p] = at[p - 1] + reduced_sizes[p - 1];
+    return at;
+  }();
+  /// Coupled layer b's partials: one record of partial_sizes[b] per chunk, from
+  /// chunks * partial_offsets[b] on; [layer_count + 1] is one chunk's total.
+  static constexpr auto partial_offsets = [] {
+    std::array<std::size_t, layer_count + 2> at{};
+    for (std::size_t p = 1; p <= layer_count + 1; ++p) at[p] = at[p - 1] + partial_sizes[p - 1];
+    return at;
+  }();
+
+  // ---- what lives for the whole batch, and what per chunk -----------------------------------
+
+  /// Which layer outputs and gradients training keeps for the whole batch. The parameter
+  /// gradient of a layer that does not sum per chunk (Dense) runs after the batch, over all of
+  /// it: its input and its output's gradient, and what it saved, stay (and the network's
+  /// output, for the loss). So does everything in a network with a batch-coupled layer,
+  /// whose stages hand the batch from one parallel loop to the next. The rest lives only while
+  /// its chunk runs, in the work area of one of the chunks running at a time. (Kept for the
+  /// whole batch, the CIFAR-shaped network's 22 MB outgrew the 16 MB L3 cache; in chunk areas
+  /// it trains 7-25 % faster, the more the busier the host.)
+  static constexpr auto batch_gradient = [] {
+    std::array<bool, layer_count + 1> kept{};
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      kept[P] = any_coupled || (layer<P>::parameter_count > 0 && !per_chunk_gradient[P]);
+    });
+    return kept;
+  }();
+  static constexpr auto batch_output = [] {
+    std::array<bool, layer_count + 1> kept{};
+    for (std::size_t p = 0; p <= layer_count; ++p) kept[p] = any_coupled || p == layer_count || batch_gradient[p + 1];
+    return kept;
+  }();
+
+  /// The training workspace for batches of up to `batch` samples: for the whole batch, the
+  /// outputs, gradients and saved values batch_output and batch_gradient name, the targets,
+  /// and each sample's loss and correctness; then, per chunk work area, the other outputs,
+  /// gradients and saved values and the scratch area of a chunk's samples. Every region starts
+  /// on a cache line.
+  static constexpr TrainingLayout<layer_count + 1> training_layout(std::size_t batch) {
+    TrainingLayout<layer_count + 1> at{.batch = batch, .chunk_samples = samples_per_chunk(batch)};
+    std::size_t whole = 0, area = 0;
+    const auto region = [&](std::size_t elements) {
+      const std::size_t offset = whole;
+      whole += detail::align_elements(elements);
+      return offset;
+    };
+    const auto in_area = [&](std::size_t elements) {
+      const std::size_t offset = area;
+      area += detail::align_elements(elements);
+      return offset;
+    };
+    const std::size_t samples = at.chunk_samples;
+    for (std::size_t p = 0; p <= layer_count; ++p)
+      at.output[p] = batch_output[p] ? region(batch * stored_output(p)) : in_area(samples * stored_output(p));
+    for (std::size_t p = 1; p <= layer_count; ++p) {
+      at.gradient[p] = batch_gradient[p] ? region(batch * stored_gradient(p)) : in_area(samples * stored_gradient(p));
+      at.saved[p] = batch_gradient[p] ? region(batch * saved_sizes[p - 1]) : in_area(samples * saved_sizes[p - 1]);
+    }
+    at.scratch = in_area(samples * largest_scratch);
+    at.target = region(batch * output_size);
+    at.loss = region(2 * batch);
+    at.batch_elements = whole;
+    at.area_elements = area;
+    return at;
+  }
+
+  /// The chunk work areas a run with batches of up to `batch` samples on `threads` threads
+  /// holds: one per chunk that can run at a time.
+  static constexpr std::size_t work_areas(std::size_t batch, std::size_t threads) {
+    return std::min(most_chunks(batch), threads);
+  }
+
+  /// The inference workspace for `batch` samples at a time: the input, two buffers the layers
+  /// write in turn, and the saved and scratch areas of the layer running.
+  static constexpr std::size_t inference_elements(std::size_t batch) {
+    return detail::align_elements(batch * input_size) + 2 * detail::align_elements(batch * widest_output) +
+           detail::align_elements(batch * largest_inference_saved) + batch * largest_inference_scratch;
+  }
+
+  // ---- memory -------------------------------------------------------------------------------
+
+  /// Per-sample training workspace, in elements, of the whole batch, and per sample of a chunk
+  /// running (see batch_output).
+  static constexpr std::size_t training_elements_per_sample = [] {
+    std::size_t total = (batch_output[0] ? activation_sizes[0] : 0) + activation_sizes[layer_count] + 2;
+    for (std::size_t p = 1; p <= layer_count; ++p)
+      total += (batch_output[p] ? stored_output(p) : 0) +
+               (batch_gradient[p] ? stored_gradient(p) + saved_sizes[p - 1] : 0);
+    return total;
+  }();
+  static constexpr std::size_t training_elements_in_flight = [] {
+    std::size_t total = (batch_output[0] ? 0 : activation_sizes[0]) + largest_scratch;
+    for (std::size_t p = 1; p <= layer_count; ++p)
+      total += (batch_output[p] ? 0 : stored_output(p)) +
+               (batch_gradient[p] ? 0 : stored_gradient(p) + saved_sizes[p - 1]);
+    return total;
+  }();
+  static constexpr std::size_t inference_elements_per_sample =
+      activation_sizes[0] + 2 * widest_output + largest_inference_saved + largest_inference_scratch;
+
+  /// The bytes a training run's workspace holds, as allocated (regions padded to cache lines):
+  /// the training layout, the gradient slots, the batch statistics. `S` is the scalar.
+  template <class S>
+  static constexpr std::size_t training_workspace_bytes(std::size_t batch, std::size_t threads) {
+    const auto at = training_layout(batch);
+    return (at.batch_elements + work_areas(batch, threads) * at.area_elements + most_chunks(batch) * slot_block) *
+               sizeof(S) +
+           (stats_offsets[layer_count + 1] + most_chunks(batch) * partial_offsets[layer_count + 1]) * sizeof(double);
+  }
+  template <class S>
+  static constexpr std::size_t training_bytes(std::size_t batch, std::size_t threads) {
+    return training_workspace_bytes<S>(batch, threads);
+  }
+  template <class S>
+  static constexpr std::size_t inference_bytes(std::size_t batch) {
+    return inference_elements(batch) * sizeof(S);
+  }
+
+  /// The bytes a model of this network holds, with scalar `S` and an optimizer keeping
+  /// `OptimizerSlots` values per parameter (Adam 2, SGD with momentum 1, plain SGD 0).
+  template <class S = float, std::size_t OptimizerSlots = 2>
+  static constexpr Memory memory{
+      .parameters = Net::parameter_block * sizeof(S),
+      .gradients = Net::parameter_block * sizeof(S),
+      .optimizer_state = OptimizerSlots * Net::parameter_block * sizeof(S),
+      .packed = packed_block * sizeof(S),
+      .training_per_sample = training_elements_per_sample * sizeof(S),
+      .training_in_flight = training_elements_in_flight * sizeof(S),
+      .inference_per_sample = inference_elements_per_sample * sizeof(S),
+      .gradient_slot = slot_block * sizeof(S),
+      .batch_statistics = stats_offsets[layer_count + 1] * sizeof(double),
+      .statistics_per_chunk = partial_offsets[layer_count + 1] * sizeof(double),
+      .chunk_count = &most_chunks,
+      .chunk_samples = &samples_per_chunk,
+      .training_workspace = &training_workspace_bytes<S>,
+      .inference_workspace = &inference_bytes<S>,
+  };
+};
+
+}  // namespace typenet::exec

@@ -1,0 +1,28 @@
+// typenet/loss/detail/class_of.hpp: class_of and classified_right, the class an output or a target stands for.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+
+namespace typenet::detail {
+
+/// The class an output (or a target) of N values stands for: the first largest value, or for a
+/// single output whether it is above 0.5.
+template <std::size_t N, class S>
+std::size_t class_of(const S* y) {
+  if constexpr (N == 1)
+    return y[0] > S(0.5) ? 1 : 0;
+  else
+    return std::size_t(std::max_element(y, y + N) - y);
+}
+
+/// Whether output y names the class of target t.
+template <std::size_t N, class S>
+bool classified_right(const S* y, const S* t) {
+  if constexpr (N == 1)
+    return (y[0] > S(0.5)) == (t[0] > S(0.5));
+  else
+    return std::max_element(y, y + N) - y == std::max_element(t, t + N) - t;
+}
+
+}  // namespace typenet::detail

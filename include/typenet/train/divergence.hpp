@@ -1,0 +1,86 @@
+// typenet/train/divergence.hpp: StepOptions and check_and_clip: a step whose loss or gradient is not finite stops with the layer to blame.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <sstream>
+#include <string>
+
+#include <typenet/core/error.hpp>
+#include <typenet/core/simd.hpp>
+#include <typenet/train/parameters.hpp>
+
+namespace typenet {
+
+/// What a training step checks besides its arithmetic, and where it stands for messages.
+struct StepOptions {
+  /// Gradients whose global norm exceeds this are scaled down to it before the update
+  /// (Keras's global_clipnorm); 0: no clipping.
+  double clip_norm = 0;
+  /// The epoch and the batch (from 1) of the fit this step belongs to, for messages; 0: a
+  /// step of the caller's own (train_step).
+  std::size_t epoch = 0;
+  std::size_t batch = 0;
+};
+
+namespace detail {
+
+/// "fit: epoch 3, batch 7: " or "train_step: ".
+inline std::string step_place(const StepOptions& options) {
+  if (options.epoch == 0) return "train_step: ";
+  return "fit: epoch " + std::to_string(options.epoch) + ", batch " + std::to_string(options.batch) + ": ";
+}
+
+/// Stops with an Error naming the step, the sample or the layer when the loss or the gradient
+/// is not finite, before the optimizer applies it; then, when `clip_norm` is positive, scales
+/// the gradient down to that global norm. The common case costs one vector pass over the
+/// gradient; the norm only when clipping. Where it started: in the data, then the first layer
+/// whose output is not finite (the engine runs the forward pass again to find it), then the
+/// gradient of the last layer (the backward pass runs from the output).
+template <class Net, class S, class Engine, class Data>
+void check_and_clip(Engine& engine, const Data& data, std::span<const std::uint32_t> indices, double loss_sum,
+                    S* grads, const StepOptions& options) {
+  constexpr std::size_t layer_count = Net::layer_count;
+  double squares = 0;
+  bool ok = std::isfinite(loss_sum) && all_finite(grads, Net::parameter_block);
+  if (ok && options.clip_norm > 0) {
+    for (std::size_t i = 0; i < Net::parameter_block; ++i) squares += double(grads[i]) * double(grads[i]);
+    ok = std::isfinite(squares);
+  }
+  if (ok) {
+    const double norm = std::sqrt(squares);
+    if (options.clip_norm > 0 && norm > options.clip_norm) {
+      const S scale = S(options.clip_norm / norm);
+      for (std::size_t i = 0; i < Net::parameter_block; ++i) grads[i] *= scale;
+    }
+    return;
+  }
+  const std::string where = step_place(options);
+  const auto found = engine.diagnose(data, indices);
+  if (found.bad_sample < indices.size())
+    throw Error(where + "sample " + std::to_string(indices[found.bad_sample]) +
+                " of the training data holds a NaN or infinite value");
+  const std::string advice = "; lower the learning rate, or clip gradients with clip_norm";
+  if (found.bad_position <= layer_count)
+    throw Error(where + "the loss is not finite: " + layer_name<Net>(found.bad_position) +
+                "'s output holds a NaN or infinite value" + advice);
+  if (!std::isfinite(loss_sum)) {
+    std::ostringstream text;
+    text << where << "the loss overflowed: " << layer_name<Net>(layer_count) << "'s outputs are finite but reach "
+         << found.largest_output << advice;
+    throw Error(text.str());
+  }
+  std::string culprit;
+  for (std::size_t p = layer_count; p >= 1 && culprit.empty(); --p) {
+    const std::size_t begin = Net::parameter_offsets[p - 1], end = Net::parameter_offsets[p];
+    if (!all_finite(grads + begin, end - begin)) culprit = layer_name<Net>(p);
+  }
+  throw Error(where + "the gradient of " + (culprit.empty() ? std::string("the parameters") : culprit) +
+              " is not finite (NaN or infinite, or its norm overflowed); lower the learning rate, or clip "
+              "gradients with clip_norm");
+}
+
+}  // namespace detail
+}  // namespace typenet
