@@ -18,6 +18,7 @@
 #include <typenet/layers/flatten.hpp>
 #include <typenet/layers/global_average_pooling2d.hpp>
 #include <typenet/layers/input.hpp>
+#include <typenet/layers/leaky_relu.hpp>
 #include <typenet/layers/max_pool2d.hpp>
 #include <typenet/layers/padding.hpp>
 #include <typenet/layers/regularized.hpp>

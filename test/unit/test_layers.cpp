@@ -47,6 +47,10 @@ using Cases = std::tuple<
     Case<tn::Dense<3>, Shape<259>, Shape<3>, 259 * 3 + 3>,      // a long sum: 4 parts (the last longer)
     Case<tn::Dense<2>, Shape<1030>, Shape<2>, 1030 * 2 + 2>,    // packed in 3 parts (W^T for dx)
     Case<tn::ReLU, Shape<3, 4, 2>, Shape<3, 4, 2>, 0, 1>,
+    Case<tn::LeakyReLU<>, Shape<3, 4, 2>, Shape<3, 4, 2>, 0, 1>,                         // Keras's 0.3
+    Case<tn::LeakyReLU<1, 10>, Shape<7>, Shape<7>, 0, 1>,
+    Case<tn::LeakyReLU<0>, Shape<5>, Shape<5>, 0, 1>,                                     // a slope of 0 is ReLU
+    Case<tn::LeakyReLU<3, 2>, Shape<2, 3>, Shape<2, 3>, 0, 1>,                            // steeper than 1
     Case<tn::Sigmoid, Shape<6>, Shape<6>, 0>,
     Case<tn::Tanh, Shape<2, 5>, Shape<2, 5>, 0>,
     Case<tn::Softmax, Shape<7>, Shape<7>, 0>,
@@ -249,4 +253,25 @@ BOOST_AUTO_TEST_CASE(dropout_drops_its_rate_and_keeps_the_mean) {
   pass.training = false;
   L::forward(pass, x.data(), y.data(), n);
   BOOST_TEST((y == x));
+}
+
+BOOST_AUTO_TEST_CASE(leaky_relu_is_keras_formula_and_spells_its_slope) {
+  using L = tn::LeakyReLU<1, 10>::bind<Shape<4>>;
+  const std::vector<float> x{-2.0f, -0.0f, 0.5f, 3.0f};
+  std::vector<float> y(4), dx(4);
+  L::forward(tn::Pass<float>{}, x.data(), y.data(), 1);
+  BOOST_TEST((y == std::vector<float>{-2.0f * 0.1f, 0.0f, 0.5f, 3.0f}));
+  const std::vector<float> dy{1.0f, 1.0f, 1.0f, 1.0f};
+  L::backward(tn::Pass<float>{}, x.data(), y.data(), dy.data(), dx.data(), 1);
+  BOOST_TEST((dx == std::vector<float>{0.1f, 0.1f, 1.0f, 1.0f}));  // at 0, the slope, as TensorFlow
+  using Default = tn::LeakyReLU<>;
+  using DefaultWritten = tn::LeakyReLU<3, 10>;
+  using Tenth = tn::LeakyReLU<1>;
+  using Third = tn::LeakyReLU<1, 3>;
+  BOOST_TEST(Default::negative_slope == 0.3);
+  BOOST_TEST(Default::spelling() == "LeakyReLU<>");
+  BOOST_TEST(DefaultWritten::spelling() == "LeakyReLU<>");
+  BOOST_TEST(Tenth::spelling() == "LeakyReLU<1>");
+  BOOST_TEST(Third::spelling() == "LeakyReLU<1, 3>");
+  static_assert(!tn::detail::is_relu_activation<L> && tn::detail::is_relu_activation<tn::ReLU::bind<Shape<4>>>);
 }

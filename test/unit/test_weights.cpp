@@ -544,3 +544,22 @@ BOOST_AUTO_TEST_CASE(clip_norm_bounds_each_step) {
   for (std::size_t i = 0; i < before.size(); ++i) step += (clipped.parameters()[i] - before[i]) * (clipped.parameters()[i] - before[i]);
   BOOST_TEST(std::sqrt(step) == limit, boost::test_tools::tolerance(1e-6));
 }
+
+// ---- a layer's parameters are part of the architecture -----------------------------------------
+
+struct LeakyTenth : tn::Sequential<tn::Input<6>, tn::Dense<4>, tn::LeakyReLU<1, 10>, tn::Dense<2>> {};
+struct LeakyFifth : tn::Sequential<tn::Input<6>, tn::Dense<4>, tn::LeakyReLU<2, 10>, tn::Dense<2>> {};
+
+BOOST_AUTO_TEST_CASE(a_file_saved_with_another_leaky_relu_slope_is_refused) {
+  tn::test::TempDirectory dir("weights-leaky-slope");
+  tn::Model<LeakyTenth, tn::loss::MeanSquaredError, tn::optim::SGD>({}, 1).save(dir.file("tenth.tnw"));
+  tn::Model<LeakyFifth, tn::loss::MeanSquaredError, tn::optim::SGD> model({}, 2);
+  const std::array<float, 6> x{-1.0f, -0.5f, 0.0f, 0.25f, 0.5f, 1.0f};
+  const auto before = model.predict(x);
+  expect_load_error(model, dir.file("tenth.tnw"), {dir.file("tenth.tnw"), "layer 2: file has LeakyReLU<1>, model expects LeakyReLU<2>"});
+  BOOST_TEST((model.predict(x) == before));  // nor its packed copies
+  // The same slope loads.
+  tn::Model<LeakyTenth, tn::loss::MeanSquaredError, tn::optim::SGD> same({}, 3);
+  same.load(dir.file("tenth.tnw"));
+  BOOST_TEST((parameters_of(same) == parameters_of(tn::Model<LeakyTenth, tn::loss::MeanSquaredError, tn::optim::SGD>({}, 1))));
+}

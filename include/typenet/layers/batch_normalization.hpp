@@ -21,7 +21,8 @@ namespace typenet {
 ///     moving = momentum moving + (1 - momentum) batch
 /// that inference uses instead. Parameters, in Keras's order: gamma (ones), beta (zeros),
 /// moving_mean (zeros), moving_variance (ones); the last two are not trainable: 4 per feature,
-/// 2 trainable, as Keras counts them.
+/// 2 trainable, as Keras counts them. Momentum and epsilon are these fixed constants, not
+/// template arguments, so its spelling names none: every BatchNormalization computes the same.
 ///
 /// It couples the samples of a batch, so the model runs it in stages (layer_concepts.hpp,
 /// "batch-coupled"): every chunk sums its samples (`statistics`), the sums are added in chunk

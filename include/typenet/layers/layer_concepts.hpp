@@ -1,13 +1,106 @@
-// typenet/layers/layer_concepts.hpp: what a layer descriptor and a bound layer must provide (LayerDescriptor, BoundLayer).
+// typenet/layers/layer_concepts.hpp: the layer protocol: LayerDescriptor, BoundLayer, and every optional trait with its default.
 #pragma once
 
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
+#include <typenet/core/diagnostics.hpp>
 #include <typenet/core/shape.hpp>
+
+// The layer protocol, stated once. The fold of Sequential (graph/detail/fold.hpp) checks every
+// requirement below in this order and reports the first one missing, at its layer, in one error;
+// the plan and the engine read the optional traits only through the accessors in this header
+// (typenet::detail), never by testing for a particular layer type.
+//
+// A layer descriptor D (what the user writes: `Dense<10>`) provides, in this order:
+//   name                      static constexpr std::string_view: "Dense", for summaries and messages
+//   spelling()                static std::string: the type as written, "Dense<10>", naming every
+//                             template argument that changes what the layer computes (weight files
+//                             compare spellings, so a file saved with another slope or rate is
+//                             refused); a default argument may be left out
+//   check_parameters<Where>() template <class Where> static consteval bool: its parameter rule
+//                             (Units > 0); on failure a static_assert(... || detail::rejected<Where>)
+//   accepts<In>               template <AnyShape In> static constexpr bool: its shape rule, as data
+//   explain<Where>()          template <class Where> static consteval void: the message when
+//                             accepts fails, a static_assert on detail::rejected<Where>; instantiated
+//                             only then (detail::AcceptsAnyShape gives all three rules to a layer
+//                             that takes any shape)
+//   bind<In>                  template <AnyShape In> struct: the bound layer for input shape In
+//
+// A bound layer L = D::bind<In> (a BoundLayer) provides these members:
+//   descriptor                using descriptor = D;  (summaries and weight files spell L through it)
+//   input_shape, output_shape static constexpr Shape<...> values
+//   parameter_tensors         static constexpr std::array<ParameterTensor, P>: Keras's tensors, in order
+//   parameter_count           static constexpr std::size_t: the sum of their sizes (a law the fold checks)
+//   packed_size               values of the packed copy (a re-layout of the parameters, made by pack)
+//   gradient_tiles            how many independent parts `gradient` writes (0 without parameters)
+//   saved_size, scratch_size  values per sample of the two work areas (see Pass)
+// and these passes, static and templated on the scalar S (checked with S = float and double), each
+// returning void, over n consecutive samples (x: n * input size values, y and dy: n * output size):
+//   forward(pass, x, y, n)               writes all of y from x;
+//   backward(pass, x, y, dy, dx, n)      writes all of dx from dy (dx null: nothing needs it, return);
+//   gradient(pass, tile, g, x, dy, n)    writes its tile of the parameter gradient g (the layer's own
+//                                        block, laid out as params), summed over the n samples in
+//                                        sample order, so the result never depends on the chunking;
+//                                        it runs after backward of the same samples;
+//   pack(params, packed)                 refreshes the packed copy after the parameters change.
+// A layer without parameters derives from NoParameters (parameter_tensors, parameter_count,
+// packed_size, gradient_tiles, saved_size, scratch_size, gradient and pack, all empty), and one
+// with parameters but no work areas from NoWorkAreas.
+//
+// Optional traits of a bound layer: a layer that does not declare one gets its default. Each is
+// read through one accessor (in typenet::detail), never by looking at the layer's type:
+//   trait (member)               accessor                       default  meaning when declared
+//   fuses_relu = true            fuses_relu<L>                  false    forward applies max(y, 0) when
+//                                                                        pass.relu (the ReLU after it is fused)
+//   gates_input_gradient = true  gates_input_gradient<L>        false    backward keeps dx only where x > 0
+//                                                                        when pass.gate (the ReLU before it)
+//   relu_activation = true       is_relu_activation<L>          false    L is max(x, 0): fusable into its
+//                                                                        neighbours (ReLU)
+//   softmax_activation = true    is_softmax_activation<L>       false    L is a softmax over the last axis: a
+//                                                                        loss that fuses_with_softmax writes
+//                                                                        its input gradient (Softmax)
+//   uses_noise = true            uses_noise<L>                  false    draws random numbers in training from
+//                                                                        pass.noise and pass.sample (Dropout)
+//   batch_coupled = true         is_batch_coupled<L>            false    couples the samples of a batch: the
+//                                                                        model runs stages around it; requires
+//                                                                        the members of BatchCoupledLayer
+//                                                                        (BatchNormalization)
+//   inference_saved_size         inference_saved_size<L>()      saved_size    work areas in inference,
+//   inference_scratch_size       inference_scratch_size<L>()    scratch_size  where smaller (Winograd Conv2D)
+//   pack_tasks, and              pack_task_count<L>()           1        packing comes in pack_tasks parts
+//     pack(params, packed, task)                                         run in parallel (Dense, Conv2D)
+//   packed_for_input_gradient    packed_for_input_gradient<L>   false    only backward's dx reads the packed
+//     = true                                                             copy: a first layer is not packed
+//   penalty (a type with l1, l2) has_penalty<L>                 none     L1 / L2 penalty on its first tensor
+//                                                                        (Regularized)
+//
+// A minimal model: y = -x on any shape, no parameters (docs/writing-a-layer.md walks through a
+// larger one; test/static/writing_a_layer.cpp compiles this one):
+//
+//     struct Negate : typenet::detail::AcceptsAnyShape {   // check_parameters, accepts, explain
+//       static constexpr std::string_view name = "Negate";
+//       static std::string spelling() { return "Negate"; }
+//       template <typenet::AnyShape In>
+//       struct bind : typenet::NoParameters {
+//         using descriptor = Negate;
+//         static constexpr In input_shape{};
+//         static constexpr In output_shape{};
+//         template <class S>
+//         static void forward(const typenet::Pass<S>&, const S* x, S* y, std::size_t n) {
+//           for (std::size_t i = 0; i < n * In::size; ++i) y[i] = -x[i];
+//         }
+//         template <class S>
+//         static void backward(const typenet::Pass<S>&, const S*, const S*, const S* dy, S* dx, std::size_t n) {
+//           if (dx) for (std::size_t i = 0; i < n * In::size; ++i) dx[i] = -dy[i];
+//         }
+//       };
+//     };
 
 namespace typenet {
 
@@ -76,6 +169,147 @@ constexpr std::size_t logical_size(const std::array<ParameterTensor, P>& tensors
   return total;
 }
 
+}  // namespace detail
+
+/// The work areas of a bound layer that needs none.
+struct NoWorkAreas {
+  static constexpr std::size_t saved_size = 0;
+  static constexpr std::size_t scratch_size = 0;
+};
+
+/// The parts of a bound layer that a layer without parameters leaves empty.
+struct NoParameters : NoWorkAreas {
+  static constexpr std::array<ParameterTensor, 0> parameter_tensors{};
+  static constexpr std::size_t parameter_count = 0;
+  static constexpr std::size_t packed_size = 0;
+  static constexpr std::size_t gradient_tiles = 0;
+  template <class S>
+  static void pack(const S*, S*) {}
+  template <class S>
+  static void gradient(const Pass<S>&, std::size_t, S*, const S*, const S*, std::size_t) {}
+};
+
+namespace detail {
+
+using typenet::NoParameters;
+using typenet::NoWorkAreas;
+
+template <class T>
+inline constexpr bool is_parameter_array = false;
+template <std::size_t P>
+inline constexpr bool is_parameter_array<std::array<ParameterTensor, P>> = true;
+
+// ---- the descriptor's parts, one predicate each (the fold reports the first one missing) ----
+
+template <class D>
+inline constexpr bool has_layer_name = requires {
+  { D::name } -> std::convertible_to<std::string_view>;
+};
+template <class D>
+inline constexpr bool has_spelling = requires {
+  { D::spelling() } -> std::convertible_to<std::string>;
+};
+template <class D, class Where>
+inline constexpr bool has_parameter_rule = requires {
+  { D::template check_parameters<Where>() } -> std::same_as<bool>;
+};
+template <class D, class Where>
+inline constexpr bool has_message = requires { D::template explain<Where>(); };
+template <class D, class In>
+inline constexpr bool has_shape_rule = requires {
+  { D::template accepts<In> } -> std::convertible_to<bool>;
+};
+template <class D, class In>
+inline constexpr bool has_bind = requires { typename D::template bind<In>; };
+
+// ---- the bound layer's members and passes, one predicate each -------------------------------
+
+template <class L>
+inline constexpr bool has_descriptor = requires { typename L::descriptor; };
+template <class L>
+inline constexpr bool has_input_shape = requires { requires AnyShape<decltype(L::input_shape)>; };
+template <class L>
+inline constexpr bool has_output_shape = requires { requires AnyShape<decltype(L::output_shape)>; };
+template <class L>
+inline constexpr bool has_parameter_tensors =
+    requires { requires is_parameter_array<std::remove_cvref_t<decltype(L::parameter_tensors)>>; };
+template <class L>
+inline constexpr bool has_parameter_count = requires {
+  { L::parameter_count } -> std::convertible_to<std::size_t>;
+};
+template <class L>
+inline constexpr bool has_packed_size = requires {
+  { L::packed_size } -> std::convertible_to<std::size_t>;
+};
+template <class L>
+inline constexpr bool has_gradient_tiles = requires {
+  { L::gradient_tiles } -> std::convertible_to<std::size_t>;
+};
+template <class L>
+inline constexpr bool has_saved_size = requires {
+  { L::saved_size } -> std::convertible_to<std::size_t>;
+};
+template <class L>
+inline constexpr bool has_scratch_size = requires {
+  { L::scratch_size } -> std::convertible_to<std::size_t>;
+};
+
+template <class L, class S>
+inline constexpr bool has_forward_for = requires(const Pass<S>& pass, const S* x, S* y, std::size_t n) {
+  { L::forward(pass, x, y, n) } -> std::same_as<void>;
+};
+template <class L, class S>
+inline constexpr bool has_backward_for =
+    requires(const Pass<S>& pass, const S* x, const S* y, const S* dy, S* dx, std::size_t n) {
+      { L::backward(pass, x, y, dy, dx, n) } -> std::same_as<void>;
+    };
+template <class L, class S>
+inline constexpr bool has_gradient_for =
+    requires(const Pass<S>& pass, std::size_t tile, S* g, const S* x, const S* dy, std::size_t n) {
+      { L::gradient(pass, tile, g, x, dy, n) } -> std::same_as<void>;
+    };
+template <class L, class S>
+inline constexpr bool has_pack_for = requires(const S* params, S* packed) {
+  { L::pack(params, packed) } -> std::same_as<void>;
+};
+
+/// The passes, for both scalar types a model may be built with in typenet's tests and tools.
+template <class L>
+inline constexpr bool has_forward = has_forward_for<L, float> && has_forward_for<L, double>;
+template <class L>
+inline constexpr bool has_backward = has_backward_for<L, float> && has_backward_for<L, double>;
+template <class L>
+inline constexpr bool has_gradient = has_gradient_for<L, float> && has_gradient_for<L, double>;
+template <class L>
+inline constexpr bool has_pack = has_pack_for<L, float> && has_pack_for<L, double>;
+
+/// The law between two members: parameter_count is the sum of the parameter tensors' sizes.
+template <class L>
+consteval bool parameter_count_is_the_tensors() {
+  return L::parameter_count == logical_size(L::parameter_tensors);
+}
+
+// ---- the members of a batch-coupled layer ---------------------------------------------------
+
+template <class L, class S>
+inline constexpr bool has_batch_coupling_for =
+    requires(const S* x, const S* dy, S* params, std::size_t n, double* partial, const double* partials,
+             double* reduced, const double* cr) {
+      { L::partial_size } -> std::convertible_to<std::size_t>;
+      { L::reduced_size } -> std::convertible_to<std::size_t>;
+      { L::statistics(x, n, partial) } -> std::same_as<void>;
+      { L::reduce(partials, n, n, reduced) } -> std::same_as<void>;
+      { L::gradient_statistics(cr, x, dy, n, partial) } -> std::same_as<void>;
+      { L::reduce_gradient(partials, n, reduced) } -> std::same_as<void>;
+      { L::update_moving(params, cr) } -> std::same_as<void>;
+    };
+
+}  // namespace detail
+
+namespace detail {
+
+// ---- the optional traits, one accessor each (the table at the top of this header) -----------
+
 /// Whether a bound layer can apply a following ReLU to its output (`fuses_relu`) or the
 /// gradient of a preceding ReLU to its input gradient (`gates_input_gradient`) itself.
 template <class L>
@@ -120,55 +354,72 @@ constexpr std::size_t inference_scratch_size() {
   else return L::scratch_size;
 }
 
-/// The work areas of a bound layer that needs none.
-struct NoWorkAreas {
-  static constexpr std::size_t saved_size = 0;
-  static constexpr std::size_t scratch_size = 0;
+/// Whether a bound layer's packing comes in `pack_tasks` parts, each `pack(params, packed, task)`,
+/// that the model runs in parallel; else `pack(params, packed)` is one task.
+template <class L>
+inline constexpr bool packs_in_tasks = requires { L::pack_tasks; };
+template <class L>
+constexpr std::size_t pack_task_count() {
+  if constexpr (packs_in_tasks<L>) return L::pack_tasks;
+  else return 1;
+}
+
+/// Whether only the input gradient (backward's dx) reads a bound layer's packed copy
+/// (`packed_for_input_gradient`, Dense): the model then does not pack a first layer with
+/// parameters, whose input gradient it never makes.
+template <class L>
+inline constexpr bool packed_for_input_gradient = requires { requires L::packed_for_input_gradient; };
+
+/// A kernel penalty: the factors of Keras's L1 and L2 regularizers.
+template <class P>
+concept Penalty = requires {
+  { P::l1 } -> std::convertible_to<double>;
+  { P::l2 } -> std::convertible_to<double>;
 };
 
-/// The parts of a bound layer that a layer without parameters leaves empty.
-struct NoParameters : NoWorkAreas {
-  static constexpr std::array<ParameterTensor, 0> parameter_tensors{};
-  static constexpr std::size_t parameter_count = 0;
-  static constexpr std::size_t packed_size = 0;
-  static constexpr std::size_t gradient_tiles = 0;
-  template <class S>
-  static void pack(const S*, S*) {}
-  template <class S>
-  static void gradient(const Pass<S>&, std::size_t, S*, const S*, const S*, std::size_t) {}
-};
+/// Whether a bound layer carries a kernel penalty (`using penalty = P`, Regularized): l1 |w| +
+/// l2 w^2 of its first parameter tensor joins the loss, and its gradient the tensor's gradient.
+template <class L>
+inline constexpr bool has_penalty = requires { typename L::penalty; };
 
 }  // namespace detail
 
-/// A layer as the user names it (`Dense<10>`), in four parts (STYLE.md, "A layer is a type"):
-///  - `name` and `spelling()` ("Dense", "Dense<10>") for summaries, messages and files;
-///  - `check_parameters<Where>()`, its parameter rule (Units > 0), a static_assert naming Where;
-///  - `accepts<In>`, its shape rule as data, and `explain<Where>()`, the message when it fails;
-///  - `bind<In>`, the layer made concrete for input shape `In` (a BoundLayer).
+/// A layer as the user names it (`Dense<10>`): its name, spelling, parameter rule and message
+/// (the parts that do not depend on the input shape; LayerDescriptorFor adds the others).
 template <class D>
-concept LayerDescriptor = requires {
-  { D::name } -> std::convertible_to<std::string_view>;
-  { D::spelling() } -> std::convertible_to<std::string>;
-};
+concept LayerDescriptor =
+    detail::has_layer_name<D> && detail::has_spelling<D> && detail::has_parameter_rule<D, at_layer<0, D, Shape<>>> &&
+    detail::has_message<D, at_layer<0, D, Shape<>>>;
 
-/// A layer bound to its input shape: every size known, passes as static functions over `n`
-/// consecutive samples.
-///  - `forward(pass, x, y, n)` writes y from x;
-///  - `backward(pass, x, y, dy, dx, n)` writes dx from dy (dx may be null: nothing needs it);
-///  - `gradient(pass, tile, g, x, dy, n)` writes tile `tile` (of `gradient_tiles`) of the
-///    parameter gradient, summed over all n samples in sample order; it runs after `backward`
-///    of the same samples (which may leave what it needs in `saved`, dx null or not);
-///  - `pack(params, packed)` refreshes the packed copy after the parameters change.
+/// A bound layer's extra members when it declares `batch_coupled` (BatchNormalization), which
+/// the model calls between the stages of a batch, with S = float and double:
+///   partial_size, reduced_size           doubles of one chunk's sums and of the reduced batch
+///   statistics(x, n, partial)            sums n samples' x into partial
+///   reduce(partials, chunks, samples, reduced)   adds the chunks' partials in chunk order
+///   gradient_statistics(reduced, x, dy, n, partial), reduce_gradient(partials, chunks, reduced)
+///                                        the same for the backward pass
+///   update_moving(params, reduced)       the state kept for inference (moving averages)
 template <class L>
-concept BoundLayer = requires {
-  requires AnyShape<decltype(L::input_shape)>;
-  requires AnyShape<decltype(L::output_shape)>;
-  { L::parameter_count } -> std::convertible_to<std::size_t>;
-  { L::packed_size } -> std::convertible_to<std::size_t>;
-  { L::gradient_tiles } -> std::convertible_to<std::size_t>;
-  { L::saved_size } -> std::convertible_to<std::size_t>;
-  { L::scratch_size } -> std::convertible_to<std::size_t>;
-  L::parameter_tensors;
-};
+concept BatchCoupledLayer =
+    detail::is_batch_coupled<L> && detail::has_batch_coupling_for<L, float> && detail::has_batch_coupling_for<L, double>;
+
+/// A layer bound to its input shape (the protocol at the top of this header): every member,
+/// every pass callable with S = float and double returning void, the parameter-count law, and
+/// the batch-coupling members where it declares `batch_coupled`.
+template <class L>
+concept BoundLayer = detail::has_descriptor<L> && detail::has_input_shape<L> && detail::has_output_shape<L> &&
+                     detail::has_parameter_tensors<L> && detail::has_parameter_count<L> &&
+                     detail::has_packed_size<L> && detail::has_gradient_tiles<L> && detail::has_saved_size<L> &&
+                     detail::has_scratch_size<L> && detail::has_forward<L> && detail::has_backward<L> &&
+                     detail::has_gradient<L> && detail::has_pack<L> &&
+                     detail::parameter_count_is_the_tensors<L>() &&
+                     (!detail::is_batch_coupled<L> || BatchCoupledLayer<L>);
+
+/// Descriptor D is a layer for input shape In: its parts, its shape rule for In, and where it
+/// accepts In, a bind<In> that is a BoundLayer.
+template <class D, class In>
+concept LayerDescriptorFor = LayerDescriptor<D> && detail::has_shape_rule<D, In> &&
+                             (!D::template accepts<In> ||
+                              (detail::has_bind<D, In> && BoundLayer<typename D::template bind<In>>));
 
 }  // namespace typenet

@@ -36,14 +36,6 @@ struct L1L2 {
   static std::string spelling() { return "L1L2<" + First::spelling() + ", " + Second::spelling() + ">"; }
 };
 
-namespace detail {
-template <class P>
-concept Penalty = requires {
-  { P::l1 } -> std::convertible_to<double>;
-  { P::l2 } -> std::convertible_to<double>;
-};
-}  // namespace detail
-
 /// `Layer` with Keras's `kernel_regularizer=Penalty`: the penalty of its first parameter
 /// tensor (the kernel of Dense and Conv2D) joins the loss that fit and evaluate report, and its
 /// gradient joins the kernel's. Everything else is `Layer`'s own:
@@ -63,12 +55,15 @@ struct Regularized {
     }
   }
 
+  /// (Where the layer's bind lacks its parameter tensors, the fold names what is missing.)
   template <AnyShape In>
   static consteval bool has_kernel() {
-    if constexpr (Layer::template accepts<In>)
-      return Layer::template bind<In>::parameter_tensors.size() > 0;
-    else
+    if constexpr (!Layer::template accepts<In>)
       return false;
+    else if constexpr (!detail::has_parameter_tensors<typename Layer::template bind<In>>)
+      return true;
+    else
+      return Layer::template bind<In>::parameter_tensors.size() > 0;
   }
 
   template <AnyShape In>
@@ -89,11 +84,5 @@ struct Regularized {
     using penalty = P;
   };
 };
-
-namespace detail {
-/// Whether bound layer L carries a kernel penalty (`Regularized`).
-template <class L>
-inline constexpr bool has_penalty = requires { typename L::penalty; };
-}  // namespace detail
 
 }  // namespace typenet

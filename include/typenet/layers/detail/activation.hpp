@@ -11,7 +11,9 @@
 namespace typenet::detail {
 
 /// An element-wise layer y = F::value(x) whose derivative F::slope(y) is a function of its
-/// output, so its backward pass needs only y. Accepts any shape and keeps it.
+/// output, so its backward pass needs only y. Accepts any shape and keeps it. F::slope(y) must
+/// be the derivative at the x that gave y: F's output must tell apart the pieces of its formula
+/// (Sigmoid and Tanh are one piece; ReLU and LeakyReLU keep the sign of x in y).
 template <class F>
 struct Activation : AcceptsAnyShape {
   static std::string spelling() { return std::string(F::name); }
