@@ -14,7 +14,9 @@
 #include <typenet/core/random.hpp>
 #include <typenet/kernels/conv.hpp>
 #include <typenet/kernels/gemm.hpp>
+#include <typenet/kernels/select.hpp>
 #include <typenet/kernels/winograd.hpp>
+#include <typenet/layers/detail/conv2d_winograd.hpp>
 
 namespace tn = typenet;
 namespace kn = typenet::kernels;
@@ -166,7 +168,7 @@ template <std::size_t H, std::size_t W, std::size_t C, std::size_t F, std::size_
 void check_winograd(std::size_t n) {
   constexpr std::size_t OH = H - 2, OW = W - 2;
   using G = kn::ConvShape<H, W, C, 3, 3, 1, 1, F>;
-  using Wg = kn::Winograd3x3<H, W, C, F, 0, 0, OH, OW, M>;
+  using Wg = tn::detail::Conv2DWinograd<H, W, C, F, 0, 0, OH, OW, M>;
   tn::Random random(3);
   tn::detail::AlignedBuffer<float> x(n * H * W * C), w(9 * C * F + 16), wt(9 * C * F + 16), bias(F), dy(n * OH * OW * F);
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(random.uniform(0, 1));
@@ -182,7 +184,8 @@ void check_winograd(std::size_t n) {
 
   tn::detail::AlignedBuffer<float> direct(n * OH * OW * F), fast(n * OH * OW * F);
   kn::conv_valid<G>(n, x.data(), w.data(), bias.data(), direct.data());
-  Wg::forward(n, x.data(), packed.data(), bias.data(), fast.data(), false, true, saved.data(), scratch.data());
+  Wg::forward(n, x.data(), w.data(), bias.data(), packed.data(), fast.data(), false, true, saved.data(),
+              scratch.data());
   // F(4x4, 3x3)'s transforms multiply by up to 8 and divide by 24, F(6x6, 3x3)'s by up to 32
   // and by 0.7: a few float roundings more (up to 7e-6 here).
   const double forward_error = relative_difference(fast.data(), direct.data(), fast.size());
@@ -200,7 +203,7 @@ void check_winograd(std::size_t n) {
   tn::detail::AlignedBuffer<float> dw_direct(9 * C * F), dw_fast(9 * C * F);
   kn::conv_weight_gradient<G>(0, 9 * C, n, x.data(), dy.data(), dw_direct.data());
   for (std::size_t tile = 0; tile < Wg::weight_tiles; ++tile)
-    Wg::weight_gradient(tile, n, saved.data(), dw_fast.data(), scratch.data());
+    Wg::weight_gradient(tile, n, x.data(), dy.data(), saved.data(), scratch.data(), dw_fast.data());
   const double kernel_error = relative_difference(dw_fast.data(), dw_direct.data(), dw_fast.size());
   BOOST_TEST_MESSAGE("  kernel gradient " << kernel_error);
   BOOST_TEST(kernel_error < 1e-5);
@@ -219,7 +222,8 @@ BOOST_AUTO_TEST_CASE(winograd_agrees_with_the_direct_convolution_in_float) {
   static_assert(kn::winograd_tile(13, 13, 32, 64) == 5);
   check_winograd<15, 15, 32, 64, 5>(2);
   // 64 input channels: the kernel gradient in two tiles (48 and 16 channels); partial tiles.
-  static_assert(kn::Winograd3x3<9, 7, 64, 16, 0, 0, 7, 5>::weight_tiles == 2);
+  static_assert(
+      tn::detail::Conv2DWinograd<9, 7, 64, 16, 0, 0, 7, 5, kn::winograd_tile(7, 5, 64, 16)>::weight_tiles == 2);
   check_winograd<9, 7, 64, 16, 4>(2);
   check_winograd<9, 7, 64, 16, 5>(2);
   check_winograd<9, 7, 64, 16, 6>(2);

@@ -9,10 +9,7 @@
 #include <immintrin.h>
 #endif
 
-/// For the kernels' leaf helpers and micro-tiles: inlined whatever the compiler's budget. In a
-/// program with several models g++ stopped inlining some of them (a call per stored vector),
-/// and the seed CNN's batch-1 latency rose from 37 to 55 us against the same code alone.
-#define TYPENET_INLINE [[gnu::always_inline]] inline
+#include <typenet/core/detail/compiler.hpp>
 
 namespace typenet::detail {
 
@@ -30,15 +27,10 @@ inline constexpr std::size_t simd_bytes = 16;
 template <class S>
 inline constexpr std::size_t lanes = simd_bytes / sizeof(S);
 
-template <class S>
-struct vector_of {
-  typedef S type __attribute__((vector_size(simd_bytes)));
-};
-
 /// A vector register of S. (Through a member typedef, so that `vec<S>` in a parameter list
 /// does not take part in deducing S.)
 template <class S>
-using vec = typename vector_of<S>::type;
+using vec = typename gnu_vector<S, simd_bytes>::type;
 
 template <class S>
 TYPENET_INLINE vec<S> load(const S* p) {
@@ -83,22 +75,7 @@ TYPENET_INLINE V multiply_add(V a, V b, V c) {
   return a * b + c;
 }
 
-/// Makes the compiler hold v in a register from here on. A micro-tile loads its vectors of B
-/// once and reads each in several multiply-adds; g++ may instead fold the load into every one
-/// of them (a multiply-add with a memory operand), which costs no register but a load each: on
-/// AVX2, a 6 x 2 tile then needs 18 loads per step where 8 do, and the loads, not the
-/// multiply-adds, set its speed. An empty asm statement that takes and gives back v in a
-/// vector register stops the folding; it emits nothing.
-template <class V>
-TYPENET_INLINE void in_register(V& v) {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-  asm("" : "+v"(v));
-#else
-  (void)v;
-#endif
-}
-
-/// The vector at p, loaded once and held in a register (see `in_register`).
+/// The vector at p, loaded once and held in a register (see `in_register`, core/detail/compiler.hpp).
 template <class S>
 TYPENET_INLINE vec<S> load_held(const S* p) {
   vec<S> v = load(p);

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <utility>
 
+#include <typenet/core/detail/compiler.hpp>
 #include <typenet/core/simd.hpp>
 #include <typenet/kernels/gemm.hpp>
 
@@ -54,16 +55,15 @@ TYPENET_INLINE void conv_tile(const S* const* rows, const S* w, S* out, const S*
     }
     for (std::size_t r = 0; r < MR; ++r) acc[r][j] = start;
   }
-  // A kernel row's taps (kx, c) are consecutive in the input and in w. The loops stay rolled:
-  // unrolled over the 27 taps of a 3x3 kernel on 3 channels, g++ interleaved the taps' products
-  // until it ran out of registers, spilled, and reached 62 % of the FMA peak instead of 88 %.
+  // A kernel row's taps (kx, c) are consecutive in the input and in w. The loops stay rolled
+  // (TYPENET_ROLLED says why), and the weights' vectors stay in registers (load_held).
   constexpr std::size_t run = G::kernel_w * G::channels;
   const S* p[MR];
   for (std::size_t r = 0; r < MR; ++r) p[r] = rows[r];
-#pragma GCC unroll 1
+  TYPENET_ROLLED
   for (std::size_t ky = 0; ky < G::kernel_h; ++ky) {
     const S* wk = w + ky * run * F;
-#pragma GCC unroll 1
+    TYPENET_ROLLED
     for (std::size_t k = 0; k < run; ++k) {
       vec<S> bv[NV];
       for (std::size_t j = 0; j < NV; ++j) bv[j] = typenet::detail::load_held(wk + k * F + j * Wd);
@@ -104,8 +104,10 @@ struct WindowCursor {
   }
 };
 
+/// Output pixels [first, total) of one panel of filters, a micro-tile of pixels at a time.
 template <class G, class S, std::size_t NV, std::size_t Valid>
-[[gnu::noinline]] void conv_panel(std::size_t first, std::size_t total, const S* in, const S* w, S* out, const S* bias, bool relu) {
+TYPENET_NOINLINE void conv_panel(std::size_t first, std::size_t total, const S* in, const S* w, S* out,
+                                 const S* bias, bool relu) {
   constexpr std::size_t MR = tile_rows<S, NV>;
   constexpr std::size_t F = G::filters;
   const S* rows[MR];
@@ -170,7 +172,7 @@ TYPENET_INLINE void weight_tile(std::size_t m0, std::size_t q0, std::size_t q1, 
 }
 
 template <class G, class S, std::size_t NV, std::size_t Valid>
-[[gnu::noinline]] void weight_panel(std::size_t m0, std::size_t m1, std::size_t n, const S* in, const S* dy, S* g) {
+TYPENET_NOINLINE void weight_panel(std::size_t m0, std::size_t m1, std::size_t n, const S* in, const S* dy, S* g) {
   constexpr std::size_t MR = tile_rows<S, NV>;
   // Output pixels in blocks, so that a block of dy stays in L1 while every row tile of the
   // group reads it; each element still sums the pixels in order.

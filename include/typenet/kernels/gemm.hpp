@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <utility>
 
+#include <typenet/core/detail/compiler.hpp>
 #include <typenet/core/simd.hpp>
 
 namespace typenet::kernels {

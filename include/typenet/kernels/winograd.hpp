@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <utility>
 
+#include <typenet/core/detail/compiler.hpp>
 #include <typenet/core/simd.hpp>
 #include <typenet/kernels/gemm.hpp>
 
@@ -299,47 +300,11 @@ TYPENET_INLINE void copy(const S* from, S* to) {
 template <const auto& T>
 inline constexpr std::size_t apply_cost = program<T>.cost();
 
-/// What one tile of F(M x M, 3x3) costs a training step, in multiply-adds of the products:
-/// 3 (N^2 C F) for the three passes' products, and the four transforms' vector operations
-/// (input and input gradient on C channels, output and output gradient on F, as their
-/// programs run them), each weighed as 10 multiply-adds. The products run near the FMA peak
-/// from cache; the transforms are bound by moving their tiles, and the weight is what the
-/// measurements say (AMD EPYC, AVX2): 11 x 11 outputs from 32 to 64 channels trained 7 % faster
-/// in tiles of 4 than of 6, although 6 needs 21 % fewer products, and 13 x 13 trained 9 % faster
-/// in tiles of 5 than of 4. Weights from 8 to 14 choose both so; 10 is in the middle.
-template <std::size_t M>
-constexpr double tile_cost(std::size_t C, std::size_t F) {
-  constexpr std::size_t N = M + 2;
-  constexpr double transform_weight = 10;
-  const double products = 3.0 * double(N * N) * double(C) * double(F);
-  const double transforms =
-      double(C) * double(2 * N * apply_cost<BT<M>> + 2 * N * apply_cost<B<M>>) +
-      double(F) * double((N + M) * apply_cost<AT<M>> + (M + N) * apply_cost<A<M>>);
-  return products + transform_weight * transforms;
-}
-
 }  // namespace winograd
-
-/// The output tile M of F(M x M, 3x3) for an OH x OW output from C to F channels, from 4, 5
-/// and 6: the cheapest by `tile_cost` times the tiles (partial tiles at the bottom and right
-/// cost as much as whole ones), the smaller on a tie. Larger tiles need fewer products per
-/// output but their transforms cost more and round more. 13 x 13 from 32 to 64 channels (the
-/// CIFAR-shaped network's second convolution) takes 5: 9 tiles of 49 products, against 16 of
-/// 36 for 4. 11 x 11 (the seed CNN's) takes 4.
-constexpr std::size_t winograd_tile(std::size_t OH, std::size_t OW, std::size_t C, std::size_t F) {
-  const auto total = [&](std::size_t m, double per_tile) {
-    return double((OH + m - 1) / m * ((OW + m - 1) / m)) * per_tile;
-  };
-  const double cost[3] = {total(4, winograd::tile_cost<4>(C, F)), total(5, winograd::tile_cost<5>(C, F)),
-                          total(6, winograd::tile_cost<6>(C, F))};
-  std::size_t best = 0;
-  for (std::size_t i = 1; i < 3; ++i)
-    if (cost[i] < cost[best]) best = i;
-  return 4 + best;
-}
 
 /// A 3x3 stride-1 convolution of an H x W x C input, padded by PadTop and PadLeft (and as much
 /// as the output needs at the bottom and right), to OH x OW x F, by Winograd F(M x M, 3x3).
+/// (kernels::conv2d_algorithm chooses M; layers/detail/conv2d_winograd.hpp sizes the areas.)
 ///
 /// The output is cut into M x M tiles; tile t of a sample reads the (M + 2) x (M + 2) input
 /// window at (M ty - PadTop, M tx - PadLeft), zero outside the image. Per sample it keeps one
@@ -348,55 +313,39 @@ constexpr std::size_t winograd_tile(std::size_t OH, std::size_t OW, std::size_t 
 /// by the backward pass): records of consecutive samples are consecutive, so the products run
 /// over the tiles of many samples.
 template <std::size_t H, std::size_t W, std::size_t C, std::size_t F, std::size_t PadTop, std::size_t PadLeft,
-          std::size_t OH, std::size_t OW, std::size_t M = winograd_tile(OH, OW, C, F)>
+          std::size_t OH, std::size_t OW, std::size_t M>
 struct Winograd3x3 {
   /// The side of a transformed tile, and its positions.
   static constexpr std::size_t N = M + 2, P = N * N;
   static constexpr std::size_t tile = M;
   static constexpr std::size_t tiles_y = (OH + M - 1) / M, tiles_x = (OW + M - 1) / M, tiles = tiles_y * tiles_x;
   static constexpr std::size_t record = P * (C + F);
-  /// Rows of the weight gradient (input channels) per gradient tile: 8 micro-tiles high. Each
-  /// tile reads every output-gradient record once: with 12 channels a tile, a 32-channel
-  /// layer read them 3 times.
-  static constexpr std::size_t channels_per_tile = std::min<std::size_t>(C, 48);
-  static constexpr std::size_t weight_tiles = (C + channels_per_tile - 1) / channels_per_tile;
-  /// The work areas: kept per sample from the forward pass on, and per sample within one call
-  /// (the products of a step's tiles, or a gradient tile's sums for a row of N positions).
-  static constexpr std::size_t saved_size = tiles * record;
-  static constexpr std::size_t scratch_size = std::max({tiles * P * F, tiles * P * C, N * channels_per_tile * F});
-  /// In inference nothing is kept, and scratch holds a step's products and transformed inputs.
-  static constexpr std::size_t inference_scratch_size = tiles * P * (C + F);
-  /// The transformed kernel, V[P][C][F], then transposed, Vt[P][F][C].
-  static constexpr std::size_t packed_size = 2 * P * C * F;
+  /// A sample's records, one after another: the stride of `saved` from one sample to the next.
+  static constexpr std::size_t sample_records = tiles * record;
   /// Samples per step of the forward and backward passes: about 16 tile rows for each of the P
   /// products, and few enough that a step's data stays in the core's caches.
   static constexpr std::size_t group = std::max<std::size_t>(1, (16 + tiles - 1) / tiles);
 
-  /// The transformed kernels from Keras's layout w[ky][kx][c][f] in `pack_tasks` independent parts,
-  /// which the model runs in parallel after every optimizer step (on one thread, about 100 us of a
-  /// 3.6 ms CIFAR-shaped step on 2 threads, the other core waiting): parts [0, 4) make V for a
-  /// quarter of the input channels each, a vector of filters at a time; parts [4, 8) the transposed
-  /// copy Vt for a quarter of the filters, a vector of channels at a time. Each lane goes through
-  /// the same operations either way, so Vt holds exactly V's values.
-  static constexpr std::size_t pack_tasks = 8;
+  /// V[P][C][F] for input channels [c0, c1): the transformed kernel G g G^T of Keras's layout
+  /// w[ky][kx][c][f], a vector of filters at a time.
   template <class S>
-  static void pack(const S* w, S* packed, std::size_t task) {
-    constexpr std::size_t quarter_c = (C + 3) / 4, quarter_f = (F + 3) / 4;
-    if (task < 4) {
-      S* v = packed;
-      for (std::size_t c = task * quarter_c; c < std::min(C, (task + 1) * quarter_c); ++c) {
-        winograd::for_channels<S, F>([&]<class V>(std::size_t f, V) {
-          V g[3][3];
-          for (std::size_t k = 0; k < 9; ++k) g[k / 3][k % 3] = winograd::load_as<V>(w + (k * C + c) * F + f);
-          V t[N][N];
-          winograd::sandwich<winograd::G<M>, N, 3, V, S>(g, t);
-          for (std::size_t p = 0; p < P; ++p) winograd::store_as(v + (p * C + c) * F + f, t[p / N][p % N]);
-        });
-      }
-      return;
+  static void transform_kernel(const S* w, S* v, std::size_t c0, std::size_t c1) {
+    for (std::size_t c = c0; c < c1; ++c) {
+      winograd::for_channels<S, F>([&]<class V>(std::size_t f, V) {
+        V g[3][3];
+        for (std::size_t k = 0; k < 9; ++k) g[k / 3][k % 3] = winograd::load_as<V>(w + (k * C + c) * F + f);
+        V t[N][N];
+        winograd::sandwich<winograd::G<M>, N, 3, V, S>(g, t);
+        for (std::size_t p = 0; p < P; ++p) winograd::store_as(v + (p * C + c) * F + f, t[p / N][p % N]);
+      });
     }
-    S* vt = packed + P * C * F;
-    for (std::size_t f = (task - 4) * quarter_f; f < std::min(F, (task - 3) * quarter_f); ++f) {
+  }
+
+  /// Vt[P][F][C], V transposed, for filters [f0, f1), a vector of channels at a time. Each lane
+  /// goes through the same operations as in `transform_kernel`, so Vt holds exactly V's values.
+  template <class S>
+  static void transform_kernel_transposed(const S* w, S* vt, std::size_t f0, std::size_t f1) {
+    for (std::size_t f = f0; f < f1; ++f) {
       winograd::for_channels<S, C>([&]<class V>(std::size_t c, V) {
         V g[3][3]{};  // filled a lane at a time
         for (std::size_t k = 0; k < 9; ++k) {
@@ -412,61 +361,58 @@ struct Winograd3x3 {
       });
     }
   }
-  template <class S>
-  static void pack(const S* w, S* packed) {
-    for (std::size_t task = 0; task < pack_tasks; ++task) pack(w, packed, task);
-  }
 
   /// y (n x OH x OW x F) = bias + the convolution of x (n x H x W x C), then max(., 0) when
-  /// `relu`. In training (`keep`) each tile's transformed input stays in `saved`; else it is
-  /// made in scratch, a step's worth at a time, where it stays in cache. `scratch` holds
-  /// `scratch_size` values per sample.
+  /// `relu`, from the transformed kernel v (V[P][C][F]). In training (`keep`) each tile's
+  /// transformed input stays in `saved` (`sample_records` per sample); else it is made in
+  /// scratch, a step's worth at a time, where it stays in cache. Per sample, `scratch` holds
+  /// tiles * P * F values (the products), and tiles * P * C more when not `keep`.
   template <class S>
-  static void forward(std::size_t n, const S* x, const S* packed, const S* bias, S* y, bool relu, bool keep, S* saved,
+  static void forward(std::size_t n, const S* x, const S* v, const S* bias, S* y, bool relu, bool keep, S* saved,
                       S* scratch) {
     for (std::size_t b0 = 0; b0 < n; b0 += group) {
       const std::size_t count = std::min(group, n - b0);
-      S* u = keep ? saved + b0 * saved_size : scratch + count * tiles * P * F;
+      S* u = keep ? saved + b0 * sample_records : scratch + count * tiles * P * F;
       const std::size_t stride = keep ? record : P * C;
       for (std::size_t b = b0; b < b0 + count; ++b)
         transform_input(x + b * H * W * C, u + (b - b0) * tiles * stride, stride / P);
       // M[tile][pos][f] = sum over c of U[tile][pos][c] V[pos][c][f], for the group's tiles.
       for (std::size_t pos = 0; pos < P; ++pos)
-        gemm<S, F, C>(count * tiles, u + pos * (stride / P), stride, 1, packed + pos * C * F, F, scratch + pos * F,
+        gemm<S, F, C>(count * tiles, u + pos * (stride / P), stride, 1, v + pos * C * F, F, scratch + pos * F,
                       P * F);
       for (std::size_t b = b0; b < b0 + count; ++b)
         transform_output(scratch + (b - b0) * tiles * P * F, bias, relu, y + b * OH * OW * F);
     }
   }
 
-  /// dx (n x H x W x C) from dy (n x OH x OW x F): each tile's transformed output gradient
-  /// dM = A dY A^T (kept in `saved` for the weight gradient), dU = dM V^T, and B dU B^T added
-  /// into the tile's input window, tiles in order. dx may be null: only dM is made.
+  /// dx (n x H x W x C) from dy (n x OH x OW x F) and the transposed kernel vt (Vt[P][F][C]):
+  /// each tile's transformed output gradient dM = A dY A^T (kept in `saved` for the weight
+  /// gradient), dU = dM V^T, and B dU B^T added into the tile's input window, tiles in order.
+  /// dx may be null: only dM is made. Per sample, `scratch` holds tiles * P * C values.
   template <class S>
-  static void backward(std::size_t n, const S* dy, const S* packed, S* dx, S* saved, S* scratch) {
-    const S* vt = packed + P * C * F;
+  static void backward(std::size_t n, const S* dy, const S* vt, S* dx, S* saved, S* scratch) {
     for (std::size_t b0 = 0; b0 < n; b0 += group) {
       const std::size_t count = std::min(group, n - b0);
-      for (std::size_t b = b0; b < b0 + count; ++b) transform_gradient(dy + b * OH * OW * F, saved + b * saved_size);
+      for (std::size_t b = b0; b < b0 + count; ++b)
+        transform_gradient(dy + b * OH * OW * F, saved + b * sample_records);
       if (!dx) continue;
       for (std::size_t pos = 0; pos < P; ++pos)
-        gemm<S, C, F>(count * tiles, saved + b0 * saved_size + pos * (C + F) + C, record, 1, vt + pos * F * C, C,
+        gemm<S, C, F>(count * tiles, saved + b0 * sample_records + pos * (C + F) + C, record, 1, vt + pos * F * C, C,
                       scratch + pos * C, P * C);
       for (std::size_t b = b0; b < b0 + count; ++b)
         scatter_input_gradient(scratch + (b - b0) * tiles * P * C, dx + b * H * W * C);
     }
   }
 
-  /// Input channels [tile * channels_per_tile, ...) of the kernel gradient g[ky][kx][c][f] for
-  /// the n samples whose records are in `saved` (after forward and backward): dV[pos][c][f] =
-  /// the sum over the samples' tiles, in order, of U[tile][pos][c] dM[tile][pos][f], and
-  /// g = G^T dV G. One row of dV's N x N positions at a time: its N sums, then G^T applied
-  /// along the row, added into g with the row's weight (g = sum over rows i of G^T[.][i] x
-  /// (dV[i] G)). So scratch holds N positions' sums, not P, and every record is read once
-  /// per gradient tile (with one tile for up to 48 input channels, once).
+  /// Input channels [c0, c1) of the kernel gradient g[ky][kx][c][f] for the n samples whose
+  /// records are in `saved` (after forward and backward): dV[pos][c][f] = the sum over the
+  /// samples' tiles, in order, of U[tile][pos][c] dM[tile][pos][f], and g = G^T dV G. One row of
+  /// dV's N x N positions at a time: its N sums, then G^T applied along the row, added into g
+  /// with the row's weight (g = sum over rows i of G^T[.][i] x (dV[i] G)). So scratch holds
+  /// N * (c1 - c0) * F values (N positions' sums, not P), and every record is read once per call.
   template <class S>
-  static void weight_gradient(std::size_t tile, std::size_t n, const S* saved, S* g, S* scratch) {
-    const std::size_t c0 = tile * channels_per_tile, c1 = std::min(C, c0 + channels_per_tile), rows = c1 - c0;
+  static void weight_gradient(std::size_t c0, std::size_t c1, std::size_t n, const S* saved, S* g, S* scratch) {
+    const std::size_t rows = c1 - c0;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (weight_gradient_row<I>(c0, rows, n, saved, g, scratch), ...);
     }(std::make_index_sequence<N>{});

@@ -6,11 +6,13 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/core/shape.hpp>
-#include <typenet/kernels/conv.hpp>
-#include <typenet/kernels/winograd.hpp>
+#include <typenet/kernels/select.hpp>
+#include <typenet/layers/detail/conv2d_direct.hpp>
+#include <typenet/layers/detail/conv2d_winograd.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 #include <typenet/layers/padding.hpp>
 
@@ -70,7 +72,6 @@ struct Conv2D {
     using rows = detail::Axis<H, KernelH, StrideH, Pad>;
     using cols = detail::Axis<W, KernelW, StrideW, Pad>;
     static constexpr std::size_t OH = rows::out, OW = cols::out;
-    static constexpr bool padded = rows::pad_total > 0 || cols::pad_total > 0;
 
     static constexpr In input_shape{};
     static constexpr Shape<OH, OW, F> output_shape{};
@@ -83,94 +84,56 @@ struct Conv2D {
     static constexpr std::size_t parameter_count = depth * F + F;
     static constexpr std::size_t bias_offset = detail::tensor_offset(parameter_tensors, 1);
 
-    /// The forward convolution, over the input padded when Padding::same needs it.
-    using forward_shape = kernels::ConvShape<rows::padded, cols::padded, C, KernelH, KernelW, StrideH, StrideW, F>;
+    /// The algorithm and its storage contract (what it keeps, packs and calls), chosen by size:
+    /// kernels::conv2d_algorithm says how and why.
+    static constexpr kernels::ConvChoice algorithm =
+        kernels::conv2d_algorithm<OH, OW, C, F, KernelH, KernelW, StrideH, StrideW>();
+    static constexpr bool winograd = algorithm.algorithm == kernels::ConvAlgorithm::winograd;
+    using storage = std::conditional_t<
+        winograd, detail::Conv2DWinograd<H, W, C, F, rows::pad_before, cols::pad_before, OH, OW, algorithm.tile>,
+        detail::Conv2DDirect<H, W, C, F, KernelH, KernelW, StrideH, StrideW, rows::pad_before, cols::pad_before,
+                             rows::padded, cols::padded>>;
+    using fast = storage;  ///< its former name (test_layers reads a Winograd tile as fast::tile)
 
-    /// A 3x3 stride-1 convolution with enough channels (whole vectors of them) and an output
-    /// of at least one 4x4 tile runs as Winograd F(4x4, 3x3): 2.25 times fewer multiplications,
-    /// in all three passes. Others run directly, as register-blocked products.
-    static constexpr bool winograd = KernelH == 3 && KernelW == 3 && StrideH == 1 && StrideW == 1 && C % 16 == 0 &&
-                                     F % 16 == 0 && OH >= 4 && OW >= 4;
-    using fast = kernels::Winograd3x3<H, W, C, F, rows::pad_before, cols::pad_before, OH, OW>;
-
-    static constexpr std::size_t saved_size =
-        winograd ? fast::saved_size : padded ? rows::padded * cols::padded * C : 0;
-    static constexpr std::size_t scratch_size = winograd ? fast::scratch_size : 0;
-    static constexpr std::size_t inference_saved_size = winograd ? 0 : saved_size;
-    static constexpr std::size_t inference_scratch_size = winograd ? fast::inference_scratch_size : 0;
+    static constexpr std::size_t saved_size = storage::saved_size;
+    static constexpr std::size_t scratch_size = storage::scratch_size;
+    static constexpr std::size_t inference_saved_size = storage::inference_saved_size;
+    static constexpr std::size_t inference_scratch_size = storage::inference_scratch_size;
     static constexpr bool fuses_relu = true;
 
-    /// Winograd's transformed kernels; else each tap's weights transposed, packed[ky][kx][f][c]
-    /// = W[ky][kx][c][f], for the input gradient.
-    static constexpr std::size_t packed_size = winograd ? fast::packed_size : depth * F;
-    /// The direct kernels read the transposed weights for the input gradient only (the model
-    /// does not pack them for a first layer); Winograd's forward pass reads its own.
-    static constexpr bool packed_for_input_gradient = !winograd;
-    static constexpr std::size_t pack_tasks = winograd ? fast::pack_tasks : 1;
+    static constexpr std::size_t packed_size = storage::packed_size;
+    static constexpr bool packed_for_input_gradient = storage::packed_for_input_gradient;
+    static constexpr std::size_t pack_tasks = storage::pack_tasks;
 
     template <class S>
     static void pack(const S* params, S* packed, std::size_t task) {
-      if constexpr (winograd) fast::pack(params, packed, task);
-      else pack(params, packed);
+      storage::pack(params, packed, task);
     }
     template <class S>
     static void pack(const S* params, S* packed) {
-      if constexpr (winograd) {
-        fast::pack(params, packed);
-      } else {
-        for (std::size_t tap = 0; tap < KernelH * KernelW; ++tap)
-          for (std::size_t c = 0; c < C; ++c)
-            for (std::size_t f = 0; f < F; ++f) packed[(tap * F + f) * C + c] = params[(tap * C + c) * F + f];
-      }
+      storage::pack(params, packed);
     }
 
     template <class S>
     static void forward(const Pass<S>& pass, const S* x, S* y, std::size_t n) {
-      if constexpr (winograd) {
-        fast::forward(n, x, pass.packed, pass.params + bias_offset, y, pass.relu, pass.training, pass.saved,
-                      pass.scratch);
-        return;
-      }
-      const S* source = x;
-      if constexpr (padded) {
-        constexpr std::size_t PW = cols::padded;
-        for (std::size_t b = 0; b < n; ++b) {
-          S* to = pass.saved + b * saved_size;
-          std::fill(to, to + saved_size, S{});
-          for (std::size_t iy = 0; iy < H; ++iy)
-            std::copy(x + (b * H + iy) * W * C, x + (b * H + iy + 1) * W * C,
-                      to + ((iy + rows::pad_before) * PW + cols::pad_before) * C);
-        }
-        source = pass.saved;
-      }
-      kernels::conv_valid<forward_shape>(n, source, pass.params, pass.params + bias_offset, y, pass.relu);
+      storage::forward(n, x, pass.params, pass.params + bias_offset, pass.packed, y, pass.relu, pass.training,
+                       pass.saved, pass.scratch);
     }
 
     template <class S>
     static void backward(const Pass<S>& pass, const S*, const S*, const S* dy, S* dx, std::size_t n) {
-      if constexpr (winograd) fast::backward(n, dy, pass.packed, dx, pass.saved, pass.scratch);
-      else if (dx)
-        kernels::conv_input_gradient<forward_shape, H, W, rows::pad_before, cols::pad_before>(n, dy, pass.packed, dx);
+      storage::backward(n, dy, pass.packed, dx, pass.saved, pass.scratch);
     }
 
-    /// Row blocks of dW (48 rows: a multiple of every micro-tile height; for Winograd, blocks
-    /// of input channels), then one tile for db.
-    static constexpr std::size_t rows_per_tile = 48;
-    static constexpr std::size_t gradient_tiles =
-        (winograd ? fast::weight_tiles : (depth + rows_per_tile - 1) / rows_per_tile) + 1;
+    /// The kernel gradient's tiles (the storage's), then one tile for db.
+    static constexpr std::size_t gradient_tiles = storage::weight_tiles + 1;
 
     /// Needs the backward pass of the same samples before it (for Winograd, which leaves the
     /// transformed output gradient in `saved`), and scratch.
     template <class S>
     static void gradient(const Pass<S>& pass, std::size_t tile, S* g, const S* x, const S* dy, std::size_t n) {
       if (tile + 1 < gradient_tiles) {
-        if constexpr (winograd) {
-          fast::weight_gradient(tile, n, pass.saved, g, pass.scratch);
-        } else {
-          const S* source = padded ? pass.saved : x;
-          const std::size_t first = tile * rows_per_tile;
-          kernels::conv_weight_gradient<forward_shape>(first, std::min(depth, first + rows_per_tile), n, source, dy, g);
-        }
+        storage::weight_gradient(tile, n, x, dy, pass.saved, pass.scratch, g);
       } else {
         // Summed in a local array: into db itself, which might alias dy for all the compiler
         // knows, the loop stayed scalar (1.5 % of a CIFAR-shaped training step).

@@ -9,6 +9,7 @@
 #include <typenet/core/shape.hpp>
 #include <typenet/core/simd.hpp>
 #include <typenet/kernels/gemm.hpp>
+#include <typenet/kernels/select.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 
 namespace typenet {
@@ -72,12 +73,8 @@ struct Dense {
     static constexpr bool fuses_relu = true;
     static constexpr bool gates_input_gradient = true;
 
-    /// A long sum (many inputs) into few units runs as 4 parts added at the end, so that one
-    /// sample's outputs do not wait on a single chain of K multiply-adds (see
-    /// kernels::gemm_split). With more units a sample has more chains of its own, and the
-    /// kernel is bound by reading W: there the parts' narrower column panels read W in a worse
-    /// order (the MLP's batch-1 Dense(128) after 784 inputs took 9 us instead of 5).
-    static constexpr std::size_t parts = K >= 256 && N <= 16 ? 4 : 1;
+    /// The parts the forward pass's sum is cut into (kernels::gemm_parts says when and why).
+    static constexpr std::size_t parts = kernels::gemm_parts<K, N>();
 
     template <class S>
     static void forward(const Pass<S>& pass, const S* x, S* y, std::size_t n) {
