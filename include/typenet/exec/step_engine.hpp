@@ -22,9 +22,9 @@ namespace typenet::exec {
 /// into chunks whose count depends on the batch size only (Plan::samples_per_chunk), each run
 /// as a task in a free work area, forward through every layer, the loss, backward; stages
 /// around batch-coupled layers hand the batch from one parallel loop to the next. Each chunk's
-/// convolution gradients go to a slot of its own, summed over chunks in a fixed order; the
-/// other layers' gradients run after the batch in tiles of their parameters, each summed in
-/// sample order. So the result is the same on any number of threads. It owns only its
+/// convolution gradients go to a slot of its own, summed in a fixed binary tree over the chunk
+/// indices (gradient_reduction.hpp); the other layers' gradients run after the batch in tiles
+/// of their parameters, each summed in sample order. So the result is the same on any number of threads. It owns only its
 /// workspace: the parameters, their packed copy and the gradient are the caller's.
 template <class Net, class Loss, class S>
 class StepEngine {
@@ -318,7 +318,7 @@ class StepEngine {
   }
 
   /// The rest of the parameter gradient, in one parallel loop of fixed pieces: the slots of the
-  /// per-chunk layers summed over chunks (gradient_reduction.hpp), and the other layers'
+  /// per-chunk layers summed in a tree over chunks (gradient_reduction.hpp), and the other layers'
   /// gradients in tiles of their parameters, each summing over the whole batch in sample
   /// order. No sum depends on how threads shared the work.
   void weight_gradients(S* grads, std::size_t batch, std::size_t chunks) {
