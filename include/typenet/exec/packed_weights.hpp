@@ -40,7 +40,7 @@ class PackedWeights {
           if (task < plan::pack_offsets[P - 1] || task >= plan::pack_offsets[P]) return;
           const S* block = params + Net::parameter_offsets[P - 1];
           S* packed = packed_.data() + plan::packed_offsets[P - 1];
-          if constexpr (requires { L::pack_tasks; }) L::pack(block, packed, task - plan::pack_offsets[P - 1]);
+          if constexpr (detail::packs_in_tasks<L>) L::pack(block, packed, task - plan::pack_offsets[P - 1]);
           else L::pack(block, packed);
         }
       });

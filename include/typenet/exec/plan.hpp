@@ -277,9 +277,8 @@ struct Plan {
   static constexpr std::size_t pack_parts() {
     using L = layer<P>;
     if constexpr (L::packed_size == 0) return 0;
-    else if constexpr (P == first_trainable && requires { requires L::packed_for_input_gradient; }) return 0;
-    else if constexpr (requires { L::pack_tasks; }) return L::pack_tasks;
-    else return 1;
+    else if constexpr (P == first_trainable && detail::packed_for_input_gradient<L>) return 0;
+    else return detail::pack_task_count<L>();
   }
   static constexpr auto pack_offsets = [] {
     std::array<std::size_t, layer_count + 1> offsets{};
@@ -308,22 +307,17 @@ struct Plan {
     return 0;
   }
   /// [p]: the doubles of coupled layer p's reduced statistics, and of one chunk's partial sums.
-  static constexpr auto reduced_sizes = [] {
-    std::array<std::size_t, layer_count + 2> size{};
+  template <class F>
+  static constexpr auto coupled_sizes(F&& size) {
+    std::array<std::size_t, layer_count + 2> out{};
     for_each_position([&](auto position) {
       constexpr std::size_t P = decltype(position)::value;
-      if constexpr (detail::is_batch_coupled<layer<P>>) size[P] = layer<P>::reduced_size;
+      if constexpr (detail::is_batch_coupled<layer<P>>) out[P] = size.template operator()<layer<P>>();
     });
-    return size;
-  }();
-  static constexpr auto partial_sizes = [] {
-    std::array<std::size_t, layer_count + 2> size{};
-    for_each_position([&](auto position) {
-      constexpr std::size_t P = decltype(position)::value;
-      if constexpr (detail::is_batch_coupled<layer<P>>) size[P] = layer<P>::partial_size;
-    });
-    return size;
-  }();
+    return out;
+  }
+  static constexpr auto reduced_sizes = coupled_sizes([]<class L>() { return L::reduced_size; });
+  static constexpr auto partial_sizes = coupled_sizes([]<class L>() { return L::partial_size; });
   /// Where each coupled layer's reduced statistics start; [layer_count + 1] is their total.
   static constexpr auto stats_offsets = [] {
     std::array<std::size_t, layer_count + 2> at{};
