@@ -433,10 +433,6 @@ struct Plan {
            (stats_offsets[layer_count + 1] + most_chunks(batch) * partial_offsets[layer_count + 1]) * sizeof(double);
   }
   template <class S>
-  static constexpr std::size_t training_bytes(std::size_t batch, std::size_t threads) {
-    return training_workspace_bytes<S>(batch, threads);
-  }
-  template <class S>
   static constexpr std::size_t inference_bytes(std::size_t batch) {
     return inference_elements(batch) * sizeof(S);
   }

@@ -63,7 +63,6 @@ class StepEngine {
            (plan::stats_offsets[layer_count + 1] + chunk_capacity_ * plan::partial_offsets[layer_count + 1]) *
                sizeof(double);
   }
-  std::size_t work_areas() const { return work_areas_.size(); }
 
   /// Forward and backward passes on the samples `indices` of `data` with `weights`, writing the
   /// gradient of the mean loss to `grads` (laid out as the parameters). `noise` is the step's
