@@ -11,8 +11,9 @@ For each workload (seed CNN on Fashion-MNIST, seed CNN on CIFAR-shaped input, ML
 measures training images/s over one epoch, batch-1 latency and batch-256 throughput with all
 threads, the peak resident memory, and the achieved GFLOP/s as a fraction of the FMA peak that
 bench/peak_flops measures (the workload's FLOPs counted as a direct convolution does them, over
-the time: the rate a direct convolution would need; Winograd's do fewer); then 1-thread against all-thread training, and the compile time of
-the seed CNN example. Every figure runs in its own process, so memory figures do not mix.
+the time: the rate a direct convolution would need; Winograd's do fewer); then 1-thread against all-thread training, and the compile
+times and peak compiler memory of bench/compile_time.py (the header alone, the MLP and seed CNN examples, three models
+in one file), each beside a file of standard headers only. Every figure runs in its own process, so memory figures do not mix.
 
 PyTorch is Debian's python3-torch, run by /usr/bin/python3 with torch.set_num_threads equal to
 typenet's thread count, in two configurations, keeping the faster: Debian's defaults, and a
@@ -28,6 +29,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import compile_time  # noqa: E402 (beside this file)
 TORCH_PYTHON = '/usr/bin/python3'
 TUNED_ENV = {
     'OPENBLAS_NUM_THREADS': '1',
@@ -93,25 +96,6 @@ def measure_torch(workload, figure, threads, repeat):
     return best
 
 
-def compile_seconds(build):
-    """Wall time of compiling examples/seed_cnn.cpp alone, with the build's own command."""
-    with open(os.path.join(build, 'compile_commands.json')) as f:
-        entry = next((c for c in json.load(f) if c['file'].endswith('examples/seed_cnn.cpp')), None)
-    if entry is None:
-        return None  # examples not configured
-    command, skip = [], False
-    for part in shlex.split(entry['command']):
-        if skip:  # the value of -o, -MQ or -MF
-            skip = False
-        elif part in ('-o', '-MQ', '-MF'):
-            skip = True
-        elif part != '-MD':
-            command.append(part)
-    start = time.perf_counter()
-    subprocess.run(command + ['-o', os.devnull], cwd=entry['directory'], check=True, capture_output=True)
-    return time.perf_counter() - start
-
-
 def main():
     args = sys.argv[1:]
     if not args or args[0].startswith('-'):
@@ -163,9 +147,16 @@ def main():
     print(f'| seed CNN, 28x28x1 | training, 1 thread vs {threads} | {one["images_per_s"]:,.0f} vs '
           f'{many["images_per_s"]:,.0f} images/s | | {many["images_per_s"] / one["images_per_s"]:.2f}x scaling | |')
     if not quick:
-        seconds = compile_seconds(build)
-        text = f'{seconds:.1f} s' if seconds is not None else 'n/a (examples not configured)'
-        print(f'| seed CNN example | compile time (examples/seed_cnn.cpp, one core) | {text} | | | |')
+        # Compile times on one core with the build's command, each beside a file of standard
+        # headers only (bench/compile_time.py has the details).
+        compiled = compile_time.measure(build, repeat)
+        if compiled is None:
+            print('| compile time | n/a (examples not configured) | | | | |')
+        else:
+            reference = compiled[0][1]
+            for name, seconds, mib in compiled[1:]:
+                print(f'| {name} | compile time, one core; peak compiler memory | {seconds:.1f} s ({seconds / reference:.1f}x '
+                      f'the standard headers\' {reference:.1f} s); {mib:,.0f} MiB | | | |')
     return 0
 
 

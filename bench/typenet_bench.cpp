@@ -14,6 +14,9 @@
 #include <string>
 #include <vector>
 
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/task_arena.h>
+
 #include <typenet/typenet.hpp>
 
 namespace tn = typenet;

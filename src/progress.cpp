@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <ostream>
 
@@ -10,6 +11,8 @@ namespace typenet {
 
 namespace {
 constexpr int bar_width = 30;
+
+double now_seconds() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 /// "12s 6ms/step", as Keras writes the time an epoch took.
 int format_time(char* at, std::size_t room, double seconds, std::size_t steps) {
@@ -28,13 +31,13 @@ void Progress::begin_epoch(std::size_t epoch) {
   const int n = std::snprintf(line, sizeof line, "Epoch %zu/%zu\n", epoch, epochs_);
   out_.write(line, n);
   out_.flush();
-  epoch_start_ = last_draw_ = std::chrono::steady_clock::now();
+  epoch_start_ = last_draw_ = now_seconds();
 }
 
 void Progress::step(std::size_t done, double loss, double accuracy) {
   if (!live_ || done == steps_) return;
-  const auto now = std::chrono::steady_clock::now();
-  if (now - last_draw_ < std::chrono::milliseconds(100)) return;
+  const double now = now_seconds();
+  if (now - last_draw_ < 0.1) return;
   last_draw_ = now;
   write_line(done, loss, accuracy, nullptr, false);
 }
@@ -53,7 +56,7 @@ void Progress::write_line(std::size_t done, double loss, double accuracy, const 
   for (int i = 0; i < bar_width && n + 1 < sizeof line; ++i)
     line[n++] = i < filled ? '=' : (i == filled ? '>' : '.');
   add(std::snprintf(line + n, room(), "] - "));
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start_).count();
+  const double seconds = now_seconds() - epoch_start_;
   if (final) {
     add(format_time(line + n, room(), log ? log->seconds : seconds, steps_));
   } else {

@@ -2,6 +2,7 @@
 #include <typenet/graph/summary.hpp>
 
 #include <cstdio>
+#include <iostream>
 #include <ostream>
 #include <string>
 
@@ -62,6 +63,10 @@ void print_summary(std::ostream& out, const std::vector<SummaryRow>& rows, const
   const std::size_t most = memory.work_areas(batch, std::size_t(-1));
   if (most > 1) out << ", " << bytes(memory.training(batch)) << " on " << most << " or more";
   out << '\n' << rule << '\n';
+}
+
+void print_summary(const std::vector<SummaryRow>& rows, const Memory& memory, std::size_t scalar_bytes) {
+  print_summary(std::cout, rows, memory, scalar_bytes);
 }
 
 }  // namespace typenet

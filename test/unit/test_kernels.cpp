@@ -214,16 +214,16 @@ BOOST_AUTO_TEST_CASE(winograd_agrees_with_the_direct_convolution_in_float) {
   // The seed CNN's Conv2D(64, 3x3) on 13x13x32 (inputs as after a ReLU, Glorot-sized weights),
   // in each tile size: 3 x 3 tiles of 4 (which it takes) or 5, 2 x 2 of 6, the last ones
   // partial.
-  static_assert(kn::winograd_tile(11, 11, 32, 64) == 4);
+  static_assert(kn::winograd_tile<11, 11, 32, 64> == 4);
   check_winograd<13, 13, 32, 64, 4>(3);
   check_winograd<13, 13, 32, 64, 5>(3);
   check_winograd<13, 13, 32, 64, 6>(3);
   // CIFAR-shaped: 13 x 13 outputs take tiles of 5 (9 tiles of 49 products; 16 of 36 for 4).
-  static_assert(kn::winograd_tile(13, 13, 32, 64) == 5);
+  static_assert(kn::winograd_tile<13, 13, 32, 64> == 5);
   check_winograd<15, 15, 32, 64, 5>(2);
   // 64 input channels: the kernel gradient in two tiles (48 and 16 channels); partial tiles.
   static_assert(
-      tn::detail::Conv2DWinograd<9, 7, 64, 16, 0, 0, 7, 5, kn::winograd_tile(7, 5, 64, 16)>::weight_tiles == 2);
+      tn::detail::Conv2DWinograd<9, 7, 64, 16, 0, 0, 7, 5, kn::winograd_tile<7, 5, 64, 16>>::weight_tiles == 2);
   check_winograd<9, 7, 64, 16, 4>(2);
   check_winograd<9, 7, 64, 16, 5>(2);
   check_winograd<9, 7, 64, 16, 6>(2);

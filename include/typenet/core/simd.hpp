@@ -5,10 +5,6 @@
 #include <cstring>
 #include <type_traits>
 
-#if defined(__FMA__) || defined(__AVX512F__)
-#include <immintrin.h>
-#endif
-
 #include <typenet/core/detail/compiler.hpp>
 
 namespace typenet::detail {
@@ -60,16 +56,19 @@ TYPENET_INLINE vec<S> splat(S x) {
 template <class V>
 TYPENET_INLINE V multiply_add(V a, V b, V c) {
 #if defined(__FMA__) || defined(__AVX512F__)
+  // The compilers' own builtins, which <immintrin.h>'s _mm*_fmadd_p* wrap (the same names in
+  // g++ and clang++): that header alone took about 1 s of every translation unit to parse.
   using S = std::remove_cvref_t<decltype(a[0])>;
-  if constexpr (std::is_same_v<S, float> && sizeof(V) == 16) return (V)_mm_fmadd_ps((__m128)a, (__m128)b, (__m128)c);
-  if constexpr (std::is_same_v<S, double> && sizeof(V) == 16) return (V)_mm_fmadd_pd((__m128d)a, (__m128d)b, (__m128d)c);
-  if constexpr (std::is_same_v<S, float> && sizeof(V) == 32) return (V)_mm256_fmadd_ps((__m256)a, (__m256)b, (__m256)c);
-  if constexpr (std::is_same_v<S, double> && sizeof(V) == 32)
-    return (V)_mm256_fmadd_pd((__m256d)a, (__m256d)b, (__m256d)c);
+  if constexpr (std::is_same_v<S, float> && sizeof(V) == 16) return __builtin_ia32_vfmaddps(a, b, c);
+  if constexpr (std::is_same_v<S, double> && sizeof(V) == 16) return __builtin_ia32_vfmaddpd(a, b, c);
+  if constexpr (std::is_same_v<S, float> && sizeof(V) == 32) return __builtin_ia32_vfmaddps256(a, b, c);
+  if constexpr (std::is_same_v<S, double> && sizeof(V) == 32) return __builtin_ia32_vfmaddpd256(a, b, c);
 #if defined(__AVX512F__)
-  if constexpr (std::is_same_v<S, float> && sizeof(V) == 64) return (V)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
+  constexpr int current_rounding = 4;  // _MM_FROUND_CUR_DIRECTION
+  if constexpr (std::is_same_v<S, float> && sizeof(V) == 64)
+    return __builtin_ia32_vfmaddps512_mask(a, b, c, static_cast<unsigned short>(-1), current_rounding);
   if constexpr (std::is_same_v<S, double> && sizeof(V) == 64)
-    return (V)_mm512_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)c);
+    return __builtin_ia32_vfmaddpd512_mask(a, b, c, static_cast<unsigned char>(-1), current_rounding);
 #endif
 #endif
   return a * b + c;

@@ -5,12 +5,13 @@
 #include <atomic>
 #include <cstddef>
 #include <memory>
-#include <thread>
+#include <type_traits>
 
-#include <oneapi/tbb/blocked_range.h>
-#include <oneapi/tbb/parallel_for.h>
-#include <oneapi/tbb/partitioner.h>
-#include <oneapi/tbb/task_arena.h>
+namespace typenet::detail {
+/// Runs body(context, c) for c in [0, count), one TBB task each (compiled in src/parallel.cpp,
+/// so no header includes TBB's: a chunk is far more work than the indirect call).
+void run_chunks(std::size_t count, void (*body)(void* context, std::size_t chunk), void* context);
+}  // namespace typenet::detail
 
 namespace typenet::exec {
 
@@ -28,13 +29,18 @@ struct Chunks {
 /// Runs `body(c)` for every chunk c, one task each.
 template <class F>
 void for_each_chunk(std::size_t count, F&& body) {
-  oneapi::tbb::parallel_for(
-      oneapi::tbb::blocked_range<std::size_t>(0, count, 1),
-      [&](const oneapi::tbb::blocked_range<std::size_t>& r) {
-        for (std::size_t c = r.begin(); c != r.end(); ++c) body(c);
-      },
-      oneapi::tbb::simple_partitioner{});
+  using Body = std::remove_reference_t<F>;
+  detail::run_chunks(
+      count, [](void* context, std::size_t c) { (*static_cast<Body*>(context))(c); },
+      const_cast<void*>(static_cast<const void*>(&body)));
 }
+
+/// How many threads the current TBB arena may run at once (at least 1).
+std::size_t max_threads();
+
+/// Runs body(context) in a TBB arena of exactly `threads` slots, with TBB's global
+/// parallelism raised to match (the global limit alone cannot lift it above the core count).
+void run_with_threads(std::size_t threads, void (*body)(void* context), void* context);
 
 /// Which of a model's chunk work areas are in use. A chunk takes a free one when it starts
 /// and gives it back when done; there are as many as chunks can run at a time, so one is
@@ -62,18 +68,8 @@ class WorkAreas {
     std::size_t index_;
   };
 
-  Lease take() {
-    const int thread = oneapi::tbb::this_task_arena::current_thread_index();
-    const std::size_t start = thread >= 0 ? std::size_t(thread) % count_ : 0;
-    for (;;) {
-      for (std::size_t k = 0; k < count_; ++k) {
-        const std::size_t i = (start + k) % count_;
-        if (!busy_[i].load(std::memory_order_relaxed) && !busy_[i].exchange(true, std::memory_order_acquire))
-          return Lease(*this, i);
-      }
-      std::this_thread::yield();
-    }
-  }
+  /// A free area, waiting (yielding) while all are taken (compiled in src/parallel.cpp).
+  Lease take();
 
  private:
   std::unique_ptr<std::atomic<bool>[]> busy_;

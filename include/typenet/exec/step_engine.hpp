@@ -6,8 +6,6 @@
 #include <cstdint>
 #include <span>
 
-#include <oneapi/tbb/task_arena.h>
-
 #include <typenet/core/aligned_buffer.hpp>
 #include <typenet/exec/batch_statistics.hpp>
 #include <typenet/exec/chunks.hpp>
@@ -45,7 +43,7 @@ class StepEngine {
   /// Allocates the workspace for batches of up to `batch` samples, with a work area for each
   /// chunk the current arena can run at a time. Nothing is allocated when it already fits.
   void reserve(std::size_t batch) {
-    const std::size_t threads = std::size_t(std::max(1, oneapi::tbb::this_task_arena::max_concurrency()));
+    const std::size_t threads = max_threads();
     const std::size_t areas = plan::work_areas(std::max(batch, layout_.batch), threads);
     if (batch <= layout_.batch && areas <= work_areas_.size()) return;
     layout_ = plan::training_layout(std::max(batch, layout_.batch));

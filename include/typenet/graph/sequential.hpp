@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
-#include <iostream>
+#include <iosfwd>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -157,7 +157,8 @@ struct Sequential {
 
   /// A Keras-like table: each layer, its output shape and parameter count, then the totals
   /// and the memory figures (float, Adam, batch 32).
-  static void summary(std::ostream& out = std::cout) { print_summary(out, summary_rows(), memory<>, sizeof(float)); }
+  static void summary() { print_summary(summary_rows(), memory<>, sizeof(float)); }
+  static void summary(std::ostream& out) { print_summary(out, summary_rows(), memory<>, sizeof(float)); }
 };
 
 }  // namespace typenet

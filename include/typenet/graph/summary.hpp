@@ -22,5 +22,7 @@ struct SummaryRow {
 /// training-memory line.
 void print_summary(std::ostream& out, const std::vector<SummaryRow>& rows, const Memory& memory,
                    std::size_t scalar_bytes, std::size_t batch = 32);
+/// The same on std::cout (so that no header needs <iostream>).
+void print_summary(const std::vector<SummaryRow>& rows, const Memory& memory, std::size_t scalar_bytes);
 
 }  // namespace typenet

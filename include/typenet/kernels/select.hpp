@@ -2,7 +2,6 @@
 #pragma once
 
 #include <cstddef>
-
 #include <typenet/kernels/winograd.hpp>
 
 namespace typenet::kernels {
@@ -33,9 +32,8 @@ constexpr double tile_cost(std::size_t C, std::size_t F) {
   constexpr std::size_t N = M + 2;
   constexpr double transform_weight = 10;
   const double products = 3.0 * double(N * N) * double(C) * double(F);
-  const double transforms =
-      double(C) * double(2 * N * apply_cost<BT<M>> + 2 * N * apply_cost<B<M>>) +
-      double(F) * double((N + M) * apply_cost<AT<M>> + (M + N) * apply_cost<A<M>>);
+  const double transforms = double(C) * double(2 * N * apply_cost<BT<M>> + 2 * N * apply_cost<B<M>>) +
+                            double(F) * double((N + M) * apply_cost<AT<M>> + (M + N) * apply_cost<A<M>>);
   return products + transform_weight * transforms;
 }
 
@@ -47,8 +45,12 @@ constexpr double tile_cost(std::size_t C, std::size_t F) {
 /// output but their transforms cost more and round more. 13 x 13 from 32 to 64 channels (the
 /// CIFAR-shaped network's second convolution) takes 5: 9 tiles of 49 products, against 16 of
 /// 36 for 4 (training 7-10 % faster). 11 x 11 (the seed CNN's) takes 4.
-constexpr std::size_t winograd_tile(std::size_t OH, std::size_t OW, std::size_t C, std::size_t F) {
-  const auto total = [&](std::size_t m, double per_tile) {
+///
+/// A template, so that the transforms' programs behind the costs are found (in constant
+/// evaluation, about a second) only in translation units with such a convolution.
+template <std::size_t OH, std::size_t OW, std::size_t C, std::size_t F>
+inline constexpr std::size_t winograd_tile = [] {
+  const auto total = [](std::size_t m, double per_tile) {
     return double((OH + m - 1) / m * ((OW + m - 1) / m)) * per_tile;
   };
   const double cost[3] = {total(4, winograd::tile_cost<4>(C, F)), total(5, winograd::tile_cost<5>(C, F)),
@@ -57,7 +59,7 @@ constexpr std::size_t winograd_tile(std::size_t OH, std::size_t OW, std::size_t 
   for (std::size_t i = 1; i < 3; ++i)
     if (cost[i] < cost[best]) best = i;
   return 4 + best;
-}
+}();
 
 /// How a convolution with a KH x KW kernel moved by SH x SW, from C input channels to F filters
 /// and an OH x OW output, runs. A 3x3 stride-1 convolution with whole vectors of channels (C and
@@ -65,11 +67,11 @@ constexpr std::size_t winograd_tile(std::size_t OH, std::size_t OW, std::size_t 
 /// all three passes, M by `winograd_tile`: 4 (M = 4) to 5 (M = 6) times fewer multiplications
 /// per output. Others run directly, as register-blocked products (the seed CNN's first
 /// convolution, on one channel, among them).
-template <std::size_t OH, std::size_t OW, std::size_t C, std::size_t F, std::size_t KH, std::size_t KW,
-          std::size_t SH, std::size_t SW>
+template <std::size_t OH, std::size_t OW, std::size_t C, std::size_t F, std::size_t KH, std::size_t KW, std::size_t SH,
+          std::size_t SW>
 consteval ConvChoice conv2d_algorithm() {
   if (KH == 3 && KW == 3 && SH == 1 && SW == 1 && C % 16 == 0 && F % 16 == 0 && OH >= 4 && OW >= 4)
-    return {ConvAlgorithm::winograd, winograd_tile(OH, OW, C, F)};
+    return {ConvAlgorithm::winograd, winograd_tile<OH, OW, C, F>};
   return {ConvAlgorithm::direct, 0};
 }
 

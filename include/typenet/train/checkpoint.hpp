@@ -47,10 +47,11 @@ struct Checkpoint {
 };
 
 /// A checkpoint: the weights' body, then the loss, the optimizer (name, step count, state),
-/// the TrainingState and EarlyStopping's best weights; written atomically.
+/// the TrainingState and EarlyStopping's best weights (`best`, laid out as the parameters, or
+/// nullptr); written atomically.
 template <class Net, class Loss, class Optimizer, class S>
 void save_checkpoint(const std::string& path, const S* params, const S* state, std::uint64_t iterations,
-                     const TrainingState& run, const AlignedBuffer<S>& best) {
+                     const TrainingState& run, const S* best) {
   io::ByteWriter out;
   write_parameters<Net>(out, params);
   out.text(Loss::name);
@@ -61,9 +62,8 @@ void save_checkpoint(const std::string& path, const S* params, const S* state, s
     for_each_tensor<Net>(state + slot * Net::parameter_block,
                          [&](const S* values, std::size_t size) { out.values(values, size); });
   write_training_state(out, run);
-  out.u8(best.size() > 0 ? 1 : 0);
-  if (best.size() > 0)
-    for_each_tensor<Net>(best.data(), [&](const S* values, std::size_t size) { out.values(values, size); });
+  out.u8(best ? 1 : 0);
+  if (best) for_each_tensor<Net>(best, [&](const S* values, std::size_t size) { out.values(values, size); });
   io::save_file(path, io::FileKind::checkpoint, out.bytes());
 }
 

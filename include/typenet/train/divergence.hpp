@@ -4,8 +4,8 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <span>
-#include <sstream>
 #include <string>
 
 #include <typenet/core/error.hpp>
@@ -67,10 +67,10 @@ void check_and_clip(Engine& engine, const Data& data, std::span<const std::uint3
     throw Error(where + "the loss is not finite: " + layer_name<Net>(found.bad_position) +
                 "'s output holds a NaN or infinite value" + advice);
   if (!std::isfinite(loss_sum)) {
-    std::ostringstream text;
-    text << where << "the loss overflowed: " << layer_name<Net>(layer_count) << "'s outputs are finite but reach "
-         << found.largest_output << advice;
-    throw Error(text.str());
+    char largest[32];  // as an ostream writes a double: %g
+    std::snprintf(largest, sizeof largest, "%g", double(found.largest_output));
+    throw Error(where + "the loss overflowed: " + layer_name<Net>(layer_count) + "'s outputs are finite but reach " +
+                largest + advice);
   }
   std::string culprit;
   for (std::size_t p = layer_count; p >= 1 && culprit.empty(); --p) {

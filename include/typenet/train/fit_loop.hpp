@@ -1,225 +1,198 @@
-// typenet/train/fit_loop.hpp: fit_loop, Keras's fit over a model's public steps: epochs, shuffling, callbacks, checkpoints, the log.
+// typenet/train/fit_loop.hpp: fit, Keras's fit over a model's public steps; the loop itself (epochs, shuffling, callbacks, checkpoints, the log) is compiled once in src/fit_loop.cpp.
 #pragma once
 
-#include <algorithm>
-#include <chrono>
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
-#include <iostream>
-#include <numeric>
+#include <cstring>
+#include <functional>
+#include <iosfwd>
+#include <optional>
 #include <span>
 #include <string>
-#include <utility>
-
-#include <oneapi/tbb/global_control.h>
-#include <oneapi/tbb/task_arena.h>
-
 #include <typenet/core/aligned_buffer.hpp>
 #include <typenet/core/error.hpp>
-#include <typenet/core/random.hpp>
 #include <typenet/train/callbacks.hpp>
 #include <typenet/train/checkpoint.hpp>
 #include <typenet/train/divergence.hpp>
 #include <typenet/train/fit_options.hpp>
 #include <typenet/train/history.hpp>
-#include <typenet/train/progress.hpp>
+#include <typenet/train/metrics.hpp>
+#include <utility>
 
 namespace typenet::detail {
 
-/// Throws Error naming the option at fault, before any training.
+/// FitOptions without its data set: what the loop reads.
+struct FitSettings {
+  std::size_t epochs;
+  std::size_t batch_size;
+  bool shuffle;
+  std::uint64_t seed;
+  bool validation;  ///< whether the target validates after every epoch
+  std::function<double(std::size_t)> learning_rate;
+  std::size_t threads;
+  bool verbose;
+  std::optional<bool> live_progress;
+  std::ostream* out;
+  double clip_norm;
+  std::string checkpoint;
+  std::size_t checkpoint_every;
+  bool resume;
+  std::optional<EarlyStopping> early_stopping;
+  std::optional<ModelCheckpoint> model_checkpoint;
+  std::optional<ReduceLROnPlateau> reduce_lr_on_plateau;
+  std::string csv_log;
+  std::function<void(const EpochLog&)> on_epoch_end;
+};
+
+/// What a fit needs of a model, with its data set bound: its public steps, one virtual call
+/// per batch or per epoch (never inside a pass). Model's adapter is `ModelFit` below.
+class FitTarget {
+ public:
+  struct Step {
+    double loss_sum;
+    double correct;
+  };
+  virtual std::size_t samples() const = 0;  ///< of the training data
+  virtual Step train_step(std::span<const std::uint32_t> indices, const StepOptions& options) = 0;
+  virtual Score validate() = 0;
+  virtual float& learning_rate() = 0;          ///< the optimizer's
+  virtual std::size_t iterations() const = 0;  ///< the optimizer's step count
+  virtual void noise_seed(std::uint64_t seed) = 0;
+  virtual void save(const std::string& path) const = 0;
+  /// The parameters as bytes: what EarlyStopping keeps of its best epoch.
+  virtual std::size_t parameter_bytes() const = 0;
+  virtual void copy_parameters(unsigned char* to) const = 0;
+  virtual void restore_parameters(const unsigned char* from) = 0;
+  /// Writes a checkpoint of the model, `run` and `best` (parameter_bytes, or nullptr).
+  virtual void save_checkpoint(const std::string& path, const TrainingState& run, const unsigned char* best) const = 0;
+  /// Reads the checkpoint at `path` (checked against `run`, which becomes the saved state)
+  /// and takes its parameters and optimizer state; `best` receives the saved best weights
+  /// when there are any. Nothing changes unless all of it is read.
+  virtual void resume(const std::string& path, TrainingState& run, std::size_t epochs,
+                      AlignedBuffer<unsigned char>& best) = 0;
+
+ protected:
+  ~FitTarget() = default;
+};
+
+/// Throws Error naming the option at fault, before any training (src/fit_loop.cpp).
+void check_fit_settings(const FitSettings& settings, std::size_t samples, std::size_t validation_samples,
+                        double validation_split);
+
+/// The fit itself, in an arena of `settings.threads` threads when given (src/fit_loop.cpp).
+History run_fit(FitTarget& target, const FitSettings& settings);
+
 template <class Data>
-void check_fit_options(const Data& train, const FitOptions<Data>& options) {
-  if (options.batch_size == 0) throw Error("fit: batch_size must be at least 1");
-  if (options.epochs == 0) throw Error("fit: epochs must be at least 1");
-  if (train.empty()) throw Error("fit: the training data set is empty");
-  if (options.validation && options.validation->empty()) throw Error("fit: the validation data set is empty");
-  if (!(options.validation_split >= 0 && options.validation_split < 1))
-    throw Error("fit: validation_split must be at least 0 and below 1");
-  if (options.validation_split > 0 && options.validation)
-    throw Error("fit: give validation data or a validation_split, not both");
-  if (options.early_stopping) {
-    options.early_stopping->monitor.higher_is_better();  // checks the mode now, not after an epoch
-    if (options.early_stopping->monitor.name.starts_with("val_") && !options.validation && options.validation_split == 0)
-      throw Error("fit: early_stopping monitors " + options.early_stopping->monitor.name +
-                  ", which needs validation data or a validation_split");
-  }
-  for (const Monitor* monitor : {options.model_checkpoint ? &options.model_checkpoint->monitor : nullptr,
-                                 options.reduce_lr_on_plateau ? &options.reduce_lr_on_plateau->monitor : nullptr}) {
-    if (!monitor) continue;
-    monitor->higher_is_better();
-    if (monitor->name.starts_with("val_") && !options.validation && options.validation_split == 0)
-      throw Error("fit: a callback monitors " + monitor->name + ", which needs validation data or a validation_split");
-  }
+FitSettings fit_settings(const FitOptions<Data>& o) {
+  return {o.epochs,
+          o.batch_size,
+          o.shuffle,
+          o.seed,
+          o.validation != nullptr,
+          o.learning_rate,
+          o.threads,
+          o.verbose,
+          o.live_progress,
+          o.out,
+          o.clip_norm,
+          o.checkpoint,
+          o.checkpoint_every,
+          o.resume,
+          o.early_stopping,
+          o.model_checkpoint,
+          o.reduce_lr_on_plateau,
+          o.csv_log,
+          o.on_epoch_end};
 }
 
-/// One fit of `model` (a Model) on `train`, through its public steps: train_step, evaluate,
-/// save, its parameters, optimizer and optimizer state.
+/// A Model `M` and its training and validation data as a FitTarget.
 template <class M, class Data>
-class FitLoop {
+class ModelFit final : public FitTarget {
   using S = typename M::scalar;
   using Net = typename M::network;
 
  public:
-  FitLoop(M& model, const Data& train, const FitOptions<Data>& options)
-      : model_(model), train_(train), options_(options), out_(options.out ? *options.out : std::cout) {}
+  ModelFit(M& model, const Data& train, const Data* validation)
+      : model_(model), train_(train), validation_(validation) {}
 
-  History run() {
-    const std::size_t n = train_.size();
-    const std::size_t batch = std::min(options_.batch_size, n);
-    run_.order.resize(n);
-    std::iota(run_.order.begin(), run_.order.end(), std::uint32_t{0});
-    run_.shuffler = Random(options_.seed);
-    run_.samples = n;
-    run_.batch_size = options_.batch_size;
-    run_.shuffle = options_.shuffle;
-    run_.seed = options_.seed;
-    model_.noise_seed(options_.seed);
-    if (options_.resume && !options_.checkpoint.empty() && std::filesystem::exists(options_.checkpoint)) resume();
-    base_rate_ = model_.optimizer().options.learning_rate;  // what ReduceLROnPlateau scales
-    if (options_.early_stopping && options_.early_stopping->restore_best_weights && best_.size() == 0)
-      best_.resize(Net::parameter_block);
-    const std::size_t steps = (n + batch - 1) / batch;
-    Progress progress(out_, options_.epochs, steps,
-                      options_.verbose && options_.live_progress.value_or(stdout_is_terminal()));
-    for (std::size_t epoch = run_.epoch + 1; epoch <= options_.epochs; ++epoch) {
-      const auto start = std::chrono::steady_clock::now();
-      if (options_.verbose) progress.begin_epoch(epoch);
-      if (options_.shuffle)
-        for (std::size_t i = n - 1; i > 0; --i) std::swap(run_.order[i], run_.order[run_.shuffler.below(i + 1)]);
-      double loss_sum = 0;
-      double correct = 0;
-      for (std::size_t step = 0; step < steps; ++step) {
-        const std::size_t first = step * batch;
-        const std::size_t count = std::min(batch, n - first);
-        const double factor = run_.callbacks.plateau.lr_factor;
-        if (options_.learning_rate || factor != 1) {
-          const double rate =
-              (options_.learning_rate ? options_.learning_rate(model_.optimizer().iterations) : base_rate_) * factor;
-          model_.optimizer().options.learning_rate =
-              float(std::max(rate, options_.reduce_lr_on_plateau ? options_.reduce_lr_on_plateau->min_lr : 0.0));
-        }
-        const auto [loss, right] =
-            model_.train_step(train_, std::span<const std::uint32_t>(run_.order.data() + first, count),
-                              StepOptions{.clip_norm = options_.clip_norm, .epoch = epoch, .batch = step + 1});
-        loss_sum += loss;
-        correct += right;
-        if (options_.verbose) progress.step(step + 1, loss_sum / double(first + count), correct / double(first + count));
-      }
-      EpochLog log{.epoch = epoch, .loss = loss_sum / double(n), .accuracy = correct / double(n)};
-      if (options_.validation) {
-        const Score score = model_.evaluate(*options_.validation);
-        log.val_loss = score.loss;
-        log.val_accuracy = score.accuracy;
-      }
-      log.learning_rate = model_.optimizer().options.learning_rate;
-      log.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (options_.verbose) progress.end_epoch(log);
-      run_.history.epochs.push_back(log);
-      run_.epoch = epoch;
-      const bool stop = end_of_epoch(log);
-      if (!options_.checkpoint.empty() &&
-          (epoch % std::max<std::size_t>(options_.checkpoint_every, 1) == 0 || epoch == options_.epochs || stop))
-        save_checkpoint<Net, typename M::loss_type, typename M::optimizer_type>(
-            options_.checkpoint, std::as_const(model_).parameters().data(), model_.optimizer_state().data(),
-            model_.optimizer().iterations, run_, best_);
-      if (stop) break;
+  std::size_t samples() const override { return train_.size(); }
+  Step train_step(std::span<const std::uint32_t> indices, const StepOptions& options) override {
+    const auto result = model_.train_step(train_, indices, options);
+    return {result.loss_sum, result.correct};
+  }
+  Score validate() override { return model_.evaluate(*validation_); }
+  float& learning_rate() override { return model_.optimizer().options.learning_rate; }
+  std::size_t iterations() const override { return model_.optimizer().iterations; }
+  void noise_seed(std::uint64_t seed) override { model_.noise_seed(seed); }
+  void save(const std::string& path) const override { model_.save(path); }
+  std::size_t parameter_bytes() const override { return Net::parameter_block * sizeof(S); }
+  void copy_parameters(unsigned char* to) const override {
+    const std::span<const S> params = std::as_const(model_).parameters();
+    std::memcpy(to, params.data(), params.size_bytes());
+  }
+  void restore_parameters(const unsigned char* from) override {
+    std::memcpy(model_.parameters().data(), from, parameter_bytes());
+  }
+  void save_checkpoint(const std::string& path, const TrainingState& run, const unsigned char* best) const override {
+    AlignedBuffer<S> kept;  // the bytes as values again (a checkpoint copies everything anyway)
+    if (best) {
+      kept.resize(Net::parameter_block);
+      std::memcpy(kept.data(), best, parameter_bytes());
     }
-    return run_.history;
+    detail::save_checkpoint<Net, typename M::loss_type, typename M::optimizer_type>(
+        path, std::as_const(model_).parameters().data(), std::as_const(model_).optimizer_state().data(),
+        model_.optimizer().iterations, run, best ? kept.data() : nullptr);
+  }
+  void resume(const std::string& path, TrainingState& run, std::size_t epochs,
+              AlignedBuffer<unsigned char>& best) override {
+    Checkpoint<S> saved = read_checkpoint<Net, typename M::loss_type, typename M::optimizer_type, S>(path, run, epochs);
+    std::memcpy(model_.parameters().data(), saved.params.data(), parameter_bytes());
+    std::memcpy(model_.optimizer_state().data(), saved.state.data(), saved.state.size() * sizeof(S));
+    model_.optimizer().iterations = saved.iterations;
+    model_.parameters_changed();
+    if (saved.best.size() > 0) {
+      best.resize(parameter_bytes());
+      std::memcpy(best.data(), saved.best.data(), parameter_bytes());
+    }
+    run = std::move(saved.run);
   }
 
  private:
-  /// Takes the checkpoint's parameters, optimizer state and training state, once all of it
-  /// is read and checked.
-  void resume() {
-    Checkpoint<S> saved =
-        read_checkpoint<Net, typename M::loss_type, typename M::optimizer_type, S>(options_.checkpoint, run_,
-                                                                                    options_.epochs);
-    std::ranges::copy(std::span<const S>(saved.params.data(), Net::parameter_block), model_.parameters().begin());
-    std::ranges::copy(std::span<const S>(saved.state.data(), saved.state.size()), model_.optimizer_state().begin());
-    model_.optimizer().iterations = saved.iterations;
-    model_.parameters_changed();
-    if (saved.best.size() > 0) best_ = std::move(saved.best);
-    run_ = std::move(saved.run);
-    run_.history.resumed_after = run_.epoch;
-  }
-
-  /// The callbacks, in Keras's usual order, after an epoch's log is complete; true when early
-  /// stopping ends the training.
-  bool end_of_epoch(const EpochLog& log) {
-    CallbackState& state = run_.callbacks;
-    if (!options_.csv_log.empty()) write_history_csv(options_.csv_log, run_.history);
-    if (options_.on_epoch_end) options_.on_epoch_end(log);
-    if (const auto& save = options_.model_checkpoint)
-      if (state.save.on_epoch_end(*save, log)) model_.save(save->path);
-    if (const auto& plateau = options_.reduce_lr_on_plateau) {
-      auto& rate = model_.optimizer().options.learning_rate;
-      if (state.plateau.on_epoch_end(*plateau, log, double(rate))) {
-        rate = float(std::max(double(base_rate_) * state.plateau.lr_factor, plateau->min_lr));
-        if (options_.verbose)
-          out_ << "Epoch " << log.epoch << ": ReduceLROnPlateau reducing learning rate to " << rate << ".\n";
-      }
-    }
-    if (const auto& early = options_.early_stopping) {
-      const auto verdict = state.early.on_epoch_end(*early, log);
-      const std::span<const S> params = std::as_const(model_).parameters();
-      if (verdict == EarlyStoppingState::Verdict::improved && early->restore_best_weights)
-        std::ranges::copy(params, best_.data());
-      if (verdict != EarlyStoppingState::Verdict::stop) return false;
-      run_.history.stopped_epoch = log.epoch;
-      run_.history.best_epoch = state.early.best_epoch;
-      const bool restore = early->restore_best_weights && state.early.best_epoch > 0;
-      if (restore) std::ranges::copy(std::span<const S>(best_.data(), Net::parameter_block), model_.parameters().begin());
-      if (options_.verbose)
-        out_ << "Epoch " << log.epoch << ": early stopping"
-             << (restore ? " (restoring the weights of epoch " + std::to_string(state.early.best_epoch) + ")"
-                         : std::string())
-             << "\n";
-      return true;
-    }
-    return false;
-  }
-
   M& model_;
   const Data& train_;
-  const FitOptions<Data>& options_;
-  std::ostream& out_;
-  TrainingState run_;
-  float base_rate_ = 0;
-  AlignedBuffer<S> best_;  ///< EarlyStopping's best weights, when it restores them
+  const Data* validation_;
 };
 
-/// Keras's fit: checks the options, splits off validation_split, runs in an arena of
-/// `options.threads` threads when given.
+/// Keras's fit: checks the options, splits off validation_split, then runs the loop.
 template <class M, class Data>
 History fit(M& model, const Data& train, const FitOptions<Data>& options) {
-  check_fit_options(train, options);
+  const FitSettings settings = fit_settings(options);
+  check_fit_settings(settings, train.size(), options.validation ? options.validation->size() : 0,
+                     options.validation_split);
   if (options.validation_split > 0) {
     // Keras's rule: the last fraction of the samples, before any shuffling, validates.
     const std::size_t split_at = std::size_t(std::floor(double(train.size()) * (1.0 - options.validation_split)));
     if (split_at == 0 || split_at == train.size())
       throw Error("fit: a validation_split of " + std::to_string(options.validation_split) + " leaves " +
-                  (split_at == 0 ? "no training" : "no validation") + " samples out of " + std::to_string(train.size()));
-    if constexpr (requires { { train.slice(0, 1) } -> std::convertible_to<Data>; }) {
+                  (split_at == 0 ? "no training" : "no validation") + " samples out of " +
+                  std::to_string(train.size()));
+    if constexpr (requires {
+                    { train.slice(0, 1) } -> std::convertible_to<Data>;
+                  }) {
       const Data training = train.slice(0, split_at);
       const Data validation = train.slice(split_at, train.size());
-      FitOptions<Data> split = options;
-      split.validation_split = 0;
-      split.validation = &validation;
-      return fit(model, training, split);
+      FitSettings split = settings;
+      split.validation = true;
+      ModelFit<M, Data> target(model, training, &validation);
+      return run_fit(target, split);
     } else {
       throw Error("fit: validation_split needs a data set that can be sliced (Dataset)");
     }
   }
-  if (options.threads > 0) {
-    // An arena of exactly `threads` slots (the global limit alone cannot raise the
-    // parallelism above the core count, and the tests run 7 threads on 2 cores).
-    oneapi::tbb::global_control limit(oneapi::tbb::global_control::max_allowed_parallelism, options.threads);
-    oneapi::tbb::task_arena arena(int(options.threads));
-    return arena.execute([&] { return FitLoop<M, Data>(model, train, options).run(); });
-  }
-  return FitLoop<M, Data>(model, train, options).run();
+  ModelFit<M, Data> target(model, train, options.validation);
+  return run_fit(target, settings);
 }
 
 }  // namespace typenet::detail

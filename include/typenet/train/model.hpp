@@ -5,7 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <iostream>
+#include <iosfwd>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -281,7 +281,8 @@ class Model {
     take(detail::read_weights<Net, S>(io::check_file(std::move(bytes), name)));
   }
 
-  static void summary(std::ostream& out = std::cout) { print_summary(out, Net::summary_rows(), memory, sizeof(S)); }
+  static void summary() { print_summary(Net::summary_rows(), memory, sizeof(S)); }
+  static void summary(std::ostream& out) { print_summary(out, Net::summary_rows(), memory, sizeof(S)); }
 
  private:
   exec::Weights<S> weights() const { return {params_.data(), packed_.data()}; }

@@ -1,7 +1,6 @@
 // typenet/train/progress.hpp: Progress, the Keras-style training log (a live bar on a terminal, a line per epoch otherwise).
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <iosfwd>
 
@@ -30,8 +29,9 @@ class Progress {
   std::size_t epochs_;
   std::size_t steps_;
   bool live_;
-  std::chrono::steady_clock::time_point epoch_start_;
-  std::chrono::steady_clock::time_point last_draw_;
+  // steady_clock's seconds (kept as doubles so that this header need not include <chrono>)
+  double epoch_start_ = 0;
+  double last_draw_ = 0;
 };
 
 /// True when standard output is a terminal (so a live bar makes sense).

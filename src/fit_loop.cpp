@@ -1,0 +1,179 @@
+// src/fit_loop.cpp: the fit loop, compiled once: epochs, shuffling, the learning-rate schedule, callbacks, checkpoints, the log.
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <numeric>
+#include <typenet/core/random.hpp>
+#include <typenet/exec/chunks.hpp>
+#include <typenet/train/fit_loop.hpp>
+#include <typenet/train/progress.hpp>
+
+namespace typenet::detail {
+
+void check_fit_settings(const FitSettings& options, std::size_t samples, std::size_t validation_samples,
+                        double validation_split) {
+  if (options.batch_size == 0) throw Error("fit: batch_size must be at least 1");
+  if (options.epochs == 0) throw Error("fit: epochs must be at least 1");
+  if (samples == 0) throw Error("fit: the training data set is empty");
+  if (options.validation && validation_samples == 0) throw Error("fit: the validation data set is empty");
+  if (!(validation_split >= 0 && validation_split < 1))
+    throw Error("fit: validation_split must be at least 0 and below 1");
+  if (validation_split > 0 && options.validation)
+    throw Error("fit: give validation data or a validation_split, not both");
+  const bool validates = options.validation || validation_split > 0;
+  if (options.early_stopping) {
+    options.early_stopping->monitor.higher_is_better();  // checks the mode now, not after an epoch
+    if (options.early_stopping->monitor.name.starts_with("val_") && !validates)
+      throw Error("fit: early_stopping monitors " + options.early_stopping->monitor.name +
+                  ", which needs validation data or a validation_split");
+  }
+  for (const Monitor* monitor : {options.model_checkpoint ? &options.model_checkpoint->monitor : nullptr,
+                                 options.reduce_lr_on_plateau ? &options.reduce_lr_on_plateau->monitor : nullptr}) {
+    if (!monitor) continue;
+    monitor->higher_is_better();
+    if (monitor->name.starts_with("val_") && !validates)
+      throw Error("fit: a callback monitors " + monitor->name + ", which needs validation data or a validation_split");
+  }
+}
+
+namespace {
+
+/// One fit of a target, through its public steps.
+class FitLoop {
+ public:
+  FitLoop(FitTarget& model, const FitSettings& options)
+      : model_(model), options_(options), out_(options.out ? *options.out : std::cout) {}
+
+  History run() {
+    const std::size_t n = model_.samples();
+    const std::size_t batch = std::min(options_.batch_size, n);
+    run_.order.resize(n);
+    std::iota(run_.order.begin(), run_.order.end(), std::uint32_t{0});
+    run_.shuffler = Random(options_.seed);
+    run_.samples = n;
+    run_.batch_size = options_.batch_size;
+    run_.shuffle = options_.shuffle;
+    run_.seed = options_.seed;
+    model_.noise_seed(options_.seed);
+    if (options_.resume && !options_.checkpoint.empty() && std::filesystem::exists(options_.checkpoint)) {
+      model_.resume(options_.checkpoint, run_, options_.epochs, best_);
+      run_.history.resumed_after = run_.epoch;
+    }
+    base_rate_ = model_.learning_rate();  // what ReduceLROnPlateau scales
+    if (options_.early_stopping && options_.early_stopping->restore_best_weights && best_.size() == 0)
+      best_.resize(model_.parameter_bytes());
+    const std::size_t steps = (n + batch - 1) / batch;
+    Progress progress(out_, options_.epochs, steps,
+                      options_.verbose && options_.live_progress.value_or(stdout_is_terminal()));
+    for (std::size_t epoch = run_.epoch + 1; epoch <= options_.epochs; ++epoch) {
+      const auto start = std::chrono::steady_clock::now();
+      if (options_.verbose) progress.begin_epoch(epoch);
+      if (options_.shuffle)
+        for (std::size_t i = n - 1; i > 0; --i) std::swap(run_.order[i], run_.order[run_.shuffler.below(i + 1)]);
+      double loss_sum = 0;
+      double correct = 0;
+      for (std::size_t step = 0; step < steps; ++step) {
+        const std::size_t first = step * batch;
+        const std::size_t count = std::min(batch, n - first);
+        const double factor = run_.callbacks.plateau.lr_factor;
+        if (options_.learning_rate || factor != 1) {
+          const double rate =
+              (options_.learning_rate ? options_.learning_rate(model_.iterations()) : base_rate_) * factor;
+          model_.learning_rate() =
+              float(std::max(rate, options_.reduce_lr_on_plateau ? options_.reduce_lr_on_plateau->min_lr : 0.0));
+        }
+        const auto [loss, right] =
+            model_.train_step(std::span<const std::uint32_t>(run_.order.data() + first, count),
+                              StepOptions{.clip_norm = options_.clip_norm, .epoch = epoch, .batch = step + 1});
+        loss_sum += loss;
+        correct += right;
+        if (options_.verbose)
+          progress.step(step + 1, loss_sum / double(first + count), correct / double(first + count));
+      }
+      EpochLog log{.epoch = epoch, .loss = loss_sum / double(n), .accuracy = correct / double(n)};
+      if (options_.validation) {
+        const Score score = model_.validate();
+        log.val_loss = score.loss;
+        log.val_accuracy = score.accuracy;
+      }
+      log.learning_rate = model_.learning_rate();
+      log.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (options_.verbose) progress.end_epoch(log);
+      run_.history.epochs.push_back(log);
+      run_.epoch = epoch;
+      const bool stop = end_of_epoch(log);
+      if (!options_.checkpoint.empty() &&
+          (epoch % std::max<std::size_t>(options_.checkpoint_every, 1) == 0 || epoch == options_.epochs || stop))
+        model_.save_checkpoint(options_.checkpoint, run_, best_.size() > 0 ? best_.data() : nullptr);
+      if (stop) break;
+    }
+    return run_.history;
+  }
+
+ private:
+  /// The callbacks, in Keras's usual order, after an epoch's log is complete; true when early
+  /// stopping ends the training.
+  bool end_of_epoch(const EpochLog& log) {
+    CallbackState& state = run_.callbacks;
+    if (!options_.csv_log.empty()) write_history_csv(options_.csv_log, run_.history);
+    if (options_.on_epoch_end) options_.on_epoch_end(log);
+    if (const auto& save = options_.model_checkpoint)
+      if (state.save.on_epoch_end(*save, log)) model_.save(save->path);
+    if (const auto& plateau = options_.reduce_lr_on_plateau) {
+      float& rate = model_.learning_rate();
+      if (state.plateau.on_epoch_end(*plateau, log, double(rate))) {
+        rate = float(std::max(double(base_rate_) * state.plateau.lr_factor, plateau->min_lr));
+        if (options_.verbose)
+          out_ << "Epoch " << log.epoch << ": ReduceLROnPlateau reducing learning rate to " << rate << ".\n";
+      }
+    }
+    if (const auto& early = options_.early_stopping) {
+      const auto verdict = state.early.on_epoch_end(*early, log);
+      if (verdict == EarlyStoppingState::Verdict::improved && early->restore_best_weights)
+        model_.copy_parameters(best_.data());
+      if (verdict != EarlyStoppingState::Verdict::stop) return false;
+      run_.history.stopped_epoch = log.epoch;
+      run_.history.best_epoch = state.early.best_epoch;
+      const bool restore = early->restore_best_weights && state.early.best_epoch > 0;
+      if (restore) model_.restore_parameters(best_.data());
+      if (options_.verbose)
+        out_ << "Epoch " << log.epoch << ": early stopping"
+             << (restore ? " (restoring the weights of epoch " + std::to_string(state.early.best_epoch) + ")"
+                         : std::string())
+             << "\n";
+      return true;
+    }
+    return false;
+  }
+
+  FitTarget& model_;
+  const FitSettings& options_;
+  std::ostream& out_;
+  TrainingState run_;
+  float base_rate_ = 0;
+  AlignedBuffer<unsigned char> best_;  ///< EarlyStopping's best weights, when it restores them
+};
+
+}  // namespace
+
+History run_fit(FitTarget& target, const FitSettings& settings) {
+  if (settings.threads == 0) return FitLoop(target, settings).run();
+  // An arena of exactly `threads` slots (the global limit alone cannot raise the parallelism
+  // above the core count, and the tests run 7 threads on 2 cores).
+  struct Call {
+    FitTarget& target;
+    const FitSettings& settings;
+    History history;
+  } call{target, settings, {}};
+  exec::run_with_threads(
+      settings.threads,
+      [](void* context) {
+        auto& c = *static_cast<Call*>(context);
+        c.history = FitLoop(c.target, c.settings).run();
+      },
+      &call);
+  return call.history;
+}
+
+}  // namespace typenet::detail
