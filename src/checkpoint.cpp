@@ -74,4 +74,13 @@ TrainingState read_training_state(io::ByteReader& in, const TrainingState& expec
   return saved;
 }
 
+template void save_checkpoint(const std::string&, const NetworkFacts&, const TrainingSetup&, const float*, const float*,
+                              std::uint64_t, const TrainingState&, const float*);
+template void save_checkpoint(const std::string&, const NetworkFacts&, const TrainingSetup&, const double*,
+                              const double*, std::uint64_t, const TrainingState&, const double*);
+template Checkpoint<float> read_checkpoint(const std::string&, const NetworkFacts&, const TrainingSetup&,
+                                           const TrainingState&, std::size_t);
+template Checkpoint<double> read_checkpoint(const std::string&, const NetworkFacts&, const TrainingSetup&,
+                                            const TrainingState&, std::size_t);
+
 }  // namespace typenet::detail

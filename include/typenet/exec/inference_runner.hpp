@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include <typenet/core/aligned_buffer.hpp>
+#include <typenet/core/detail/compiler.hpp>
 #include <typenet/exec/chunks.hpp>
 #include <typenet/exec/plan.hpp>
 #include <typenet/layers/layer_concepts.hpp>
@@ -38,7 +39,9 @@ class InferenceRunner {
   /// Runs samples [first, first + count) of the input through the network and returns where
   /// their outputs are. Each chunk owns a slice of `widest` values per sample in both
   /// buffers, whatever the layer, so chunks on other threads never share memory.
-  const S* run(Weights<S> weights, std::size_t first, std::size_t count) {
+  /// Never inlined: one copy of the forward pass serves predict and every run_all (a call per
+  /// sample or chunk costs nothing beside a pass).
+  TYPENET_NOINLINE const S* run(Weights<S> weights, std::size_t first, std::size_t count) {
     const S* in = input(first);
     std::size_t next = 0;  // the buffer the next layer writes: they alternate
     plan::for_each_position([&](auto position) {

@@ -7,6 +7,7 @@
 #include <span>
 
 #include <typenet/core/aligned_buffer.hpp>
+#include <typenet/core/detail/compiler.hpp>
 #include <typenet/exec/batch_statistics.hpp>
 #include <typenet/exec/chunks.hpp>
 #include <typenet/exec/gradient_reduction.hpp>
@@ -169,7 +170,7 @@ class StepEngine {
   /// is blamed before any layer: chunks and their samples come in order, so the first bad
   /// sample found is the batch's first.
   template <class Data>
-  Diagnosis diagnose(const Data& data, std::span<const std::uint32_t> indices) {
+  TYPENET_NOINLINE Diagnosis diagnose(const Data& data, std::span<const std::uint32_t> indices) {
     const auto finite = [](const S* v, std::size_t n) { return detail::all_finite(v, n); };
     const Chunks chunks{indices.size(), plan::samples_per_chunk(indices.size())};
     Diagnosis found;
@@ -258,7 +259,11 @@ class StepEngine {
 
   /// Forward through layers from..to_layer for a chunk's samples. A layer followed by a ReLU
   /// it can fuse writes the ReLU's output itself, and the ReLU is skipped.
-  void forward_chunk(Site at, std::size_t count, std::size_t from = 1, std::size_t to_layer = layer_count) {
+  /// Never inlined, like the other per-chunk passes: one copy of the network's forward pass
+  /// serves every caller (each stage's loop, diagnose), where inlined copies cost compile time
+  /// and a call per chunk costs nothing.
+  TYPENET_NOINLINE void forward_chunk(Site at, std::size_t count, std::size_t from = 1,
+                                      std::size_t to_layer = layer_count) {
     plan::for_each_position([&](auto position) {
       constexpr std::size_t P = decltype(position)::value;
       if (P < from || P > to_layer) return;
@@ -275,7 +280,8 @@ class StepEngine {
   /// Backward through layers from..down_to, last to first. A layer after a ReLU it can take the
   /// gradient of writes the gradient before that ReLU itself, and the ReLU is skipped. No layer
   /// before the first one with parameters needs its gradient: the pass stops there.
-  void backward_chunk(Site at, std::size_t count, std::size_t from = layer_count, std::size_t down_to = 1) {
+  TYPENET_NOINLINE void backward_chunk(Site at, std::size_t count, std::size_t from = layer_count,
+                                       std::size_t down_to = 1) {
     constexpr std::size_t last = fused_softmax ? layer_count - 1 : layer_count;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (backward_layer<last - I>(at, count, from, down_to), ...);
@@ -302,7 +308,7 @@ class StepEngine {
 
   /// The parameter gradients of the layers that sum per chunk (Plan::per_chunk_gradient), for
   /// the chunk's samples, into the chunk's own slot.
-  void chunk_weight_gradients(std::size_t chunk, Site at, std::size_t count) {
+  TYPENET_NOINLINE void chunk_weight_gradients(std::size_t chunk, Site at, std::size_t count) {
     plan::for_each_position([&](auto position) {
       constexpr std::size_t P = decltype(position)::value;
       if constexpr (plan::per_chunk_gradient[P]) {

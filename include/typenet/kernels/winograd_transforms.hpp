@@ -159,30 +159,40 @@ constexpr Program<R, K> factored(const Matrix<R, K>& t) {
   for (std::size_t i = 0; i < R; ++i)
     for (std::size_t k = 0; k < K; ++k) plain.rows[i][k] = t[i][k];
   Program<R, K> p = plain;
+  // The search works on a plain array: constant evaluation pays for every call, and
+  // std::array's operator[] is one (the search took about a second per translation unit).
+  constexpr std::size_t width = K + Program<R, K>::max_steps;
+  double rows[R][width] = {};
+  for (std::size_t i = 0; i < R; ++i)
+    for (std::size_t k = 0; k < K; ++k) rows[i][k] = t[i][k];
   while (p.steps < p.max_steps) {
     const std::size_t n = K + p.steps;
     std::size_t best_count = 1, best_a = 0, best_b = 0;
     double best_c = 0;
-    const auto shares = [&](std::size_t i, std::size_t a, std::size_t b, double c) {
-      return p.rows[i][a] != 0 && p.rows[i][a] * c == p.rows[i][b];
-    };
     // Which rows use each vector: a pair shared by fewer rows than the best so far (or by as
     // many, when the best is already +-1) cannot win, and is skipped without looking at its
-    // ratios. That changes no choice; it made this search (in constant evaluation, in every
-    // translation unit with a Winograd convolution) about N times faster.
-    std::array<std::size_t, K + Program<R, K>::max_steps> used{};
+    // ratios. Only rows using both can share a ratio (it is never 0), and a ratio met in an
+    // earlier row counts the same again, so each is counted once, over those rows. None of
+    // this changes a choice.
+    std::size_t used[width] = {};
     for (std::size_t k = 0; k < n; ++k)
-      for (std::size_t i = 0; i < R; ++i) used[k] |= p.rows[i][k] != 0 ? std::size_t{1} << i : 0;
+      for (std::size_t i = 0; i < R; ++i) used[k] |= rows[i][k] != 0 ? std::size_t{1} << i : 0;
     for (std::size_t a = 0; a < n; ++a) {
       for (std::size_t b = a + 1; b < n; ++b) {
-        const auto both = std::size_t(std::popcount(used[a] & used[b]));
+        const std::size_t both_rows = used[a] & used[b];
+        const auto both = std::size_t(std::popcount(both_rows));
         if (both < 2 || both < best_count || (both == best_count && (best_c == 1 || best_c == -1))) continue;
-        for (std::size_t i = 0; i < R; ++i) {
-          if (p.rows[i][a] == 0 || p.rows[i][b] == 0) continue;
-          const double c = p.rows[i][b] / p.rows[i][a];
+        for (std::size_t left = both_rows; left != 0; left &= left - 1) {
+          const auto i = std::size_t(std::countr_zero(left));
+          const double c = rows[i][b] / rows[i][a];
           if (double(float(c)) != c) continue;  // a coefficient float rounds would add error
+          bool seen = false;
+          for (std::size_t e = both_rows & ((std::size_t{1} << i) - 1); e != 0 && !seen; e &= e - 1)
+            seen = rows[std::countr_zero(e)][b] / rows[std::countr_zero(e)][a] == c;
+          if (seen) continue;
           std::size_t count = 0;
-          for (std::size_t j = 0; j < R; ++j) count += shares(j, a, b, c) ? 1 : 0;
+          for (std::size_t j = both_rows; j != 0; j &= j - 1)
+            count += rows[std::countr_zero(j)][a] * c == rows[std::countr_zero(j)][b] ? 1 : 0;
           const bool unit = c == 1 || c == -1, best_unit = best_c == 1 || best_c == -1;
           if (count > best_count || (count == best_count && count > 1 && unit && !best_unit)) {
             best_count = count;
@@ -195,13 +205,15 @@ constexpr Program<R, K> factored(const Matrix<R, K>& t) {
     }
     if (best_count < 2) break;
     for (std::size_t j = 0; j < R; ++j) {
-      if (!shares(j, best_a, best_b, best_c)) continue;
-      p.rows[j][n] = p.rows[j][best_a];
-      p.rows[j][best_a] = 0;
-      p.rows[j][best_b] = 0;
+      if (rows[j][best_a] == 0 || rows[j][best_a] * best_c != rows[j][best_b]) continue;
+      rows[j][n] = rows[j][best_a];
+      rows[j][best_a] = 0;
+      rows[j][best_b] = 0;
     }
     p.step[p.steps++] = {best_a, best_b, best_c};
   }
+  for (std::size_t i = 0; i < R; ++i)
+    for (std::size_t k = 0; k < width; ++k) p.rows[i][k] = rows[i][k];
   return p.cost() < plain.cost() ? p : plain;
 }
 

@@ -141,13 +141,13 @@ class ModelFit final : public FitTarget {
       kept.resize(Net::parameter_block);
       std::memcpy(kept.data(), best, parameter_bytes());
     }
-    detail::save_checkpoint<Net, typename M::loss_type, typename M::optimizer_type>(
-        path, std::as_const(model_).parameters().data(), std::as_const(model_).optimizer_state().data(),
-        model_.optimizer().iterations, run, best ? kept.data() : nullptr);
+    detail::save_checkpoint(path, network_facts<Net>, setup, std::as_const(model_).parameters().data(),
+                            std::as_const(model_).optimizer_state().data(), model_.optimizer().iterations, run,
+                            best ? kept.data() : nullptr);
   }
   void resume(const std::string& path, TrainingState& run, std::size_t epochs,
               AlignedBuffer<unsigned char>& best) override {
-    Checkpoint<S> saved = read_checkpoint<Net, typename M::loss_type, typename M::optimizer_type, S>(path, run, epochs);
+    Checkpoint<S> saved = read_checkpoint<S>(path, network_facts<Net>, setup, run, epochs);
     std::memcpy(model_.parameters().data(), saved.params.data(), parameter_bytes());
     std::memcpy(model_.optimizer_state().data(), saved.state.data(), saved.state.size() * sizeof(S));
     model_.optimizer().iterations = saved.iterations;
@@ -160,6 +160,7 @@ class ModelFit final : public FitTarget {
   }
 
  private:
+  static constexpr TrainingSetup setup{M::loss_type::name, M::optimizer_type::name, M::optimizer_type::slots};
   M& model_;
   const Data& train_;
   const Data* validation_;

@@ -80,7 +80,7 @@ class Model {
   /// Draws fresh parameters from `seed` (Glorot-uniform kernels, zero biases, as Keras) and
   /// clears the optimizer's state. The same seed always gives the same model.
   void initialize(std::uint64_t seed) {
-    detail::initialize_parameters<Net>(params_.data(), seed);
+    detail::initialize_parameters(detail::network_facts<Net>, params_.data(), seed);
     std::fill(state_.data(), state_.data() + state_.size(), S{});
     std::fill(grads_.data(), grads_.data() + grads_.size(), S{});
     optimizer_.iterations = 0;
@@ -230,12 +230,12 @@ class Model {
 
   /// Tensor `index` ("kernel" 0, "bias" 1) of the layer at `position` (1-based), unpadded.
   std::span<S> tensor(std::size_t position, std::size_t index) {
-    const auto [offset, size] = detail::tensor_location<Net>(position, index);
+    const auto [offset, size] = detail::tensor_location(detail::network_facts<Net>, position, index);
     packed_.mark_stale();
     return {params_.data() + offset, size};
   }
   std::span<const S> gradient_of(std::size_t position, std::size_t index) const {
-    const auto [offset, size] = detail::tensor_location<Net>(position, index);
+    const auto [offset, size] = detail::tensor_location(detail::network_facts<Net>, position, index);
     return {grads_.data() + offset, size};
   }
 
@@ -260,13 +260,13 @@ class Model {
 
   /// The network as a weight file describes it: each layer as written in the type, the
   /// shapes it receives and produces, and its parameter tensors.
-  static io::Architecture architecture() { return detail::architecture<Net>(); }
+  static io::Architecture architecture() { return detail::architecture(detail::network_facts<Net>); }
 
   /// Saves the parameters to `path` (README "Weight files"), atomically: a failure or a
   /// crash during the save leaves the previous file as it was.
   void save(const std::string& path) const {
     io::ByteWriter body;
-    detail::write_parameters<Net>(body, params_.data());
+    detail::write_parameters(body, detail::network_facts<Net>, params_.data());
     io::save_file(path, io::FileKind::weights, body.bytes());
   }
 
@@ -274,11 +274,11 @@ class Model {
   /// Error naming the file and the fault when it is missing, truncated, corrupt, of another
   /// format version or scalar type, or saved from another network (naming the first layer
   /// that differs); the model is then exactly as it was. The optimizer's state is untouched.
-  void load(const std::string& path) { take(detail::read_weights<Net, S>(io::load_file(path))); }
+  void load(const std::string& path) { take(detail::read_weights<S>(io::load_file(path), detail::network_facts<Net>)); }
 
   /// The same from a file's bytes already in memory; `name` stands for the file in messages.
   void load(std::vector<unsigned char> bytes, const std::string& name) {
-    take(detail::read_weights<Net, S>(io::check_file(std::move(bytes), name)));
+    take(detail::read_weights<S>(io::check_file(std::move(bytes), name), detail::network_facts<Net>));
   }
 
   static void summary() { print_summary(Net::summary_rows(), memory, sizeof(S)); }
