@@ -1,15 +1,40 @@
 // src/fit_loop.cpp: the fit loop, compiled once: epochs, shuffling, the learning-rate schedule, callbacks, checkpoints, the log.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <numeric>
+
 #include <typenet/core/random.hpp>
 #include <typenet/exec/chunks.hpp>
 #include <typenet/train/fit_loop.hpp>
 #include <typenet/train/progress.hpp>
 
 namespace typenet::detail {
+
+namespace {
+
+/// Throws Error before any training when a file the fit will write cannot be written: its
+/// directory is missing or not writable, or the path is a directory. (Found only after the
+/// first epoch before: an epoch's training lost.)
+void check_writable(const std::string& path, const std::string& what) {
+  namespace fs = std::filesystem;
+  if (path.empty()) throw Error("fit: the " + what + " path is empty");
+  const fs::path file(path);
+  const fs::path directory = file.has_parent_path() ? file.parent_path() : fs::path(".");
+  std::error_code error;
+  if (fs::is_directory(file, error)) throw Error("fit: the " + what + " path " + path + " is a directory");
+  if (!fs::is_directory(directory, error))
+    throw Error("fit: cannot write the " + what + " " + path + ": the directory " + directory.string() +
+                " does not exist");
+  if (::access(directory.c_str(), W_OK) != 0)
+    throw Error("fit: cannot write the " + what + " " + path + ": the directory " + directory.string() +
+                " is not writable");
+}
+
+}  // namespace
 
 void check_fit_settings(const FitSettings& options, std::size_t samples, std::size_t validation_samples,
                         double validation_split) {
@@ -35,6 +60,9 @@ void check_fit_settings(const FitSettings& options, std::size_t samples, std::si
     if (monitor->name.starts_with("val_") && !validates)
       throw Error("fit: a callback monitors " + monitor->name + ", which needs validation data or a validation_split");
   }
+  if (!options.checkpoint.empty()) check_writable(options.checkpoint, "checkpoint");
+  if (options.model_checkpoint) check_writable(options.model_checkpoint->path, "ModelCheckpoint file");
+  if (!options.csv_log.empty()) check_writable(options.csv_log, "CSV log");
 }
 
 namespace {
@@ -108,10 +136,25 @@ class FitLoop {
         model_.save_checkpoint(options_.checkpoint, run_, best_.size() > 0 ? best_.data() : nullptr);
       if (stop) break;
     }
+    run_.history.best_epoch = best_epoch();
     return run_.history;
   }
 
  private:
+  /// History::best_epoch: early stopping's, else the lowest val_loss (loss without validation).
+  std::size_t best_epoch() const {
+    if (options_.early_stopping && run_.callbacks.early.best_epoch > 0) return run_.callbacks.early.best_epoch;
+    const auto& epochs = run_.history.epochs;
+    const bool validated = std::ranges::all_of(epochs, [](const EpochLog& log) { return log.val_loss.has_value(); });
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < epochs.size(); ++i) {
+      const double a = validated ? *epochs[i].val_loss : epochs[i].loss;
+      const double b = validated ? *epochs[best].val_loss : epochs[best].loss;
+      if (a < b) best = i;
+    }
+    return epochs.empty() ? 0 : epochs[best].epoch;
+  }
+
   /// The callbacks, in Keras's usual order, after an epoch's log is complete; true when early
   /// stopping ends the training.
   bool end_of_epoch(const EpochLog& log) {
@@ -134,7 +177,6 @@ class FitLoop {
         model_.copy_parameters(best_.data());
       if (verdict != EarlyStoppingState::Verdict::stop) return false;
       run_.history.stopped_epoch = log.epoch;
-      run_.history.best_epoch = state.early.best_epoch;
       const bool restore = early->restore_best_weights && state.early.best_epoch > 0;
       if (restore) model_.restore_parameters(best_.data());
       if (options_.verbose)

@@ -26,6 +26,7 @@
 #include <typenet/layers/sigmoid.hpp>
 #include <typenet/layers/softmax.hpp>
 #include <typenet/layers/tanh.hpp>
+#include <typenet/loss/binary_cross_entropy.hpp>
 #include <typenet/loss/cross_entropy.hpp>
 #include <typenet/loss/mean_squared_error.hpp>
 #include <typenet/optim/adam.hpp>

@@ -142,6 +142,7 @@ static_assert(ScaledNet::parameter_count == 3 + 12 * 2 + 2);
 static_assert(tn::detail::is_relu_activation<tn::ReLU::bind<tn::Shape<4>>>);
 static_assert(!tn::detail::is_relu_activation<tn::LeakyReLU<>::bind<tn::Shape<4>>>);
 static_assert(tn::detail::is_softmax_activation<tn::Softmax::bind<tn::Shape<4>>>);
+static_assert(tn::detail::is_sigmoid_activation<tn::Sigmoid::bind<tn::Shape<1>>>);
 static_assert(tn::detail::uses_noise<tn::Dropout<25>::bind<tn::Shape<4>>>);
 static_assert(!tn::detail::uses_noise<my::Scale::bind<tn::Shape<2, 2, 3>>>);
 static_assert(tn::detail::pack_task_count<my::Scale::bind<tn::Shape<2, 2, 3>>>() == 1);

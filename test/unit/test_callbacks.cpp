@@ -190,3 +190,64 @@ BOOST_AUTO_TEST_CASE(callbacks_resume_bitwise_from_a_checkpoint) {
   for (std::size_t e = 0; e < full.epochs.size(); ++e)
     BOOST_TEST(resumed.epochs[e].learning_rate == full.epochs[e].learning_rate);
 }
+
+// Every file fit will write is checked before the first epoch: a path it cannot write stops the
+// fit at once, naming the path, with the model untouched and no epoch run.
+BOOST_AUTO_TEST_CASE(unwritable_output_paths_fail_before_training) {
+  const Data data = quarters(64, 1);
+  const tn::test::TempDirectory dir("callbacks");
+  const std::string missing = dir.file("no-such-directory") + "/out";
+  M model({}, 3);
+  const std::vector<float> before = parameters_of(model);
+  std::size_t epochs_run = 0;
+  const auto attempt = [&](auto set, const std::string& expected) {
+    auto options = quiet(2);
+    options.on_epoch_end = [&](const tn::EpochLog&) { ++epochs_run; };
+    set(options);
+    try {
+      model.fit(data, options);
+      BOOST_ERROR("fit accepted an unwritable path: " + expected);
+    } catch (const tn::Error& error) {
+      BOOST_TEST(std::string(error.what()).find(expected) != std::string::npos, error.what());
+    }
+  };
+  attempt([&](auto& o) { o.csv_log = missing + ".csv"; },
+          "cannot write the CSV log " + missing + ".csv: the directory " + dir.file("no-such-directory") +
+              " does not exist");
+  attempt([&](auto& o) { o.checkpoint = missing + ".tnc"; }, "cannot write the checkpoint " + missing + ".tnc");
+  attempt([&](auto& o) { o.model_checkpoint = tn::ModelCheckpoint{.path = missing + ".tnw", .monitor = {.name = "loss"}}; },
+          "cannot write the ModelCheckpoint file " + missing + ".tnw");
+  attempt([&](auto& o) { o.csv_log = dir.file(""); }, "is a directory");
+  BOOST_TEST(epochs_run == 0u);
+  BOOST_TEST((parameters_of(model) == before));
+}
+
+// History::best_epoch is defined for every fit: early stopping's best when it watches (stopping
+// or not), else the epoch with the lowest val_loss, else the lowest loss; epochs count from 1.
+BOOST_AUTO_TEST_CASE(best_epoch_is_always_defined) {
+  const Data data = quarters(120, 1);
+  const auto lowest = [](const tn::History& h, auto figure) {
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < h.epochs.size(); ++i)
+      if (figure(h.epochs[i]) < figure(h.epochs[best])) best = i;
+    return h.epochs[best].epoch;
+  };
+  M plain({}, 3);
+  const auto by_loss = plain.fit(data, quiet(4));
+  BOOST_TEST(by_loss.stopped_epoch == 0u);
+  BOOST_TEST(by_loss.best_epoch >= 1u);
+  BOOST_TEST(by_loss.best_epoch == lowest(by_loss, [](const tn::EpochLog& l) { return l.loss; }));
+
+  M validated({}, 3);
+  auto options = quiet(4);
+  options.validation_split = 0.25;
+  const auto by_val = validated.fit(data, options);
+  BOOST_TEST(by_val.best_epoch == lowest(by_val, [](const tn::EpochLog& l) { return *l.val_loss; }));
+
+  M watched({}, 3);
+  auto early = quiet(4);
+  early.early_stopping = tn::EarlyStopping{.monitor = {.name = "loss", .mode = "max"}, .patience = 10};
+  const auto by_monitor = watched.fit(data, early);  // never stops: patience outlasts the run
+  BOOST_TEST(by_monitor.stopped_epoch == 0u);
+  BOOST_TEST(by_monitor.best_epoch == lowest(by_monitor, [](const tn::EpochLog& l) { return -l.loss; }));
+}

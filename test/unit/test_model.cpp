@@ -3,7 +3,9 @@
 #define BOOST_TEST_MODULE model
 #include <boost/test/unit_test.hpp>
 
+#include <array>
 #include <cmath>
+#include <cstdint>
 #include <numeric>
 #include <sstream>
 #include <vector>
@@ -54,7 +56,9 @@ void check_network_gradient(M& model, const Data& data) {
 
 struct SoftmaxNet : tn::Sequential<tn::Input<5>, tn::Dense<4>, tn::Tanh, tn::Dense<3>, tn::Softmax> {};
 struct RegressionNet : tn::Sequential<tn::Input<2, 3>, tn::Flatten, tn::Dense<4>, tn::Sigmoid, tn::Dense<2>> {};
-struct ProbabilityNet : tn::Sequential<tn::Input<4>, tn::Dense<6>, tn::ReLU, tn::Dense<3>, tn::Sigmoid> {};
+struct ProbabilityNet : tn::Sequential<tn::Input<4>, tn::Dense<6>, tn::ReLU, tn::Dense<1>, tn::Sigmoid> {};
+struct ScoreNet : tn::Sequential<tn::Input<5>, tn::Dense<4>, tn::Tanh, tn::Dense<3>> {};
+struct OneScoreNet : tn::Sequential<tn::Input<4>, tn::Dense<6>, tn::ReLU, tn::Dense<1>> {};
 
 BOOST_AUTO_TEST_CASE(gradient_of_softmax_cross_entropy_network) {
   tn::Model<SoftmaxNet, tn::loss::CrossEntropy, tn::optim::SGD, double> model({}, 3);
@@ -66,9 +70,57 @@ BOOST_AUTO_TEST_CASE(gradient_of_mean_squared_error_network) {
   check_network_gradient(model, make_data<Shape<2, 3>, Shape<2>>(6, false, 2));
 }
 
-BOOST_AUTO_TEST_CASE(gradient_of_unfused_cross_entropy_network) {
-  tn::Model<ProbabilityNet, tn::loss::CrossEntropy, tn::optim::SGD, double> model({}, 5);
-  check_network_gradient(model, make_data<Shape<4>, Shape<3>>(5, true, 3));
+// A loss whose gradient goes back through its last layer's own backward pass (CrossEntropy
+// fuses with Softmax, so since a CrossEntropy network must end in Softmax this is the unfused
+// path): BinaryCrossEntropy through Sigmoid, with targets between 0 and 1.
+BOOST_AUTO_TEST_CASE(gradient_of_unfused_binary_cross_entropy_network) {
+  tn::Model<ProbabilityNet, tn::loss::BinaryCrossEntropy, tn::optim::SGD, double> model({}, 5);
+  check_network_gradient(model, make_data<Shape<4>, Shape<1>>(5, false, 3));
+}
+
+BOOST_AUTO_TEST_CASE(gradient_of_cross_entropy_from_logits_network) {
+  tn::Model<ScoreNet, tn::loss::CrossEntropyFromLogits, tn::optim::SGD, double> model({}, 6);
+  check_network_gradient(model, make_data<Shape<5>, Shape<3>>(7, true, 4));
+}
+
+BOOST_AUTO_TEST_CASE(gradient_of_binary_cross_entropy_from_logits_network) {
+  tn::Model<OneScoreNet, tn::loss::BinaryCrossEntropyFromLogits, tn::optim::SGD, double> model({}, 7);
+  check_network_gradient(model, make_data<Shape<4>, Shape<1>>(6, false, 5));
+}
+
+// The same network and data trained with CrossEntropyFromLogits and with CrossEntropy after a
+// Softmax agree: the same loss, the same gradient, the same classes (in double, to rounding).
+BOOST_AUTO_TEST_CASE(cross_entropy_from_logits_matches_softmax_then_cross_entropy) {
+  tn::Model<ScoreNet, tn::loss::CrossEntropyFromLogits, tn::optim::SGD, double> logits({}, 11);
+  tn::Model<SoftmaxNet, tn::loss::CrossEntropy, tn::optim::SGD, double> probabilities({}, 11);
+  std::ranges::copy(logits.parameters(), probabilities.parameters().begin());
+  const auto data = make_data<Shape<5>, Shape<3>>(9, true, 6);
+  std::vector<std::uint32_t> all(data.size());
+  std::iota(all.begin(), all.end(), 0u);
+  const auto a = logits.compute_gradients(data, all);
+  const auto b = probabilities.compute_gradients(data, all);
+  BOOST_TEST(a.loss_sum == b.loss_sum, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(a.correct == b.correct);
+  for (std::size_t i = 0; i < logits.gradients().size(); ++i)
+    BOOST_TEST(logits.gradients()[i] == probabilities.gradients()[i], boost::test_tools::tolerance(1e-10));
+  BOOST_TEST(logits.predict_classes(data) == probabilities.predict_classes(data));
+}
+
+// A one-output network on logits is a yes where its score is above 0, not 0.5: accuracy,
+// predict_classes and predict_class say so.
+BOOST_AUTO_TEST_CASE(one_score_classes_split_at_zero) {
+  tn::Model<OneScoreNet, tn::loss::BinaryCrossEntropyFromLogits, tn::optim::SGD, double> model({}, 8);
+  const auto data = make_data<Shape<4>, Shape<1>>(40, false, 7);
+  std::vector<double> scores(data.size());
+  model.predict(data, scores);
+  const std::vector<std::size_t> classes = model.predict_classes(data);
+  std::size_t between = 0;  // scores in (0, 0.5]: a yes here, a no for a probability
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    BOOST_TEST(classes[i] == (scores[i] > 0 ? 1u : 0u));
+    BOOST_TEST(model.predict_class(data.input(i)) == classes[i]);
+    between += scores[i] > 0 && scores[i] <= 0.5 ? 1 : 0;
+  }
+  BOOST_TEST(between > 0u);  // the data reach the case that tells the thresholds apart
 }
 
 // The seed CNN's pattern, small: each convolution applies its ReLU itself and each max pooling
@@ -152,6 +204,18 @@ BOOST_AUTO_TEST_CASE(run_time_misuse_is_a_clear_error) {
   BOOST_CHECK_EXCEPTION(data.slice(4, 11), tn::Error, says("slice [4, 11)"));
   const std::vector<unsigned char> labels{0, 3};
   BOOST_CHECK_EXCEPTION(tn::data::one_hot<3>(labels), tn::Error, says("label 3 of sample 1 is out of range"));
+  const std::vector<int> negative{1, 2, -1};
+  BOOST_CHECK_EXCEPTION(tn::data::one_hot<3>(negative), tn::Error, says("label -1 of sample 2 is out of range"));
+}
+
+// one_hot takes labels of any integer type, as they come (bytes from a file, ints, 64-bit ids).
+BOOST_AUTO_TEST_CASE(one_hot_takes_any_integer_labels) {
+  const std::vector<float> expected{0, 1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0};
+  BOOST_TEST(tn::data::one_hot<4>(std::vector<int>{1, 2, 0}) == expected);
+  BOOST_TEST(tn::data::one_hot<4>(std::vector<unsigned char>{1, 2, 0}) == expected);
+  const std::array<std::int64_t, 3> wide{1, 2, 0};
+  BOOST_TEST(tn::data::one_hot<4>(wide) == expected);
+  BOOST_TEST(tn::data::one_hot<4>(std::vector<std::size_t>{}).empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_fit_leaves_the_model_unchanged) {
@@ -394,4 +458,27 @@ BOOST_AUTO_TEST_CASE(evaluate_reports_top_k_and_the_confusion_matrix) {
   }
   BOOST_TEST(predicted[4] == model.predict_class(data.input(4)));
   BOOST_CHECK_THROW(model.evaluate(data, 16, 0), tn::Error);
+}
+
+// A yes/no problem (is x0 + x1 above 0?) learnt with either binary loss: fit runs, and evaluate's
+// accuracy uses the loss's own threshold (0.5 for the probability, 0 for the score).
+template <class Net, class Loss>
+double binary_accuracy_after_fit() {
+  tn::Random random(21);
+  std::vector<float> x(400 * 4), t(400);
+  for (std::size_t i = 0; i < 400; ++i) {
+    for (std::size_t j = 0; j < 4; ++j) x[i * 4 + j] = float(random.uniform(-1, 1));
+    t[i] = x[i * 4] + x[i * 4 + 1] > 0 ? 1.0f : 0.0f;
+  }
+  const tn::data::Dataset<Shape<4>, Shape<1>> data(std::move(x), std::move(t));
+  tn::Model<Net, Loss, tn::optim::Adam> model({.learning_rate = 0.02f}, 3);
+  model.fit(data, {.epochs = 30, .batch_size = 20, .seed = 4, .verbose = false});
+  const tn::Score score = model.evaluate(data);
+  BOOST_TEST(score.loss < 0.3);
+  return score.accuracy;
+}
+
+BOOST_AUTO_TEST_CASE(binary_losses_learn_a_yes_no_problem) {
+  BOOST_TEST((binary_accuracy_after_fit<ProbabilityNet, tn::loss::BinaryCrossEntropy>()) > 0.95);
+  BOOST_TEST((binary_accuracy_after_fit<OneScoreNet, tn::loss::BinaryCrossEntropyFromLogits>()) > 0.95);
 }

@@ -16,6 +16,11 @@ struct at_layer;
 template <class Network, class Produces, class Needs>
 struct at_network_output;
 
+/// Where a loss does not fit the layer a network ends in: the network, that layer's position and
+/// descriptor, and the loss (CrossEntropy after a Dense with no Softmax, for example).
+template <class Network, std::size_t Position, class Layer, class Loss>
+struct at_network_end;
+
 /// Where a data set's samples do not fit the network's input: the network, the samples'
 /// shape, and the Input shape.
 template <class Network, class Samples, class Input>
@@ -32,6 +37,16 @@ struct received_shape<at_layer<Position, Layer, Received>> {
 };
 template <class Where>
 using received_t = typename received_shape<Where>::type;
+
+/// The shape a network produces, read back from its `at_network_output`.
+template <class Where>
+struct produced_shape;
+template <class Network, class Produces, class Needs>
+struct produced_shape<at_network_output<Network, Produces, Needs>> {
+  using type = Produces;
+};
+template <class Where>
+using produced_t = typename produced_shape<Where>::type;
 
 /// Always false, but only known once `Where` is given: a `static_assert(rejected<Where>, "...")`
 /// fires when the surrounding template is instantiated and prints `Where` in its note.

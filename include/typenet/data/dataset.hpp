@@ -2,11 +2,14 @@
 #pragma once
 
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <ranges>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -138,15 +141,25 @@ class Dataset {
   std::size_t count_ = 0;
 };
 
-/// One-hot rows of width `Classes` for class labels; throws Error for a label >= Classes.
-template <std::size_t Classes>
-std::vector<float> one_hot(std::span<const unsigned char> labels) {
-  std::vector<float> rows(labels.size() * Classes, 0.0f);
-  for (std::size_t i = 0; i < labels.size(); ++i) {
-    if (labels[i] >= Classes)
-      throw Error("labels: label " + std::to_string(labels[i]) + " of sample " + std::to_string(i) +
+/// One-hot rows of width `Classes` for class labels of any integer type (a std::vector<int>, a
+/// span of bytes from a file, ...); throws Error naming the sample for a label below 0 or at
+/// least Classes.
+template <std::size_t Classes, std::ranges::input_range Labels>
+  requires std::integral<std::ranges::range_value_t<Labels>>
+std::vector<float> one_hot(const Labels& labels) {
+  using Label = std::ranges::range_value_t<Labels>;
+  std::vector<float> rows;
+  if constexpr (std::ranges::sized_range<Labels>) rows.reserve(std::ranges::size(labels) * Classes);
+  std::size_t i = 0;
+  for (const Label label : labels) {
+    bool negative = false;
+    if constexpr (std::is_signed_v<Label>) negative = label < 0;
+    if (negative || std::uintmax_t(label) >= Classes)
+      throw Error("labels: label " + std::to_string(label) + " of sample " + std::to_string(i) +
                   " is out of range for " + std::to_string(Classes) + " classes");
-    rows[i * Classes + labels[i]] = 1.0f;
+    rows.resize((i + 1) * Classes, 0.0f);
+    rows[i * Classes + std::size_t(label)] = 1.0f;
+    ++i;
   }
   return rows;
 }

@@ -14,6 +14,7 @@
 #include <typenet/exec/plan.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 #include <typenet/loss/detail/class_of.hpp>
+#include <typenet/loss/loss_concepts.hpp>
 
 namespace typenet::exec {
 
@@ -33,7 +34,7 @@ class StepEngine {
   static constexpr std::size_t input_size = plan::input_size;
   static constexpr std::size_t output_size = plan::output_size;
   /// The loss writes the gradient at a final softmax's input itself.
-  static constexpr bool fused_softmax = Loss::fuses_with_softmax && plan::ends_in_softmax;
+  static constexpr bool fused_softmax = detail::loss_fuses_with_softmax<Loss> && plan::ends_in_softmax;
 
   /// The sum of the per-sample losses and the number of samples classified right.
   struct Result {
@@ -109,7 +110,7 @@ class StepEngine {
         const S* yi = y + i * output_size;
         const S* ti = t + i * output_size;
         losses[2 * i] = Loss::template value<S, output_size>(yi, ti);
-        losses[2 * i + 1] = detail::classified_right<output_size>(yi, ti) ? S{1} : S{};
+        losses[2 * i + 1] = detail::classified_right<output_size>(yi, ti, S(detail::loss_threshold<Loss>)) ? S{1} : S{};
         if constexpr (fused_softmax) {
           Loss::template softmax_gradient<S, output_size>(yi, ti, gradient(layer_count - 1, at) + i * output_size,
                                                           scale);

@@ -65,6 +65,8 @@
 //   softmax_activation = true    is_softmax_activation<L>       false    L is a softmax over the last axis: a
 //                                                                        loss that fuses_with_softmax writes
 //                                                                        its input gradient (Softmax)
+//   sigmoid_activation = true    is_sigmoid_activation<L>       false    L is the logistic 1 / (1 + e^-x): its
+//                                                                        outputs are probabilities (Sigmoid)
 //   uses_noise = true            uses_noise<L>                  false    draws random numbers in training from
 //                                                                        pass.noise and pass.sample (Dropout)
 //   batch_coupled = true         is_batch_coupled<L>            false    couples the samples of a batch: the
@@ -328,6 +330,11 @@ inline constexpr bool is_relu_activation = requires { requires L::relu_activatio
 /// its backward pass is skipped.
 template <class L>
 inline constexpr bool is_softmax_activation = requires { requires L::softmax_activation; };
+
+/// Whether a bound layer is the logistic function (`sigmoid_activation`): each output is a
+/// probability, what BinaryCrossEntropy takes.
+template <class L>
+inline constexpr bool is_sigmoid_activation = requires { requires L::sigmoid_activation; };
 
 /// Whether a bound layer draws random numbers in training (`uses_noise`: Dropout's masks): the
 /// plan gives it `pass.noise` and `pass.sample`.

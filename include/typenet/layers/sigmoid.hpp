@@ -10,6 +10,7 @@ namespace typenet {
 
 struct Sigmoid : detail::Activation<Sigmoid> {
   static constexpr std::string_view name = "Sigmoid";
+  static constexpr bool sigmoid_activation = true;  ///< outputs probabilities (BinaryCrossEntropy's input)
   template <class S>
   static S value(S x) { return S{1} / (S{1} + std::exp(-x)); }
   template <class S>

@@ -1,4 +1,4 @@
-// typenet/loss/loss_concepts.hpp: LossFunction, what a loss provides to Model.
+// typenet/loss/loss_concepts.hpp: LossFunction, what a loss provides to Model, and its optional members.
 #pragma once
 
 #include <cstddef>
@@ -10,12 +10,28 @@ namespace typenet {
 ///  - `value<S, N>(y, t)` the sample's loss;
 ///  - `gradient<S, N>(y, t, dy, scale)` writes scale * dloss/dy;
 ///  - `accepts<OutShape>` and `explain<Where>()`, checked by Model like a layer's shape rule.
-/// A loss may also fuse with a final Softmax (`fuses_with_softmax`), providing
-/// `softmax_gradient<S, N>(p, t, dz, scale)`, the gradient with respect to Softmax's input.
+/// Optional members:
+///  - `fuses_with_softmax` (with `softmax_gradient<S, N>(p, t, dz, scale)`, the gradient with
+///    respect to the input of a final Softmax, whose backward pass is then skipped);
+///  - `check_end<Where, Last>()`, a consteval check of the bound layer the network ends in
+///    (CrossEntropy needs a Softmax there, the losses on logits refuse one), reporting with
+///    `static_assert(rejected<Where>, ...)` where `Where` is at_network_end<...>;
+///  - `threshold`, the value above which a single output stands for class 1 (accuracy,
+///    predict_classes): 0.5 by default (a probability), 0 for a loss on logits.
 template <class L>
 concept LossFunction = requires {
   { L::name } -> std::convertible_to<std::string_view>;
-  { L::fuses_with_softmax } -> std::convertible_to<bool>;
 };
+
+namespace detail {
+template <class L>
+inline constexpr bool loss_fuses_with_softmax = requires { requires L::fuses_with_softmax; };
+
+template <class L>
+inline constexpr double loss_threshold = [] {
+  if constexpr (requires { double(L::threshold); }) return double(L::threshold);
+  else return 0.5;
+}();
+}  // namespace detail
 
 }  // namespace typenet

@@ -9,7 +9,6 @@
 
 namespace typenet {
 
-
 /// What a network type provides (Sequential and anything derived from it).
 template <class N>
 concept Network = requires {
@@ -26,11 +25,17 @@ template <class Net, class Loss>
 consteval bool check_loss() {
   if constexpr (!Net::is_valid) {
     return false;  // the network's own error has been reported
-  } else if constexpr (Loss::template accepts<shape_t<Net::output_shape>>) {
-    return true;
-  } else {
+  } else if constexpr (!Loss::template accepts<shape_t<Net::output_shape>>) {
     Loss::template explain<at_network_output<Net, shape_t<Net::output_shape>, Loss>>();
     return false;
+  } else if constexpr (Net::layer_count > 0) {
+    // The layer the network ends in, for a loss that needs one kind (or refuses one).
+    using Last = typename Net::template layer<Net::layer_count - 1>;
+    using Where = at_network_end<Net, Net::layer_count, typename Last::descriptor, Loss>;
+    if constexpr (requires { Loss::template check_end<Where, Last>(); }) return Loss::template check_end<Where, Last>();
+    else return true;
+  } else {
+    return true;
   }
 }
 
@@ -47,9 +52,12 @@ consteval void explain_target_mismatch() {
                 "give the last Dense layer as many units as there are classes");
 }
 
-template <class Net, class Data>
+/// The data set against the network, silent when the network or its loss has already been
+/// refused (one mistake, one error: a CrossEntropy on an image output also leaves the targets
+/// unfit, and clang++ reported both).
+template <class Net, class Data, class Loss>
 consteval bool check_data() {
-  if constexpr (!Net::is_valid) {
+  if constexpr (!Net::is_valid || !check_loss<Net, Loss>()) {
     return false;
   } else if constexpr (!(Data::input_shape == Net::input_shape)) {
     explain_input_mismatch<at_network_input<Net, typename Data::input_type, shape_t<Net::input_shape>>>();

@@ -21,11 +21,16 @@ struct EpochLog {
   double seconds = 0;  ///< wall time of the epoch, validation included
 };
 
+/// What fit returns: every epoch's log, and where the run stopped and was best. Epochs count
+/// from 1.
 struct History {
   std::vector<EpochLog> epochs;  ///< every epoch of the run, those before a resume included
   std::size_t resumed_after = 0;  ///< epochs that came from a checkpoint (FitOptions::resume)
   std::size_t stopped_epoch = 0;  ///< the epoch after which early stopping ended training (0: it did not)
-  std::size_t best_epoch = 0;     ///< early stopping's best epoch, when it stopped
+  /// The best epoch: with early stopping, the best by its monitor (whether or not it stopped the
+  /// run); otherwise the one with the lowest val_loss, or the lowest loss without validation
+  /// (the first on a tie). 0 only for a history without epochs.
+  std::size_t best_epoch = 0;
 
   /// The history as CSV (Keras's CSVLogger columns, epochs from 1): a header, then a row per
   /// epoch; an absent validation figure is an empty field.

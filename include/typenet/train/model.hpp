@@ -93,7 +93,7 @@ class Model {
   /// samples (reshuffled every epoch when `options.shuffle`), and returns every epoch's log.
   template <class Data>
   History fit(const Data& train, const FitOptions<std::type_identity_t<Data>>& options = {}) {
-    static_assert(detail::reported(detail::check_data<Net, Data>()));
+    static_assert(detail::reported(detail::check_data<Net, Data, Loss>()));
     return detail::fit(*this, train, options);
   }
 
@@ -147,7 +147,7 @@ class Model {
   /// The mean loss and the accuracy over `data`, `batch` samples at a time.
   template <class Data>
   Score evaluate(const Data& data, std::size_t batch = 256, std::size_t top_k = 5) {
-    static_assert(detail::reported(detail::check_data<Net, Data>()));
+    static_assert(detail::reported(detail::check_data<Net, Data, Loss>()));
     if (data.empty()) throw Error("evaluate: the data set is empty");
     if (top_k == 0) throw Error("evaluate: top_k must be at least 1");
     return detail::score_outputs<Loss, output_size, S>(data, top_k, penalty(),
@@ -155,13 +155,14 @@ class Model {
   }
 
   /// The predicted class of every sample of `data` (Keras's argmax of predict; for one
-  /// output, whether it is above 0.5).
+  /// output, whether it is above 0.5, or above 0 for a loss on logits).
   template <class Data>
   std::vector<std::size_t> predict_classes(const Data& data, std::size_t batch = 256) {
-    static_assert(detail::reported(detail::check_data<Net, Data>()));
+    static_assert(detail::reported(detail::check_data<Net, Data, Loss>()));
     std::vector<std::size_t> classes(data.size());
     infer_all(data, batch, "predict_classes", [&](std::size_t sample, const S* y, std::size_t count) {
-      for (std::size_t i = 0; i < count; ++i) classes[sample + i] = detail::class_of<output_size>(y + i * output_size);
+      for (std::size_t i = 0; i < count; ++i)
+        classes[sample + i] = detail::class_of<output_size>(y + i * output_size, S(detail::loss_threshold<Loss>));
     });
     return classes;
   }
@@ -171,7 +172,7 @@ class Model {
   /// for a classifier. Allocates nothing once a batch of this size has been seen.
   template <class Data>
   void predict(const Data& data, std::span<S> outputs, std::size_t batch = 256) {
-    static_assert(detail::reported(detail::check_data<Net, Data>()));
+    static_assert(detail::reported(detail::check_data<Net, Data, Loss>()));
     if (outputs.size() != data.size() * output_size)
       throw Error("predict: " + std::to_string(outputs.size()) + " output values for " + std::to_string(data.size()) +
                   " samples of " + std::to_string(output_size));
@@ -205,11 +206,12 @@ class Model {
     return y;
   }
 
-  /// The class with the highest score for one sample.
+  /// The class with the highest score for one sample (for one output, whether it is above 0.5,
+  /// or above 0 for a loss on logits, as predict_classes).
   template <class Input>
   std::size_t predict_class(const Input& x) {
     const auto y = predict(x);
-    return std::size_t(std::max_element(y.begin(), y.end()) - y.begin());
+    return detail::class_of<output_size>(y.data(), S(detail::loss_threshold<Loss>));
   }
 
   // ---- parameters ----------------------------------------------------------------------
@@ -289,7 +291,7 @@ class Model {
 
   template <class Data>
   BatchResult compute(const Data& data, std::span<const std::uint32_t> indices, const char* caller) {
-    static_assert(detail::reported(detail::check_data<Net, Data>()));
+    static_assert(detail::reported(detail::check_data<Net, Data, Loss>()));
     if (indices.empty()) throw Error(std::string(caller) + ": the batch is empty");
     for (const std::uint32_t index : indices)
       if (index >= data.size())

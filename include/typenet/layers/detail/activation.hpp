@@ -25,6 +25,8 @@ struct Activation : AcceptsAnyShape {
     static constexpr In output_shape{};
     /// Whether F is max(x, 0), which the layers around it can fuse (see is_relu_activation).
     static constexpr bool relu_activation = requires { requires F::relu_activation; };
+    /// Whether F is the logistic function, whose outputs are probabilities (see is_sigmoid_activation).
+    static constexpr bool sigmoid_activation = requires { requires F::sigmoid_activation; };
 
     template <class S>
     static void forward(const Pass<S>&, const S* x, S* y, std::size_t n) {

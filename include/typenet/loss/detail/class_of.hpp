@@ -7,22 +7,20 @@
 namespace typenet::detail {
 
 /// The class an output (or a target) of N values stands for: the first largest value, or for a
-/// single output whether it is above 0.5.
+/// single output whether it is above `threshold` (0.5 for a probability and for targets; the
+/// loss says, see loss_threshold: 0 for a raw score).
 template <std::size_t N, class S>
-std::size_t class_of(const S* y) {
+std::size_t class_of(const S* y, S threshold = S(0.5)) {
   if constexpr (N == 1)
-    return y[0] > S(0.5) ? 1 : 0;
+    return y[0] > threshold ? 1 : 0;
   else
     return std::size_t(std::max_element(y, y + N) - y);
 }
 
 /// Whether output y names the class of target t.
 template <std::size_t N, class S>
-bool classified_right(const S* y, const S* t) {
-  if constexpr (N == 1)
-    return (y[0] > S(0.5)) == (t[0] > S(0.5));
-  else
-    return std::max_element(y, y + N) - y == std::max_element(t, t + N) - t;
+bool classified_right(const S* y, const S* t, S threshold = S(0.5)) {
+  return class_of<N>(y, threshold) == class_of<N>(t);
 }
 
 }  // namespace typenet::detail
