@@ -1,5 +1,7 @@
 // Static tests of shape inference and parameter counts: building this file is passing it.
 // Parameter counts are the figures Keras's model.summary() prints for the same models.
+#include <type_traits>
+
 #include <typenet/typenet.hpp>
 
 namespace tn = typenet;
@@ -66,3 +68,16 @@ static_assert(tn::L2<1, 1000>::l2 == 0.001 && tn::L1L2<tn::L1<1, 100>, tn::L2<2,
 // feature for each parallel chunk).
 static_assert(Normalised::memory<float, 2>.batch_statistics == (5 * 32 + 5 * 64) * sizeof(double));
 static_assert(Normalised::memory<float, 2>.statistics_per_chunk == (2 * 32 + 2 * 64) * sizeof(double));
+
+// Keras's shorthands: one kernel or window size is a square, and pooling is 2 x 2 unless given.
+// Each spelling is the same type, so weight files and summaries cannot tell them apart.
+static_assert(std::is_same_v<tn::Conv2D<32, 3>, tn::Conv2D<32, 3, 3>>);
+static_assert(std::is_same_v<tn::Conv2D<8, 5>, tn::Conv2D<8, 5, 5, tn::Padding::valid, 1, 1>>);
+static_assert(std::is_same_v<tn::MaxPool2D<>, tn::MaxPool2D<2, 2>>);
+static_assert(std::is_same_v<tn::MaxPool2D<3>, tn::MaxPool2D<3, 3>>);
+static_assert(std::is_same_v<tn::AvgPool2D<>, tn::AvgPool2D<2, 2>>);
+struct KerasShorthand : tn::Sequential<tn::Input<28, 28, 1>, tn::Conv2D<32, 3>, tn::ReLU, tn::MaxPool2D<>,
+                                       tn::Conv2D<64, 3>, tn::ReLU, tn::MaxPool2D<>, tn::Flatten, tn::Dense<10>,
+                                       tn::Softmax> {};
+static_assert(KerasShorthand::parameter_count == 34'826);
+static_assert(KerasShorthand::output_shape == Shape<10>{});

@@ -21,8 +21,9 @@ namespace typenet {
 /// y[oy][ox][f] = b[f] + sum over (ky, kx, c) of x[oy*SH + ky - top][ox*SW + kx - left][c] * W[ky][kx][c][f],
 /// for an input of (height, width, channels). W is (KernelH, KernelW, channels, Filters) as
 /// Keras stores it, Glorot-uniform with Keras's fans; b starts at zero. No activation: follow it
-/// with ReLU.
-template <std::size_t Filters, std::size_t KernelH, std::size_t KernelW, Padding Pad = Padding::valid,
+/// with ReLU. One kernel size is a square kernel, as Keras's Conv2D(32, 3): Conv2D<32, 3> is
+/// the same type as Conv2D<32, 3, 3>.
+template <std::size_t Filters, std::size_t KernelH, std::size_t KernelW = KernelH, Padding Pad = Padding::valid,
           std::size_t StrideH = 1, std::size_t StrideW = StrideH>
 struct Conv2D {
   static constexpr std::string_view name = "Conv2D";
