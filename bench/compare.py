@@ -2,7 +2,7 @@
 """bench/compare.py: typenet beside PyTorch on the same machine, in the same run, as ratios.
 
 usage: compare.py BUILD_DIR [--repeat N] [--quick]
-  BUILD_DIR  a typenet build with benchmarks (meson setup BUILD_DIR --buildtype=release -Dnative=true)
+  BUILD_DIR  a typenet build with benchmarks (meson setup BUILD_DIR --buildtype=release -Dnative=true -Dbenchmarks=enabled)
   --repeat N each figure is measured N times on both sides, keeping each side's best (default 2):
              the machines are shared and noisy, the best run is the least disturbed one
   --quick    one repeat, and no CIFAR-shaped or compile-time figures (for the test suite)

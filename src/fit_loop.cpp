@@ -92,6 +92,7 @@ class FitLoop {
     if (options_.early_stopping && options_.early_stopping->restore_best_weights && best_.size() == 0)
       best_.resize(model_.parameter_bytes());
     const std::size_t steps = (n + batch - 1) / batch;
+    if (options_.verbose) print_build_advice(out_, options_.build_advice);
     Progress progress(out_, options_.epochs, steps,
                       options_.verbose && options_.live_progress.value_or(stdout_is_terminal()));
     for (std::size_t epoch = run_.epoch + 1; epoch <= options_.epochs; ++epoch) {

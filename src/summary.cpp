@@ -6,6 +6,8 @@
 #include <ostream>
 #include <string>
 
+#include <typenet/core/build_check.hpp>
+
 namespace typenet {
 
 namespace {
@@ -35,7 +37,7 @@ std::string padded(std::string text, std::size_t width) {
 }  // namespace
 
 void print_summary(std::ostream& out, const std::vector<SummaryRow>& rows, const Memory& memory,
-                   std::size_t scalar_bytes, std::size_t batch) {
+                   std::size_t scalar_bytes, std::size_t batch, const char* advice) {
   const std::string rule(72, '_');
   const std::string double_rule(72, '=');
   out << rule << '\n'
@@ -63,10 +65,12 @@ void print_summary(std::ostream& out, const std::vector<SummaryRow>& rows, const
   const std::size_t most = memory.work_areas(batch, std::size_t(-1));
   if (most > 1) out << ", " << bytes(memory.training(batch)) << " on " << most << " or more";
   out << '\n' << rule << '\n';
+  detail::print_build_advice(out, advice);
 }
 
-void print_summary(const std::vector<SummaryRow>& rows, const Memory& memory, std::size_t scalar_bytes) {
-  print_summary(std::cout, rows, memory, scalar_bytes);
+void print_summary(const std::vector<SummaryRow>& rows, const Memory& memory, std::size_t scalar_bytes,
+                   const char* advice) {
+  print_summary(std::cout, rows, memory, scalar_bytes, 32, advice);
 }
 
 }  // namespace typenet

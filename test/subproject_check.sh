@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds a Meson project that consumes typenet as a subproject (dependency('typenet', fallback: ...)),
 # checks that its own sources get the determinism flags (-fno-math-errno -ffp-contract=off) from
-# typenet_dep, and runs it: a tiny MLP trained one step.
+# typenet_dep and that the subproject builds its library alone by default, and runs it: a tiny
+# MLP trained one step.
 # usage: subproject_check.sh SOURCE_DIR CXX...
 set -euo pipefail
 src=$1
@@ -19,8 +20,7 @@ for entry in "$src"/* "$src"/.[!.]*; do
 done
 cat > "$root/consumer/meson.build" <<'MESON'
 project('consumer', 'cpp', default_options: ['cpp_std=c++20', 'buildtype=release'])
-typenet = dependency('typenet', fallback: ['typenet', 'typenet_dep'],
-  default_options: ['tests=disabled', 'examples=disabled', 'benchmarks=disabled'])
+typenet = dependency('typenet', fallback: ['typenet', 'typenet_dep'])
 executable('consumer', 'consumer.cpp', dependencies: typenet)
 MESON
 cat > "$root/consumer/consumer.cpp" <<'CPP'
@@ -51,6 +51,17 @@ missing = [flag for flag in ('-fno-math-errno', '-ffp-contract=off') if flag not
 if missing:
     sys.exit('consumer.cpp is compiled without ' + ' '.join(missing) + ': ' + command)
 print('consumer.cpp gets -fno-math-errno -ffp-contract=off from typenet_dep')
+PY
+# With default options the subproject builds its library and nothing else (no tests, examples or
+# benchmarks: they used to make 24 targets and 92 compile steps of a consumer's build).
+python3 - "$root/build" <<'PY'
+import json, subprocess, sys
+targets = json.loads(subprocess.run(['meson', 'introspect', '--targets', sys.argv[1]], check=True,
+                                    capture_output=True, text=True).stdout)
+ours = sorted(t['name'] for t in targets if t.get('subproject') == 'typenet')
+if ours != ['typenet']:
+    sys.exit(f'typenet as a subproject builds {ours}, expected only its library')
+print('typenet as a subproject builds only its library')
 PY
 meson compile -C "$root/build" >"$root/compile.log" 2>&1 || { cat "$root/compile.log"; exit 1; }
 "$root/build/consumer"

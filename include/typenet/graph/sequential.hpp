@@ -13,6 +13,7 @@
 #include <boost/hana/for_each.hpp>
 #include <boost/hana/tuple.hpp>
 
+#include <typenet/core/build_check.hpp>
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/core/shape.hpp>
 #include <typenet/graph/detail/fold.hpp>
@@ -157,8 +158,12 @@ struct Sequential {
 
   /// A Keras-like table: each layer, its output shape and parameter count, then the totals
   /// and the memory figures (float, Adam, batch 32).
-  static void summary() { print_summary(summary_rows(), memory<>, sizeof(float)); }
-  static void summary(std::ostream& out) { print_summary(out, summary_rows(), memory<>, sizeof(float)); }
+  /// Ends with a line on the flags this file was compiled with when they slow typenet down
+  /// (core/build_check.hpp), once per program.
+  static void summary() { print_summary(summary_rows(), memory<>, sizeof(float), detail::build_advice); }
+  static void summary(std::ostream& out) {
+    print_summary(out, summary_rows(), memory<>, sizeof(float), 32, detail::build_advice);
+  }
 };
 
 }  // namespace typenet

@@ -19,10 +19,12 @@ struct SummaryRow {
 };
 
 /// Prints the table (compiled in src/, as all printing is). `batch` sets the example
-/// training-memory line.
+/// training-memory line; `advice` (core/build_check.hpp: the caller's build_advice) follows the
+/// table, once per program, when not null.
 void print_summary(std::ostream& out, const std::vector<SummaryRow>& rows, const Memory& memory,
-                   std::size_t scalar_bytes, std::size_t batch = 32);
+                   std::size_t scalar_bytes, std::size_t batch = 32, const char* advice = nullptr);
 /// The same on std::cout (so that no header needs <iostream>).
-void print_summary(const std::vector<SummaryRow>& rows, const Memory& memory, std::size_t scalar_bytes);
+void print_summary(const std::vector<SummaryRow>& rows, const Memory& memory, std::size_t scalar_bytes,
+                   const char* advice = nullptr);
 
 }  // namespace typenet

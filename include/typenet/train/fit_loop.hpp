@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <typenet/core/aligned_buffer.hpp>
+#include <typenet/core/build_check.hpp>
 #include <typenet/core/error.hpp>
 #include <typenet/train/callbacks.hpp>
 #include <typenet/train/checkpoint.hpp>
@@ -44,6 +45,7 @@ struct FitSettings {
   std::optional<ReduceLROnPlateau> reduce_lr_on_plateau;
   std::string csv_log;
   std::function<void(const EpochLog&)> on_epoch_end;
+  const char* build_advice;  ///< of the file that called fit (core/build_check.hpp), printed once when verbose
 };
 
 /// What a fit needs of a model, with its data set bound: its public steps, one virtual call
@@ -104,7 +106,8 @@ FitSettings fit_settings(const FitOptions<Data>& o) {
           o.model_checkpoint,
           o.reduce_lr_on_plateau,
           o.csv_log,
-          o.on_epoch_end};
+          o.on_epoch_end,
+          build_advice};
 }
 
 /// A Model `M` and its training and validation data as a FitTarget.

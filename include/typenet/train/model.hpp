@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <typenet/core/aligned_buffer.hpp>
+#include <typenet/core/build_check.hpp>
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/core/error.hpp>
 #include <typenet/core/random.hpp>
@@ -283,8 +284,10 @@ class Model {
     take(detail::read_weights<S>(io::check_file(std::move(bytes), name), detail::network_facts<Net>));
   }
 
-  static void summary() { print_summary(Net::summary_rows(), memory, sizeof(S)); }
-  static void summary(std::ostream& out) { print_summary(out, Net::summary_rows(), memory, sizeof(S)); }
+  static void summary() { print_summary(Net::summary_rows(), memory, sizeof(S), detail::build_advice); }
+  static void summary(std::ostream& out) {
+    print_summary(out, Net::summary_rows(), memory, sizeof(S), 32, detail::build_advice);
+  }
 
  private:
   exec::Weights<S> weights() const { return {params_.data(), packed_.data()}; }
