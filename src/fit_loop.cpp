@@ -85,12 +85,11 @@ class FitLoop {
     run_.seed = options_.seed;
     model_.noise_seed(options_.seed);
     if (options_.resume && !options_.checkpoint.empty() && std::filesystem::exists(options_.checkpoint)) {
-      model_.resume(options_.checkpoint, run_, options_.epochs, best_);
+      model_.resume(options_.checkpoint, run_, options_.epochs);
       run_.history.resumed_after = run_.epoch;
     }
     base_rate_ = model_.learning_rate();  // what ReduceLROnPlateau scales
-    if (options_.early_stopping && options_.early_stopping->restore_best_weights && best_.size() == 0)
-      best_.resize(model_.parameter_bytes());
+    if (options_.early_stopping && options_.early_stopping->restore_best_weights) model_.reserve_best();
     const std::size_t steps = (n + batch - 1) / batch;
     if (options_.verbose) print_build_advice(out_, options_.build_advice);
     Progress progress(out_, options_.epochs, steps,
@@ -134,7 +133,7 @@ class FitLoop {
       const bool stop = end_of_epoch(log);
       if (!options_.checkpoint.empty() &&
           (epoch % std::max<std::size_t>(options_.checkpoint_every, 1) == 0 || epoch == options_.epochs || stop))
-        model_.save_checkpoint(options_.checkpoint, run_, best_.size() > 0 ? best_.data() : nullptr);
+        model_.save_checkpoint(options_.checkpoint, run_);
       if (stop) break;
     }
     run_.history.best_epoch = best_epoch();
@@ -175,11 +174,11 @@ class FitLoop {
     if (const auto& early = options_.early_stopping) {
       const auto verdict = state.early.on_epoch_end(*early, log);
       if (verdict == EarlyStoppingState::Verdict::improved && early->restore_best_weights)
-        model_.copy_parameters(best_.data());
+        model_.keep_best();
       if (verdict != EarlyStoppingState::Verdict::stop) return false;
       run_.history.stopped_epoch = log.epoch;
       const bool restore = early->restore_best_weights && state.early.best_epoch > 0;
-      if (restore) model_.restore_parameters(best_.data());
+      if (restore) model_.restore_best();
       if (options_.verbose)
         out_ << "Epoch " << log.epoch << ": early stopping"
              << (restore ? " (restoring the weights of epoch " + std::to_string(state.early.best_epoch) + ")"
@@ -195,7 +194,6 @@ class FitLoop {
   std::ostream& out_;
   TrainingState run_;
   float base_rate_ = 0;
-  AlignedBuffer<unsigned char> best_;  ///< EarlyStopping's best weights, when it restores them
 };
 
 }  // namespace

@@ -9,11 +9,8 @@ namespace typenet::detail {
 std::pair<std::size_t, std::size_t> tensor_location(const NetworkFacts& net, std::size_t position, std::size_t index) {
   if (position >= 1 && position <= net.layers.size()) {
     const LayerFacts& layer = net.layers[position - 1];
-    if (index < layer.tensors.size()) {
-      std::size_t at = layer.offset;
-      for (std::size_t t = 0; t < index; ++t) at += align_elements(layer.tensors[t].size);
-      return {at, layer.tensors[index].size};
-    }
+    if (index < layer.tensors.size())
+      return {layer.offset + tensor_offset(layer.tensors, index), layer.tensors[index].size};
   }
   throw Error("tensor: layer " + std::to_string(position) + " has no parameter tensor " + std::to_string(index));
 }

@@ -37,7 +37,7 @@ std::string padded(std::string text, std::size_t width) {
 }  // namespace
 
 void print_summary(std::ostream& out, const std::vector<SummaryRow>& rows, const Memory& memory,
-                   std::size_t scalar_bytes, std::size_t batch, const char* advice) {
+                   std::size_t scalar_bytes, const char* advice, std::size_t batch) {
   const std::string rule(72, '_');
   const std::string double_rule(72, '=');
   out << rule << '\n'
@@ -70,7 +70,7 @@ void print_summary(std::ostream& out, const std::vector<SummaryRow>& rows, const
 
 void print_summary(const std::vector<SummaryRow>& rows, const Memory& memory, std::size_t scalar_bytes,
                    const char* advice) {
-  print_summary(std::cout, rows, memory, scalar_bytes, 32, advice);
+  print_summary(std::cout, rows, memory, scalar_bytes, advice);
 }
 
 }  // namespace typenet

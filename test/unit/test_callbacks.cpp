@@ -215,8 +215,9 @@ BOOST_AUTO_TEST_CASE(unwritable_output_paths_fail_before_training) {
           "cannot write the CSV log " + missing + ".csv: the directory " + dir.file("no-such-directory") +
               " does not exist");
   attempt([&](auto& o) { o.checkpoint = missing + ".tnc"; }, "cannot write the checkpoint " + missing + ".tnc");
-  attempt([&](auto& o) { o.model_checkpoint = tn::ModelCheckpoint{.path = missing + ".tnw", .monitor = {.name = "loss"}}; },
-          "cannot write the ModelCheckpoint file " + missing + ".tnw");
+  attempt(
+      [&](auto& o) { o.model_checkpoint = tn::ModelCheckpoint{.path = missing + ".tnw", .monitor = {.name = "loss"}}; },
+      "cannot write the ModelCheckpoint file " + missing + ".tnw");
   attempt([&](auto& o) { o.csv_log = dir.file(""); }, "is a directory");
   BOOST_TEST(epochs_run == 0u);
   BOOST_TEST((parameters_of(model) == before));

@@ -24,8 +24,9 @@ namespace typenet::exec {
 /// around batch-coupled layers hand the batch from one parallel loop to the next. Each chunk's
 /// convolution gradients go to a slot of its own, summed in a fixed binary tree over the chunk
 /// indices (gradient_reduction.hpp); the other layers' gradients run after the batch in tiles
-/// of their parameters, each summed in sample order. So the result is the same on any number of threads. It owns only its
-/// workspace: the parameters, their packed copy and the gradient are the caller's.
+/// of their parameters, each summed in sample order. So the result is the same on any number of
+/// threads. It owns only its workspace: the parameters, their packed copy and the gradient are
+/// the caller's.
 template <class Net, class Loss, class S>
 class StepEngine {
  public:
@@ -110,7 +111,7 @@ class StepEngine {
         const S* yi = y + i * output_size;
         const S* ti = t + i * output_size;
         losses[2 * i] = Loss::template value<S, output_size>(yi, ti);
-        losses[2 * i + 1] = detail::classified_right<output_size>(yi, ti, S(detail::loss_threshold<Loss>)) ? S{1} : S{};
+        losses[2 * i + 1] = detail::classified_right<Loss, output_size>(yi, ti) ? S{1} : S{};
         if constexpr (fused_softmax) {
           Loss::template softmax_gradient<S, output_size>(yi, ti, gradient(layer_count - 1, at) + i * output_size,
                                                           scale);

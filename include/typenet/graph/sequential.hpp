@@ -162,7 +162,7 @@ struct Sequential {
   /// (core/build_check.hpp), once per program.
   static void summary() { print_summary(summary_rows(), memory<>, sizeof(float), detail::build_advice); }
   static void summary(std::ostream& out) {
-    print_summary(out, summary_rows(), memory<>, sizeof(float), 32, detail::build_advice);
+    print_summary(out, summary_rows(), memory<>, sizeof(float), detail::build_advice);
   }
 };
 

@@ -18,11 +18,11 @@ struct SummaryRow {
   std::size_t trainable;
 };
 
-/// Prints the table (compiled in src/, as all printing is). `batch` sets the example
-/// training-memory line; `advice` (core/build_check.hpp: the caller's build_advice) follows the
-/// table, once per program, when not null.
+/// Prints the table (compiled in src/, as all printing is). `advice` (core/build_check.hpp:
+/// the caller's build_advice) follows the table, once per program, when not null; `batch` sets
+/// the example training-memory line.
 void print_summary(std::ostream& out, const std::vector<SummaryRow>& rows, const Memory& memory,
-                   std::size_t scalar_bytes, std::size_t batch = 32, const char* advice = nullptr);
+                   std::size_t scalar_bytes, const char* advice = nullptr, std::size_t batch = 32);
 /// The same on std::cout (so that no header needs <iostream>).
 void print_summary(const std::vector<SummaryRow>& rows, const Memory& memory, std::size_t scalar_bytes,
                    const char* advice = nullptr);

@@ -5,6 +5,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -157,8 +158,7 @@ namespace detail {
 constexpr std::size_t align_elements(std::size_t n) { return (n + 15) / 16 * 16; }
 
 /// Offset of tensor `i` in a layer's block.
-template <std::size_t P>
-constexpr std::size_t tensor_offset(const std::array<ParameterTensor, P>& tensors, std::size_t i) {
+constexpr std::size_t tensor_offset(std::span<const ParameterTensor> tensors, std::size_t i) {
   std::size_t offset = 0;
   for (std::size_t j = 0; j < i; ++j) offset += align_elements(tensors[j].size);
   return offset;

@@ -56,8 +56,8 @@ template <class Net, class S, class Engine, class Data>
   if (!std::isfinite(loss_sum)) {
     char largest[32];  // as an ostream writes a double: %g
     std::snprintf(largest, sizeof largest, "%g", double(found.largest_output));
-    throw Error(where + "the loss overflowed: " + layer_name(network_facts<Net>, layer_count) + "'s outputs are finite but reach " +
-                largest + advice);
+    throw Error(where + "the loss overflowed: " + layer_name(network_facts<Net>, layer_count) +
+                "'s outputs are finite but reach " + largest + advice);
   }
   std::string culprit;
   for (std::size_t p = layer_count; p >= 1 && culprit.empty(); --p) {

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include <typenet/loss/detail/class_of.hpp>
-#include <typenet/loss/loss_concepts.hpp>
 #include <typenet/train/history.hpp>
 #include <typenet/train/metrics.hpp>
 
@@ -30,11 +29,11 @@ Score score_outputs(const Data& data, std::size_t top_k, double penalty, Run&& r
       const S* yi = y + i * N;
       double* r = results.data() + fields * (sample + i);
       r[0] = double(Loss::template value<S, N>(yi, t.data()));
-      r[1] = classified_right<N>(yi, t.data(), S(loss_threshold<Loss>)) ? 1 : 0;
+      r[1] = classified_right<Loss, N>(yi, t.data()) ? 1 : 0;
       const std::size_t truth = class_of<N>(t.data());
       r[2] = N == 1 ? r[1] : top_k_correct(std::span<const S>(yi, N), truth, top_k) ? 1 : 0;
       r[3] = double(truth);
-      r[4] = double(class_of<N>(yi, S(loss_threshold<Loss>)));
+      r[4] = double(output_class<Loss, N>(yi));
     }
   });
   Score score{.confusion = ConfusionMatrix(N == 1 ? 2 : N), .top_k = top_k};

@@ -1,16 +1,18 @@
 // typenet/train/fit_loop.hpp: fit, Keras's fit over a model's public steps; the loop itself (epochs, shuffling, callbacks, checkpoints, the log) is compiled once in src/fit_loop.cpp.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <functional>
 #include <iosfwd>
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
+
 #include <typenet/core/aligned_buffer.hpp>
 #include <typenet/core/build_check.hpp>
 #include <typenet/core/error.hpp>
@@ -20,7 +22,6 @@
 #include <typenet/train/fit_options.hpp>
 #include <typenet/train/history.hpp>
 #include <typenet/train/metrics.hpp>
-#include <utility>
 
 namespace typenet::detail {
 
@@ -63,17 +64,18 @@ class FitTarget {
   virtual std::size_t iterations() const = 0;  ///< the optimizer's step count
   virtual void noise_seed(std::uint64_t seed) = 0;
   virtual void save(const std::string& path) const = 0;
-  /// The parameters as bytes: what EarlyStopping keeps of its best epoch.
-  virtual std::size_t parameter_bytes() const = 0;
-  virtual void copy_parameters(unsigned char* to) const = 0;
-  virtual void restore_parameters(const unsigned char* from) = 0;
-  /// Writes a checkpoint of the model, `run` and `best` (parameter_bytes, or nullptr).
-  virtual void save_checkpoint(const std::string& path, const TrainingState& run, const unsigned char* best) const = 0;
+  /// EarlyStopping's best weights, which the target keeps for the fit (not the model): made
+  /// room for before the first epoch (`reserve_best`, a no-op when resumed with them), taken
+  /// from the parameters when an epoch improves, given back when training stops.
+  virtual void reserve_best() = 0;
+  virtual void keep_best() = 0;
+  virtual void restore_best() = 0;
+  /// Writes a checkpoint of the model, `run` and the best weights when there are any.
+  virtual void save_checkpoint(const std::string& path, const TrainingState& run) const = 0;
   /// Reads the checkpoint at `path` (checked against `run`, which becomes the saved state)
-  /// and takes its parameters and optimizer state; `best` receives the saved best weights
-  /// when there are any. Nothing changes unless all of it is read.
-  virtual void resume(const std::string& path, TrainingState& run, std::size_t epochs,
-                      AlignedBuffer<unsigned char>& best) = 0;
+  /// and takes its parameters, optimizer state and best weights. Nothing changes unless all
+  /// of it is read.
+  virtual void resume(const std::string& path, TrainingState& run, std::size_t epochs) = 0;
 
  protected:
   ~FitTarget() = default;
@@ -130,35 +132,25 @@ class ModelFit final : public FitTarget {
   std::size_t iterations() const override { return model_.optimizer().iterations; }
   void noise_seed(std::uint64_t seed) override { model_.noise_seed(seed); }
   void save(const std::string& path) const override { model_.save(path); }
-  std::size_t parameter_bytes() const override { return Net::parameter_block * sizeof(S); }
-  void copy_parameters(unsigned char* to) const override {
-    const std::span<const S> params = std::as_const(model_).parameters();
-    std::memcpy(to, params.data(), params.size_bytes());
+  void reserve_best() override {
+    if (best_.size() == 0) best_.resize(Net::parameter_block);
   }
-  void restore_parameters(const unsigned char* from) override {
-    std::memcpy(model_.parameters().data(), from, parameter_bytes());
+  void keep_best() override { std::ranges::copy(std::as_const(model_).parameters(), best_.data()); }
+  void restore_best() override {
+    std::ranges::copy(std::span<const S>(best_.data(), Net::parameter_block), model_.parameters().begin());
   }
-  void save_checkpoint(const std::string& path, const TrainingState& run, const unsigned char* best) const override {
-    AlignedBuffer<S> kept;  // the bytes as values again (a checkpoint copies everything anyway)
-    if (best) {
-      kept.resize(Net::parameter_block);
-      std::memcpy(kept.data(), best, parameter_bytes());
-    }
+  void save_checkpoint(const std::string& path, const TrainingState& run) const override {
     detail::save_checkpoint(path, network_facts<Net>, setup, std::as_const(model_).parameters().data(),
                             std::as_const(model_).optimizer_state().data(), model_.optimizer().iterations, run,
-                            best ? kept.data() : nullptr);
+                            best_.size() > 0 ? best_.data() : nullptr);
   }
-  void resume(const std::string& path, TrainingState& run, std::size_t epochs,
-              AlignedBuffer<unsigned char>& best) override {
+  void resume(const std::string& path, TrainingState& run, std::size_t epochs) override {
     Checkpoint<S> saved = read_checkpoint<S>(path, network_facts<Net>, setup, run, epochs);
-    std::memcpy(model_.parameters().data(), saved.params.data(), parameter_bytes());
-    std::memcpy(model_.optimizer_state().data(), saved.state.data(), saved.state.size() * sizeof(S));
+    std::ranges::copy(std::span<const S>(saved.params.data(), Net::parameter_block), model_.parameters().begin());
+    std::ranges::copy(std::span<const S>(saved.state.data(), saved.state.size()), model_.optimizer_state().begin());
     model_.optimizer().iterations = saved.iterations;
     model_.parameters_changed();
-    if (saved.best.size() > 0) {
-      best.resize(parameter_bytes());
-      std::memcpy(best.data(), saved.best.data(), parameter_bytes());
-    }
+    if (saved.best.size() > 0) best_ = std::move(saved.best);
     run = std::move(saved.run);
   }
 
@@ -167,12 +159,13 @@ class ModelFit final : public FitTarget {
   M& model_;
   const Data& train_;
   const Data* validation_;
+  AlignedBuffer<S> best_;  ///< EarlyStopping's best weights, when it restores them or a checkpoint had them
 };
 
 /// Keras's fit: checks the options, splits off validation_split, then runs the loop.
 template <class M, class Data>
 History fit(M& model, const Data& train, const FitOptions<Data>& options) {
-  const FitSettings settings = fit_settings(options);
+  FitSettings settings = fit_settings(options);
   check_fit_settings(settings, train.size(), options.validation ? options.validation->size() : 0,
                      options.validation_split);
   if (options.validation_split > 0) {
@@ -187,10 +180,9 @@ History fit(M& model, const Data& train, const FitOptions<Data>& options) {
                   }) {
       const Data training = train.slice(0, split_at);
       const Data validation = train.slice(split_at, train.size());
-      FitSettings split = settings;
-      split.validation = true;
+      settings.validation = true;
       ModelFit<M, Data> target(model, training, &validation);
-      return run_fit(target, split);
+      return run_fit(target, settings);
     } else {
       throw Error("fit: validation_split needs a data set that can be sliced (Dataset)");
     }

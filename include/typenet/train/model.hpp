@@ -163,7 +163,7 @@ class Model {
     std::vector<std::size_t> classes(data.size());
     infer_all(data, batch, "predict_classes", [&](std::size_t sample, const S* y, std::size_t count) {
       for (std::size_t i = 0; i < count; ++i)
-        classes[sample + i] = detail::class_of<output_size>(y + i * output_size, S(detail::loss_threshold<Loss>));
+        classes[sample + i] = detail::output_class<Loss, output_size>(y + i * output_size);
     });
     return classes;
   }
@@ -212,7 +212,7 @@ class Model {
   template <class Input>
   std::size_t predict_class(const Input& x) {
     const auto y = predict(x);
-    return detail::class_of<output_size>(y.data(), S(detail::loss_threshold<Loss>));
+    return detail::output_class<Loss, output_size>(y.data());
   }
 
   // ---- parameters ----------------------------------------------------------------------
@@ -286,7 +286,7 @@ class Model {
 
   static void summary() { print_summary(Net::summary_rows(), memory, sizeof(S), detail::build_advice); }
   static void summary(std::ostream& out) {
-    print_summary(out, Net::summary_rows(), memory, sizeof(S), 32, detail::build_advice);
+    print_summary(out, Net::summary_rows(), memory, sizeof(S), detail::build_advice);
   }
 
  private:
