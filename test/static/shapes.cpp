@@ -81,3 +81,23 @@ struct KerasShorthand : tn::Sequential<tn::Input<28, 28, 1>, tn::Conv2D<32, 3>, 
                                        tn::Softmax> {};
 static_assert(KerasShorthand::parameter_count == 34'826);
 static_assert(KerasShorthand::output_shape == Shape<10>{});
+
+// Keras's Dense(units, activation=...): Dense<128, ReLU> is shorthand for Dense<128>, ReLU. The
+// bound layers are the same types in the same order, so the networks train, save and load alike;
+// positions and layer_count count the parts, as summary() lists them.
+struct MlpShorthand : tn::Sequential<tn::Input<784>, tn::Dense<128, tn::ReLU>, tn::Dropout<20>,
+                                     tn::Dense<10, tn::Softmax>> {};
+struct MlpLong : tn::Sequential<tn::Input<784>, tn::Dense<128>, tn::ReLU, tn::Dropout<20>, tn::Dense<10>,
+                                tn::Softmax> {};
+static_assert(std::is_same_v<MlpShorthand::layer_tuple, MlpLong::layer_tuple>);
+static_assert(MlpShorthand::layer_count == 5);
+static_assert(MlpShorthand::parameter_count == 101'770);  // Keras's model.summary() for the same MLP
+static_assert(std::is_same_v<tn::Dense<10>, tn::Dense<10, void>>);
+static_assert(std::is_same_v<MlpShorthand::layer<4>::descriptor, tn::Softmax>);
+static_assert(std::is_same_v<tn::Sequential<tn::Input<3>, tn::Dense<4, tn::Tanh>>::layer<0>, tn::Dense<4>::bind<Shape<3>>>);
+static_assert(tn::Sequential<tn::Input<3>, tn::Dense<4, tn::LeakyReLU<1, 10>>>::layer_count == 2);
+
+// Regularized of the shorthand regularizes its Dense and keeps the activation after it.
+static_assert(std::is_same_v<
+              tn::Sequential<tn::Input<8>, tn::Regularized<tn::Dense<4, tn::ReLU>, tn::L2<1, 1000>>>::layer_tuple,
+              tn::Sequential<tn::Input<8>, tn::Regularized<tn::Dense<4>, tn::L2<1, 1000>>, tn::ReLU>::layer_tuple>);

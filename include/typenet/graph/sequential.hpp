@@ -87,7 +87,8 @@ struct Sequential {
  public:
   /// False when some layer was rejected (the compiler has then already said why).
   static constexpr bool is_valid = input_ok && fold::valid;
-  static constexpr std::size_t layer_count = sizeof...(Layers);
+  /// The layers as summary() lists them: a shorthand counts its parts (Dense<128, ReLU> two).
+  static constexpr std::size_t layer_count = detail::type_list_size<typename fold::layers>;
 
   /// The bound layers, in order (position p is element p - 1).
   using layer_tuple = typename tuple_info::type;

@@ -1,4 +1,4 @@
-// typenet/layers/dense.hpp: Dense<Units>, a fully connected layer (Keras `Dense`, no activation).
+// typenet/layers/dense.hpp: Dense<Units>, a fully connected layer (Keras `Dense`), and Dense<Units, Activation>.
 #pragma once
 
 #include <cstddef>
@@ -14,10 +14,52 @@
 
 namespace typenet {
 
+namespace detail {
+template <class Activation>
+std::string activation_spelling() {
+  if constexpr (requires { Activation::spelling(); })
+    return Activation::spelling();
+  else
+    return "?";
+}
+}  // namespace detail
+
+/// Keras's `Dense(units, activation=...)`: shorthand for `Dense<Units>, Activation`, the same
+/// network (two layers in summary() and in weight files; a ReLU is fused as when written after).
+/// `Dense<Units>` alone (Activation = void) is the linear layer below.
+template <std::size_t Units, class Activation = void>
+struct Dense {
+  static constexpr std::string_view name = "Dense";
+  static std::string spelling() {
+    return "Dense<" + std::to_string(Units) + ", " + detail::activation_spelling<Activation>() + ">";
+  }
+
+  template <class Where>
+  static consteval bool check_parameters() {
+    static_assert(detail::is_activation_descriptor<Activation> || detail::rejected<Where>,
+                  "Dense<Units, Activation> takes an activation layer as its second argument (ReLU, Sigmoid, Tanh, "
+                  "Softmax, LeakyReLU<...>), as Keras's Dense(units, activation=...); write other layers after it");
+    if constexpr (detail::is_activation_descriptor<Activation>)
+      return Dense<Units>::template check_parameters<Where>();
+    else
+      return false;
+  }
+
+  template <AnyShape In>
+  static constexpr bool accepts = Dense<Units>::template accepts<In>;
+
+  template <class Where>
+  static consteval void explain() {
+    Dense<Units>::template explain<Where>();
+  }
+
+  using expands_to = detail::type_list<Dense<Units>, Activation>;
+};
+
 /// y = x W + b for a rank-1 input x. W is (inputs, Units) as Keras stores it; Glorot-uniform
 /// W and zero b, as Keras initialises them.
 template <std::size_t Units>
-struct Dense {
+struct Dense<Units, void> {
   static constexpr std::string_view name = "Dense";
   static std::string spelling() { return "Dense<" + std::to_string(Units) + ">"; }
 

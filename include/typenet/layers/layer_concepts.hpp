@@ -32,6 +32,12 @@
 //                             only then (detail::AcceptsAnyShape gives all three rules to a layer
 //                             that takes any shape)
 //   bind<In>                  template <AnyShape In> struct: the bound layer for input shape In
+// Optional traits of a descriptor:
+//   activation = true         an element-wise or softmax activation, usable as the second argument of
+//                             Dense<Units, Activation> (read by is_activation_descriptor<D>)
+//   expands_to                using expands_to = detail::type_list<Parts...>: D is shorthand for its
+//                             parts (Dense<128, ReLU> for Dense<128>, ReLU): checked by its own rules,
+//                             then replaced by the parts, and has no bind (read by is_shorthand<D>)
 //
 // A bound layer L = D::bind<In> (a BoundLayer) provides these members:
 //   descriptor                using descriptor = D;  (summaries and weight files spell L through it)
@@ -152,6 +158,22 @@ struct Pass {
 };
 
 namespace detail {
+
+/// A list of types (the layers of a network, the parts of a shorthand).
+template <class... Ts>
+struct type_list {};
+template <class List>
+inline constexpr std::size_t type_list_size = 0;
+template <class... Ts>
+inline constexpr std::size_t type_list_size<type_list<Ts...>> = sizeof...(Ts);
+
+/// Whether descriptor D is shorthand for other layers (`using expands_to = type_list<...>`).
+template <class D>
+inline constexpr bool is_shorthand = requires { typename D::expands_to; };
+
+/// Whether descriptor D is an activation (`activation = true`): Dense<Units, D> takes it.
+template <class D>
+inline constexpr bool is_activation_descriptor = requires { requires D::activation; };
 
 /// Parameter blocks start on 16-element boundaries (a cache line of floats), so every
 /// tensor is aligned for the kernels.

@@ -36,12 +36,42 @@ struct L1L2 {
   static std::string spelling() { return "L1L2<" + First::spelling() + ", " + Second::spelling() + ">"; }
 };
 
+template <class Layer, detail::Penalty P>
+struct Regularized;
+
+namespace detail {
+/// The layer whose kernel Regularized penalises: a shorthand's first part (Dense<128, ReLU>'s Dense).
+template <class Layer>
+struct kernel_layer {
+  using type = Layer;
+};
+template <class Layer>
+  requires is_shorthand<Layer>
+struct kernel_layer<Layer> : kernel_layer<typename Layer::expands_to> {};
+template <class Head, class... Tail>
+struct kernel_layer<type_list<Head, Tail...>> {
+  using type = Head;
+};
+
+/// Regularized of a shorthand is itself one: its first part regularized, then the others.
+template <class Layer, class P>
+struct regularized_parts {};
+template <class Layer, class P>
+  requires is_shorthand<Layer>
+struct regularized_parts<Layer, P> : regularized_parts<typename Layer::expands_to, P> {};
+template <class Head, class... Tail, class P>
+struct regularized_parts<type_list<Head, Tail...>, P> {
+  using expands_to = type_list<Regularized<Head, P>, Tail...>;
+};
+}  // namespace detail
+
 /// `Layer` with Keras's `kernel_regularizer=Penalty`: the penalty of its first parameter
 /// tensor (the kernel of Dense and Conv2D) joins the loss that fit and evaluate report, and its
 /// gradient joins the kernel's. Everything else is `Layer`'s own:
 ///     tn::Regularized<tn::Dense<128>, tn::L2<1, 1000>>   // Dense(128, kernel_regularizer=L2(0.001))
+///     tn::Regularized<tn::Dense<128, tn::ReLU>, tn::L2<1, 1000>>  // ... activation='relu'
 template <class Layer, detail::Penalty P>
-struct Regularized {
+struct Regularized : detail::regularized_parts<Layer, P> {
   static constexpr std::string_view name = Layer::name;
   static std::string spelling() { return "Regularized<" + Layer::spelling() + ", " + P::spelling() + ">"; }
 
@@ -58,12 +88,15 @@ struct Regularized {
   /// (Where the layer's bind lacks its parameter tensors, the fold names what is missing.)
   template <AnyShape In>
   static consteval bool has_kernel() {
+    using Kernel = typename detail::kernel_layer<Layer>::type;
     if constexpr (!Layer::template accepts<In>)
       return false;
-    else if constexpr (!detail::has_parameter_tensors<typename Layer::template bind<In>>)
+    else if constexpr (!Kernel::template accepts<In>)
+      return false;
+    else if constexpr (!detail::has_parameter_tensors<typename Kernel::template bind<In>>)
       return true;
     else
-      return Layer::template bind<In>::parameter_tensors.size() > 0;
+      return Kernel::template bind<In>::parameter_tensors.size() > 0;
   }
 
   template <AnyShape In>

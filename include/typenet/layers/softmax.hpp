@@ -17,6 +17,7 @@ namespace typenet {
 /// two are fused: the gradient reaching Softmax's input is y - target, with no division.
 struct Softmax : detail::AcceptsAnyShape {
   static constexpr std::string_view name = "Softmax";
+  static constexpr bool activation = true;  ///< Dense<Units, Softmax> takes it
   static std::string spelling() { return "Softmax"; }
 
   template <AnyShape In>

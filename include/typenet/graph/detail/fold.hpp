@@ -10,9 +10,6 @@
 
 namespace typenet::detail {
 
-template <class... Ts>
-struct type_list {};
-
 /// The shape a layer receives once an earlier layer was rejected. No real layer produces a
 /// rank-0 shape and Input cannot declare one, so it is free to mean "already reported".
 using poison_shape = Shape<>;
@@ -119,7 +116,7 @@ consteval void explain_bound_layer() {
 
 /// True when layer `D` at `Position` accepts `In`, checked in the protocol's order: the
 /// descriptor's parts, its parameter rule (`check_parameters`, e.g. Units > 0), its shape rule
-/// (`accepts`), then its bind<In> as a BoundLayer. On the first rejection it instantiates the
+/// (`accepts`), then its bind<In> as a BoundLayer (a shorthand has none: its parts are folded). On the first rejection it instantiates the
 /// message, whose static_assert prints `at_layer<Position, D, In>`; after it, later layers
 /// receive the poison shape and stay silent.
 template <std::size_t Position, class D, class In>
@@ -140,6 +137,8 @@ consteval bool check_layer() {
   } else if constexpr (!D::template accepts<In>) {
     D::template explain<Where>();
     return false;
+  } else if constexpr (is_shorthand<D>) {
+    return true;  // its parts are checked in their turn
   } else if constexpr (!has_bind<D, In>) {
     static_assert(rejected<Where>,
                   "this layer has no bound type for this input: give it template <AnyShape In> struct bind, the "
@@ -180,5 +179,21 @@ struct Fold<Position, In, D, Rest...> {
   using output = typename next::output;
   static constexpr bool valid = next::valid;
 };
+
+/// A shorthand (`Dense<128, ReLU>`) is checked by its own rules at its position, then replaced
+/// by its parts, which take that position and the ones after it (as summary() lists them).
+template <class In, class List>
+struct expanded;
+template <class In, class... Parts>
+struct expanded<In, type_list<Parts...>> {
+  template <std::size_t Position, class... Rest>
+  using fold = Fold<Position, In, Parts..., Rest...>;
+};
+
+template <std::size_t Position, class In, class D, class... Rest>
+  requires is_shorthand<D>
+struct Fold<Position, In, D, Rest...>
+    : expanded<std::conditional_t<check_layer<Position, D, In>(), In, poison_shape>,
+               typename D::expands_to>::template fold<Position, Rest...> {};
 
 }  // namespace typenet::detail

@@ -16,6 +16,7 @@ namespace typenet::detail {
 /// (Sigmoid and Tanh are one piece; ReLU and LeakyReLU keep the sign of x in y).
 template <class F>
 struct Activation : AcceptsAnyShape {
+  static constexpr bool activation = true;  ///< Dense<Units, F> takes it
   static std::string spelling() { return std::string(F::name); }
 
   template <AnyShape In>
