@@ -74,7 +74,7 @@ void fingerprint(const char* name, const typename Optimizer::Options& options, c
     params.values(std::as_const(model).parameters());
     for (const tn::EpochLog& log : history.epochs) {
       logs.number(log.loss);
-      logs.number(log.accuracy);
+      logs.number(log.accuracy.value_or(-1));
       logs.number(*log.val_loss);
     }
     std::vector<float> y(test.size() * Out::size);

@@ -13,13 +13,17 @@ void write_training_state(io::ByteWriter& out, const TrainingState& run) {
   out.u64(run.order.size());
   for (const std::uint32_t index : run.order) out.u32(index);
   out.u64(run.history.epochs.size());
+  // The metric's figures sit where accuracy's always did; flag 4 says they are mae.
+  const bool mae = run.history.metric == Metric::mae;
   for (const EpochLog& log : run.history.epochs) {
+    const std::optional<double>& figure = mae ? log.mae : log.accuracy;
+    const std::optional<double>& val_figure = mae ? log.val_mae : log.val_accuracy;
     out.u64(log.epoch);
     out.f64(log.loss);
-    out.f64(log.accuracy);
-    out.u8((log.val_loss ? 1 : 0) | (log.val_accuracy ? 2 : 0));
+    out.f64(figure.value_or(0.0));
+    out.u8((log.val_loss ? 1 : 0) | (val_figure ? 2 : 0) | (mae ? 4 : 0));
     out.f64(log.val_loss.value_or(0.0));
-    out.f64(log.val_accuracy.value_or(0.0));
+    out.f64(val_figure.value_or(0.0));
     out.f64(log.learning_rate);
     out.f64(log.seconds);
   }
@@ -56,16 +60,23 @@ TrainingState read_training_state(io::ByteReader& in, const TrainingState& expec
     seen[index] = true;
   }
   const std::uint64_t logs = in.count(8 * 7 + 1, "epoch logs");
+  saved.history.metric = expected.history.metric;
+  const bool mae = expected.history.metric == Metric::mae;
   for (std::uint64_t i = 0; i < logs; ++i) {
     EpochLog log;
     log.epoch = in.u64();
     log.loss = in.f64();
-    log.accuracy = in.f64();
+    const double figure = in.f64();
     const std::uint8_t has = in.u8();
+    if (has > 7) in.fail("holds an epoch log with unknown flags (corrupt)");
+    if (bool(has & 4) != mae)
+      in.fail(std::string("was written by a fit that logged ") + (mae ? "accuracy" : "mae") + ", this one logs " +
+              (mae ? "mae" : "accuracy") + ": resume with the same FitOptions::metric");
     const double val_loss = in.f64();
-    const double val_accuracy = in.f64();
+    const double val_figure = in.f64();
+    (mae ? log.mae : log.accuracy) = figure;
     if (has & 1) log.val_loss = val_loss;
-    if (has & 2) log.val_accuracy = val_accuracy;
+    if (has & 2) (mae ? log.val_mae : log.val_accuracy) = val_figure;
     log.learning_rate = in.f64();
     log.seconds = in.f64();
     saved.history.epochs.push_back(log);

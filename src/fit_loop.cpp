@@ -47,18 +47,18 @@ void check_fit_settings(const FitSettings& options, std::size_t samples, std::si
   if (validation_split > 0 && options.validation)
     throw Error("fit: give validation data or a validation_split, not both");
   const bool validates = options.validation || validation_split > 0;
-  if (options.early_stopping) {
-    options.early_stopping->monitor.higher_is_better();  // checks the mode now, not after an epoch
-    if (options.early_stopping->monitor.name.starts_with("val_") && !validates)
-      throw Error("fit: early_stopping monitors " + options.early_stopping->monitor.name +
-                  ", which needs validation data or a validation_split");
-  }
-  for (const Monitor* monitor : {options.model_checkpoint ? &options.model_checkpoint->monitor : nullptr,
-                                 options.reduce_lr_on_plateau ? &options.reduce_lr_on_plateau->monitor : nullptr}) {
+  // Each monitor now, not after an epoch: its mode, a figure this fit logs, validation for val_.
+  for (const auto& [monitor, who] :
+       {std::pair{options.early_stopping ? &options.early_stopping->monitor : nullptr, "early_stopping"},
+        std::pair{options.model_checkpoint ? &options.model_checkpoint->monitor : nullptr, "model_checkpoint"},
+        std::pair{options.reduce_lr_on_plateau ? &options.reduce_lr_on_plateau->monitor : nullptr,
+                  "reduce_lr_on_plateau"}}) {
     if (!monitor) continue;
     monitor->higher_is_better();
+    monitor->check(options.metric, std::string("fit: ") + who);
     if (monitor->name.starts_with("val_") && !validates)
-      throw Error("fit: a callback monitors " + monitor->name + ", which needs validation data or a validation_split");
+      throw Error(std::string("fit: ") + who + " monitors " + monitor->name +
+                  ", which needs validation data or a validation_split");
   }
   if (!options.checkpoint.empty()) check_writable(options.checkpoint, "checkpoint");
   if (options.model_checkpoint) check_writable(options.model_checkpoint->path, "ModelCheckpoint file");
@@ -84,6 +84,7 @@ class FitLoop {
     run_.shuffle = options_.shuffle;
     run_.seed = options_.seed;
     model_.noise_seed(options_.seed);
+    run_.history.metric = options_.metric;  // a checkpoint to resume from must have logged the same
     if (options_.resume && !options_.checkpoint.empty() && std::filesystem::exists(options_.checkpoint)) {
       model_.resume(options_.checkpoint, run_, options_.epochs);
       run_.history.resumed_after = run_.epoch;
@@ -92,15 +93,16 @@ class FitLoop {
     if (options_.early_stopping && options_.early_stopping->restore_best_weights) model_.reserve_best();
     const std::size_t steps = (n + batch - 1) / batch;
     if (options_.verbose) print_build_advice(out_, options_.build_advice);
+    const Metric metric = options_.metric;
     Progress progress(out_, options_.epochs, steps,
-                      options_.verbose && options_.live_progress.value_or(stdout_is_terminal()));
+                      options_.verbose && options_.live_progress.value_or(stdout_is_terminal()), metric);
     for (std::size_t epoch = run_.epoch + 1; epoch <= options_.epochs; ++epoch) {
       const auto start = std::chrono::steady_clock::now();
       if (options_.verbose) progress.begin_epoch(epoch);
       if (options_.shuffle)
         for (std::size_t i = n - 1; i > 0; --i) std::swap(run_.order[i], run_.order[run_.shuffler.below(i + 1)]);
       double loss_sum = 0;
-      double correct = 0;
+      double metric_sum = 0;
       for (std::size_t step = 0; step < steps; ++step) {
         const std::size_t first = step * batch;
         const std::size_t count = std::min(batch, n - first);
@@ -111,19 +113,20 @@ class FitLoop {
           model_.learning_rate() =
               float(std::max(rate, options_.reduce_lr_on_plateau ? options_.reduce_lr_on_plateau->min_lr : 0.0));
         }
-        const auto [loss, right] =
-            model_.train_step(std::span<const std::uint32_t>(run_.order.data() + first, count),
-                              StepOptions{.clip_norm = options_.clip_norm, .epoch = epoch, .batch = step + 1});
+        const auto [loss, figure] = model_.train_step(
+            std::span<const std::uint32_t>(run_.order.data() + first, count),
+            StepOptions{.clip_norm = options_.clip_norm, .epoch = epoch, .batch = step + 1, .metric = metric});
         loss_sum += loss;
-        correct += right;
+        metric_sum += figure;
         if (options_.verbose)
-          progress.step(step + 1, loss_sum / double(first + count), correct / double(first + count));
+          progress.step(step + 1, loss_sum / double(first + count), metric_sum / double(first + count));
       }
-      EpochLog log{.epoch = epoch, .loss = loss_sum / double(n), .accuracy = correct / double(n)};
+      EpochLog log{.epoch = epoch, .loss = loss_sum / double(n)};
+      (metric == Metric::mae ? log.mae : log.accuracy) = metric_sum / double(n);
       if (options_.validation) {
         const Score score = model_.validate();
         log.val_loss = score.loss;
-        log.val_accuracy = score.accuracy;
+        (metric == Metric::mae ? log.val_mae : log.val_accuracy) = metric == Metric::mae ? score.mae : score.accuracy;
       }
       log.learning_rate = model_.learning_rate();
       log.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -19,10 +19,13 @@ std::string number(double v) {
 }  // namespace
 
 std::string History::csv() const {
-  std::string text = "epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds\n";
+  const bool mae = metric == Metric::mae;
+  const std::string name(metric_name(metric));
+  const auto field = [](const std::optional<double>& v) { return v ? number(*v) : std::string(); };
+  std::string text = "epoch,loss," + name + ",val_loss,val_" + name + ",learning_rate,seconds\n";
   for (const EpochLog& log : epochs) {
-    text += std::to_string(log.epoch) + ',' + number(log.loss) + ',' + number(log.accuracy) + ',' +
-            (log.val_loss ? number(*log.val_loss) : "") + ',' + (log.val_accuracy ? number(*log.val_accuracy) : "") + ',' +
+    text += std::to_string(log.epoch) + ',' + number(log.loss) + ',' + field(mae ? log.mae : log.accuracy) + ',' +
+            field(log.val_loss) + ',' + field(mae ? log.val_mae : log.val_accuracy) + ',' +
             number(log.learning_rate) + ',' + number(log.seconds) + '\n';
   }
   return text;

@@ -160,7 +160,8 @@ struct Series {
 constexpr std::string_view training_colour = "#1f77b4", validation_colour = "#ff7f0e";  // matplotlib's first two
 
 Series series(std::string id, const History& history, std::optional<double> EpochLog::*field) {
-  Series s{std::move(id), true, {}};
+  const bool validation = id.starts_with("val_");
+  Series s{std::move(id), validation, {}};
   for (const EpochLog& log : history.epochs)
     if ((log.*field) && std::isfinite(*(log.*field))) s.points.emplace_back(double(log.epoch), *(log.*field));
   return s;
@@ -304,8 +305,10 @@ std::string blue(double t) {
 void write_training_curves_svg(const std::string& path, const History& history) {
   const std::vector<Series> loss{series("loss", history, &EpochLog::loss),
                                  series("val_loss", history, &EpochLog::val_loss)};
-  const std::vector<Series> accuracy{series("accuracy", history, &EpochLog::accuracy),
-                                     series("val_accuracy", history, &EpochLog::val_accuracy)};
+  const bool mae = history.metric == Metric::mae;
+  const std::vector<Series> metric{
+      mae ? series("mae", history, &EpochLog::mae) : series("accuracy", history, &EpochLog::accuracy),
+      mae ? series("val_mae", history, &EpochLog::val_mae) : series("val_accuracy", history, &EpochLog::val_accuracy)};
   const std::size_t epochs = history.epochs.size();
   const std::string title =
       "Training history: " + std::to_string(epochs) + (epochs == 1 ? " epoch" : " epochs");
@@ -313,7 +316,7 @@ void write_training_curves_svg(const std::string& path, const History& history) 
   svg += "<title>" + xml(title) + "</title>\n";
   svg += text_element(panel_width, 28, title, "font-size=\"18\" font-weight=\"bold\" text-anchor=\"middle\"");
   svg += panel(0, "Loss", "loss", loss);
-  svg += panel(panel_width, "Accuracy", "accuracy", accuracy);
+  svg += panel(panel_width, mae ? "Mean absolute error" : "Accuracy", mae ? "mae" : "accuracy", metric);
   svg += "</svg>\n";
   io::write_file_atomically(path, std::span(reinterpret_cast<const unsigned char*>(svg.data()), svg.size()));
 }

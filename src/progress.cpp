@@ -23,8 +23,8 @@ int format_time(char* at, std::size_t room, double seconds, std::size_t steps) {
 }
 }  // namespace
 
-Progress::Progress(std::ostream& out, std::size_t epochs, std::size_t steps, bool live)
-    : out_(out), epochs_(epochs), steps_(steps), live_(live) {}
+Progress::Progress(std::ostream& out, std::size_t epochs, std::size_t steps, bool live, Metric metric)
+    : out_(out), epochs_(epochs), steps_(steps), live_(live), metric_(metric) {}
 
 void Progress::begin_epoch(std::size_t epoch) {
   char line[64];
@@ -34,17 +34,20 @@ void Progress::begin_epoch(std::size_t epoch) {
   epoch_start_ = last_draw_ = now_seconds();
 }
 
-void Progress::step(std::size_t done, double loss, double accuracy) {
+void Progress::step(std::size_t done, double loss, double figure) {
   if (!live_ || done == steps_) return;
   const double now = now_seconds();
   if (now - last_draw_ < 0.1) return;
   last_draw_ = now;
-  write_line(done, loss, accuracy, nullptr, false);
+  write_line(done, loss, figure, nullptr, false);
 }
 
-void Progress::end_epoch(const EpochLog& log) { write_line(steps_, log.loss, log.accuracy, &log, true); }
+void Progress::end_epoch(const EpochLog& log) {
+  const std::optional<double>& figure = metric_ == Metric::mae ? log.mae : log.accuracy;
+  write_line(steps_, log.loss, figure.value_or(0.0), &log, true);
+}
 
-void Progress::write_line(std::size_t done, double loss, double accuracy, const EpochLog* log, bool final) {
+void Progress::write_line(std::size_t done, double loss, double figure, const EpochLog* log, bool final) {
   char line[512];
   std::size_t n = 0;
   const auto room = [&] { return n < sizeof line ? sizeof line - n : 0; };
@@ -63,10 +66,12 @@ void Progress::write_line(std::size_t done, double loss, double accuracy, const 
     const double eta = done ? seconds / double(done) * double(steps_ - done) : 0.0;
     add(std::snprintf(line + n, room(), "ETA: %.0fs", eta));
   }
-  add(std::snprintf(line + n, room(), " - loss: %.4f - accuracy: %.4f", loss, accuracy));
+  const bool mae = metric_ == Metric::mae;
+  const char* name = mae ? "mae" : "accuracy";
+  add(std::snprintf(line + n, room(), " - loss: %.4f - %s: %.4f", loss, name, figure));
   if (log && log->val_loss) {
-    add(std::snprintf(line + n, room(), " - val_loss: %.4f - val_accuracy: %.4f", *log->val_loss,
-                      log->val_accuracy.value_or(0.0)));
+    add(std::snprintf(line + n, room(), " - val_loss: %.4f - val_%s: %.4f", *log->val_loss, name,
+                      (mae ? log->val_mae : log->val_accuracy).value_or(0.0)));
   }
   if (final) add(std::snprintf(line + n, room(), "\n"));
   out_.write(line, std::streamsize(n));

@@ -252,3 +252,115 @@ BOOST_AUTO_TEST_CASE(best_epoch_is_always_defined) {
   BOOST_TEST(by_monitor.stopped_epoch == 0u);
   BOOST_TEST(by_monitor.best_epoch == lowest(by_monitor, [](const tn::EpochLog& l) { return -l.loss; }));
 }
+
+// The figure beside the loss is the loss's own metric: a regression (MeanSquaredError) logs the
+// mean absolute error, never an "accuracy"; FitOptions::metric chooses accuracy instead. The log
+// line, the CSV columns, the monitors and the checkpoint all follow it.
+namespace {
+struct Regression : tn::Sequential<tn::Input<3>, tn::Dense<8, tn::Tanh>, tn::Dense<1>> {};
+using RegressionData = tn::data::Dataset<Shape<3>, Shape<1>>;
+using RegressionModel = tn::Model<Regression, tn::loss::MeanSquaredError, tn::optim::Adam>;
+
+RegressionData line_data(std::size_t n) {
+  std::vector<float> x, t;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float a = float(i % 7) / 7, b = float(i % 5) / 5, c = float(i % 3) / 3;
+    x.insert(x.end(), {a, b, c});
+    t.push_back(0.5f * a - b + 0.25f * c);
+  }
+  return RegressionData(std::move(x), std::move(t));
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_regression_logs_its_mean_absolute_error) {
+  static_assert(RegressionModel::default_metric == tn::Metric::mae);
+  static_assert(M::default_metric == tn::Metric::accuracy);
+  const RegressionData data = line_data(120);
+  const tn::test::TempDirectory dir("metric");
+  RegressionModel model({}, 3);
+  std::ostringstream out;
+  const auto history = model.fit(data, {.epochs = 2, .batch_size = 20, .validation = &data, .verbose = true,
+                                        .live_progress = false, .out = &out, .csv_log = dir.file("log.csv")});
+  BOOST_TEST((history.metric == tn::Metric::mae));
+  for (const auto& log : history.epochs) {
+    BOOST_TEST(!log.accuracy.has_value());
+    BOOST_TEST(!log.val_accuracy.has_value());
+    BOOST_REQUIRE(log.mae.has_value());
+    BOOST_REQUIRE(log.val_mae.has_value());
+    BOOST_TEST(*log.mae > 0.0);
+  }
+  // val_mae is evaluate's mae, which is mean |y - t| over the samples.
+  const tn::Score score = model.evaluate(data);
+  double sum = 0;
+  for (std::size_t i = 0; i < data.size(); ++i) sum += std::abs(model.predict(data.input(i))[0] - data.target(i)[0]);
+  BOOST_TEST(score.mae == sum / double(data.size()), boost::test_tools::tolerance(1e-6));
+  BOOST_TEST(*history.epochs.back().val_mae == score.mae);
+  const std::string text = out.str();
+  BOOST_TEST(text.find(" - mae: ") != std::string::npos, text);
+  BOOST_TEST(text.find(" - val_mae: ") != std::string::npos, text);
+  BOOST_TEST(text.find("accuracy") == std::string::npos, text);
+  std::ifstream in(dir.file("log.csv"));
+  std::string header;
+  std::getline(in, header);
+  BOOST_TEST(header == "epoch,loss,mae,val_loss,val_mae,learning_rate,seconds");
+
+  // Monitoring a figure the fit does not log is refused before training, naming what it logs.
+  RegressionModel other({}, 3);
+  try {
+    other.fit(data, {.epochs = 1, .verbose = false,
+                     .early_stopping = tn::EarlyStopping{.monitor = {.name = "accuracy"}}});
+    BOOST_ERROR("a monitor of accuracy was accepted for a fit that logs mae");
+  } catch (const tn::Error& e) {
+    BOOST_TEST(std::string(e.what()).find("early_stopping monitors accuracy, but this fit logs mae") != std::string::npos,
+               e.what());
+  }
+  // ... and a monitor of mae works, lower being better.
+  const auto watched = other.fit(data, {.epochs = 3, .verbose = false,
+                                        .early_stopping = tn::EarlyStopping{.monitor = {.name = "mae"}, .patience = 5}});
+  BOOST_TEST(watched.best_epoch >= 1u);
+}
+
+BOOST_AUTO_TEST_CASE(fit_options_metric_chooses_accuracy_for_a_regression_loss) {
+  // A one-output network trained with MSE on 0/1 targets: accuracy at 0.5, when asked for.
+  const RegressionData data = line_data(60);
+  RegressionModel model({}, 4);
+  const auto history = model.fit(data, {.epochs = 1, .batch_size = 10, .verbose = false, .metric = tn::Metric::accuracy});
+  BOOST_TEST((history.metric == tn::Metric::accuracy));
+  BOOST_REQUIRE(history.epochs.at(0).accuracy.has_value());
+  BOOST_TEST(!history.epochs.at(0).mae.has_value());
+  BOOST_TEST(*history.epochs.at(0).accuracy >= 0.0);
+  BOOST_TEST(*history.epochs.at(0).accuracy <= 1.0);
+  // A classifier may log mae as well: the mean |p - t| over its softmax outputs.
+  const Data classes = quarters(64, 1);
+  M classifier({}, 3);
+  const auto logged = classifier.fit(classes, {.epochs = 1, .batch_size = 16, .verbose = false, .metric = tn::Metric::mae});
+  BOOST_REQUIRE(logged.epochs.at(0).mae.has_value());
+  BOOST_TEST(*logged.epochs.at(0).mae > 0.0);
+  BOOST_TEST(*logged.epochs.at(0).mae < 1.0);
+}
+
+BOOST_AUTO_TEST_CASE(a_checkpoint_resumes_only_with_the_metric_it_logged) {
+  const RegressionData data = line_data(60);
+  const tn::test::TempDirectory dir("metric");
+  const std::string path = dir.file("run.tnc");
+  tn::FitOptions<RegressionData> options{.epochs = 2, .batch_size = 10, .verbose = false, .checkpoint = path,
+                                         .resume = true};
+  RegressionModel straight({}, 5), first({}, 5), second({}, 5);
+  const auto full = straight.fit(data, {.epochs = 4, .batch_size = 10, .verbose = false});
+  first.fit(data, options);
+  options.epochs = 4;
+  const auto resumed = second.fit(data, options);
+  BOOST_TEST(resumed.resumed_after == 2u);
+  BOOST_REQUIRE(resumed.epochs.size() == 4u);
+  for (std::size_t e = 0; e < 4; ++e) BOOST_TEST(*resumed.epochs[e].mae == *full.epochs[e].mae);
+  // The same checkpoint, resumed by a fit that logs accuracy: refused, saying why.
+  RegressionModel third({}, 5);
+  options.epochs = 5;
+  options.metric = tn::Metric::accuracy;
+  try {
+    third.fit(data, options);
+    BOOST_ERROR("a checkpoint of a fit that logged mae was resumed by one that logs accuracy");
+  } catch (const tn::Error& e) {
+    BOOST_TEST(std::string(e.what()).find("logged mae, this one logs accuracy") != std::string::npos, e.what());
+  }
+}

@@ -295,7 +295,7 @@ tn::History made_up(std::size_t epochs, bool validation) {
     log.accuracy = 0.5 + 0.4 * (1 - 1.0 / double(e));
     if (validation) {
       log.val_loss = log.loss * 1.2;
-      log.val_accuracy = log.accuracy - 0.05;
+      log.val_accuracy = *log.accuracy - 0.05;
     }
     log.seconds = 2.5;
     h.epochs.push_back(log);
@@ -346,7 +346,7 @@ BOOST_AUTO_TEST_CASE(training_curves_with_validation) {
   for (const tn::EpochLog& log : history.epochs) {
     epochs.push_back(double(log.epoch));
     loss.push_back(log.loss);
-    accuracy.push_back(log.accuracy);
+    accuracy.push_back(*log.accuracy);
     val_loss.push_back(*log.val_loss);
     val_accuracy.push_back(*log.val_accuracy);
   }

@@ -15,6 +15,7 @@
 #include <typenet/layers/layer_concepts.hpp>
 #include <typenet/loss/detail/class_of.hpp>
 #include <typenet/loss/loss_concepts.hpp>
+#include <typenet/loss/metric.hpp>
 
 namespace typenet::exec {
 
@@ -37,10 +38,11 @@ class StepEngine {
   /// The loss writes the gradient at a final softmax's input itself.
   static constexpr bool fused_softmax = detail::loss_fuses_with_softmax<Loss> && plan::ends_in_softmax;
 
-  /// The sum of the per-sample losses and the number of samples classified right.
+  /// The sums over the batch's samples of their losses and of the step's Metric: 1 for each
+  /// sample classified right (accuracy), or each sample's mean absolute error (mae).
   struct Result {
     double loss_sum;
-    double correct;
+    double metric_sum;
   };
 
   /// Allocates the workspace for batches of up to `batch` samples, with a work area for each
@@ -70,7 +72,7 @@ class StepEngine {
   /// random stream (Dropout's masks). Penalties are the caller's.
   template <class Data>
   Result compute(const Data& data, std::span<const std::uint32_t> indices, Weights<S> weights, S* grads,
-                 std::uint64_t noise) {
+                 std::uint64_t noise, Metric metric = detail::default_metric<Loss>) {
     const std::size_t batch = indices.size();
     reserve(batch);
     weights_ = weights;
@@ -111,7 +113,9 @@ class StepEngine {
         const S* yi = y + i * output_size;
         const S* ti = t + i * output_size;
         losses[2 * i] = Loss::template value<S, output_size>(yi, ti);
-        losses[2 * i + 1] = detail::classified_right<Loss, output_size>(yi, ti) ? S{1} : S{};
+        losses[2 * i + 1] = metric == Metric::mae ? detail::mean_absolute_error<S, output_size>(yi, ti)
+                            : detail::classified_right<Loss, output_size>(yi, ti) ? S{1}
+                                                                                   : S{};
         if constexpr (fused_softmax) {
           Loss::template softmax_gradient<S, output_size>(yi, ti, gradient(layer_count - 1, at) + i * output_size,
                                                           scale);
@@ -142,7 +146,7 @@ class StepEngine {
     Result result{0, 0};
     for (std::size_t i = 0; i < batch; ++i) {
       result.loss_sum += double(sample_losses()[2 * i]);
-      result.correct += double(sample_losses()[2 * i + 1]);
+      result.metric_sum += double(sample_losses()[2 * i + 1]);
     }
     return result;
   }

@@ -17,7 +17,9 @@ namespace typenet {
 ///    (CrossEntropy needs a Softmax there, the losses on logits refuse one), reporting with
 ///    `static_assert(rejected<Where>, ...)` where `Where` is at_network_end<...>;
 ///  - `threshold`, the value above which a single output stands for class 1 (accuracy,
-///    predict_classes): 0.5 by default (a probability), 0 for a loss on logits.
+///    predict_classes): 0.5 by default (a probability), 0 for a loss on logits;
+///  - `metric`, the Metric fit reports beside it (loss/metric.hpp): accuracy by default,
+///    mae for MeanSquaredError.
 template <class L>
 concept LossFunction = requires {
   { L::name } -> std::convertible_to<std::string_view>;

@@ -5,12 +5,16 @@
 #include <string_view>
 
 #include <typenet/core/shape.hpp>
+#include <typenet/loss/metric.hpp>
 
 namespace typenet::loss {
 
 struct MeanSquaredError {
   static constexpr std::string_view name = "MeanSquaredError";
   static constexpr bool fuses_with_softmax = false;
+  /// A regression's figure: fit logs the mean absolute error (FitOptions::metric = accuracy for
+  /// a classifier trained with MSE on one-hot targets).
+  static constexpr Metric metric = Metric::mae;
 
   template <AnyShape Out>
   static constexpr bool accepts = true;

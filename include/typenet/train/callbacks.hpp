@@ -12,25 +12,36 @@
 
 namespace typenet {
 
-/// A figure of an epoch's log watched by a callback: "loss", "accuracy", "val_loss" or
-/// "val_accuracy"; with mode "auto", an accuracy is better when higher and a loss when lower
-/// (Keras's rule).
+/// A figure of an epoch's log watched by a callback: "loss", "val_loss", and the fit's metric,
+/// "accuracy" and "val_accuracy" or "mae" and "val_mae"; with mode "auto", an accuracy is
+/// better when higher and a loss or an error when lower (Keras's rule).
 struct Monitor {
   std::string name = "val_loss";
   std::string mode = "auto";  ///< "auto", "min" or "max"
   double min_delta = 0;       ///< an improvement must exceed this
 
   /// The figure in `log`; throws Error naming the figure when the log lacks it (a validation
-  /// figure without validation data).
+  /// figure without validation data, a metric the fit does not log).
   double value(const EpochLog& log) const {
     std::optional<double> v;
     if (name == "loss") v = log.loss;
     else if (name == "accuracy") v = log.accuracy;
+    else if (name == "mae") v = log.mae;
     else if (name == "val_loss") v = log.val_loss;
     else if (name == "val_accuracy") v = log.val_accuracy;
-    else throw Error("monitor: unknown figure '" + name + "' (loss, accuracy, val_loss or val_accuracy)");
+    else if (name == "val_mae") v = log.val_mae;
+    else throw unknown();
     if (!v) throw Error("monitor: '" + name + "' is not in the epoch's log: give fit validation data or a validation_split");
     return *v;
+  }
+  /// Throws Error (starting with `who`) unless a fit that logs `metric` logs this figure.
+  void check(Metric metric, const std::string& who) const {
+    const std::string figure = name.starts_with("val_") ? name.substr(4) : name;
+    if (figure != "loss" && figure != "accuracy" && figure != "mae") throw unknown();
+    if (figure != "loss" && figure != metric_name(metric))
+      throw Error(who + " monitors " + name + ", but this fit logs " + std::string(metric_name(metric)) +
+                  " beside the loss: monitor loss, val_loss, " + std::string(metric_name(metric)) + " or val_" +
+                  std::string(metric_name(metric)) + ", or set FitOptions::metric");
   }
   bool higher_is_better() const {
     if (mode == "max") return true;
@@ -38,10 +49,16 @@ struct Monitor {
     if (mode != "auto") throw Error("monitor: mode must be auto, min or max, not '" + mode + "'");
     return name.find("acc") != std::string::npos;
   }
+
   /// Whether `now` improves on `best` by more than min_delta.
   bool improves(double now, double best) const {
     if (std::isnan(best)) return true;
     return higher_is_better() ? now - std::abs(min_delta) > best : now + std::abs(min_delta) < best;
+  }
+
+ private:
+  Error unknown() const {
+    return Error("monitor: unknown figure '" + name + "' (loss, accuracy, mae, val_loss, val_accuracy or val_mae)");
   }
 };
 

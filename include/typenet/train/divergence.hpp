@@ -5,12 +5,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <span>
 #include <string>
 
 #include <typenet/core/detail/compiler.hpp>
 #include <typenet/core/error.hpp>
 #include <typenet/core/simd.hpp>
+#include <typenet/loss/metric.hpp>
 #include <typenet/train/parameters.hpp>
 
 namespace typenet {
@@ -24,6 +26,9 @@ struct StepOptions {
   /// step of the caller's own (train_step).
   std::size_t epoch = 0;
   std::size_t batch = 0;
+  /// The figure whose per-sample sum the step returns beside the loss (BatchResult::metric_sum).
+  /// Empty: the loss's own (loss/metric.hpp).
+  std::optional<Metric> metric = std::nullopt;
 };
 
 namespace detail {

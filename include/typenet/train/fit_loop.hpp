@@ -47,6 +47,7 @@ struct FitSettings {
   std::string csv_log;
   std::function<void(const EpochLog&)> on_epoch_end;
   const char* build_advice;  ///< of the file that called fit (core/build_check.hpp), printed once when verbose
+  Metric metric;             ///< the figure logged beside the loss (the loss's own unless FitOptions chose)
 };
 
 /// What a fit needs of a model, with its data set bound: its public steps, one virtual call
@@ -55,7 +56,7 @@ class FitTarget {
  public:
   struct Step {
     double loss_sum;
-    double correct;
+    double metric_sum;  ///< of the settings' metric over the step's samples
   };
   virtual std::size_t samples() const = 0;  ///< of the training data
   virtual Step train_step(std::span<const std::uint32_t> indices, const StepOptions& options) = 0;
@@ -88,7 +89,7 @@ void check_fit_settings(const FitSettings& settings, std::size_t samples, std::s
 /// The fit itself, in an arena of `settings.threads` threads when given (src/fit_loop.cpp).
 History run_fit(FitTarget& target, const FitSettings& settings);
 
-template <class Data>
+template <class Loss, class Data>
 FitSettings fit_settings(const FitOptions<Data>& o) {
   return {o.epochs,
           o.batch_size,
@@ -109,7 +110,8 @@ FitSettings fit_settings(const FitOptions<Data>& o) {
           o.reduce_lr_on_plateau,
           o.csv_log,
           o.on_epoch_end,
-          build_advice};
+          build_advice,
+          o.metric.value_or(default_metric<Loss>)};
 }
 
 /// A Model `M` and its training and validation data as a FitTarget.
@@ -125,7 +127,7 @@ class ModelFit final : public FitTarget {
   std::size_t samples() const override { return train_.size(); }
   Step train_step(std::span<const std::uint32_t> indices, const StepOptions& options) override {
     const auto result = model_.train_step(train_, indices, options);
-    return {result.loss_sum, result.correct};
+    return {result.loss_sum, result.metric_sum};
   }
   Score validate() override { return model_.evaluate(*validation_); }
   float& learning_rate() override { return model_.optimizer().options.learning_rate; }
@@ -165,7 +167,7 @@ class ModelFit final : public FitTarget {
 /// Keras's fit: checks the options, splits off validation_split, then runs the loop.
 template <class M, class Data>
 History fit(M& model, const Data& train, const FitOptions<Data>& options) {
-  FitSettings settings = fit_settings(options);
+  FitSettings settings = fit_settings<typename M::loss_type>(options);
   check_fit_settings(settings, train.size(), options.validation ? options.validation->size() : 0,
                      options.validation_split);
   if (options.validation_split > 0) {

@@ -43,6 +43,9 @@ struct FitOptions {
   /// Keras's validation_split: the last fraction of `train` (before shuffling) becomes the
   /// validation data and is not trained on. Not with `validation`.
   double validation_split = 0;
+  /// The figure logged beside the loss (Keras's metrics=): accuracy or mae. Empty: the loss's
+  /// own (accuracy for the cross-entropies, mae for MeanSquaredError).
+  std::optional<Metric> metric = std::nullopt;
   std::optional<EarlyStopping> early_stopping = std::nullopt;
   std::optional<ModelCheckpoint> model_checkpoint = std::nullopt;
   std::optional<ReduceLROnPlateau> reduce_lr_on_plateau = std::nullopt;

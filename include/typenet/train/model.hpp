@@ -27,6 +27,7 @@
 #include <typenet/io/weights.hpp>
 #include <typenet/loss/detail/class_of.hpp>
 #include <typenet/loss/loss_concepts.hpp>
+#include <typenet/loss/metric.hpp>
 #include <typenet/train/checks.hpp>
 #include <typenet/train/divergence.hpp>
 #include <typenet/train/evaluate.hpp>
@@ -59,6 +60,8 @@ class Model {
  public:
   using network = Net;
   using loss_type = Loss;
+  /// The figure fit logs beside the loss unless FitOptions::metric chooses (loss/metric.hpp).
+  static constexpr Metric default_metric = detail::default_metric<Loss>;
   using optimizer_type = Optimizer;
   using scalar = S;
   using input_type = shape_t<Net::input_shape>;
@@ -98,8 +101,8 @@ class Model {
     return detail::fit(*this, train, options);
   }
 
-  /// The sum of the per-sample losses and the number of samples classified right in one
-  /// mini-batch.
+  /// The sums of the per-sample losses and of the step's Metric in one mini-batch
+  /// (`loss_sum`, `metric_sum`).
   using BatchResult = typename exec::StepEngine<Net, Loss, S>::Result;
 
   /// One optimizer step on the samples `indices` of `data`: forward, backward, the checks fit
@@ -108,7 +111,8 @@ class Model {
   /// `indices.size()` samples.
   template <class Data>
   BatchResult train_step(const Data& data, std::span<const std::uint32_t> indices, const StepOptions& options = {}) {
-    const BatchResult result = compute(data, indices, options.epoch == 0 ? "train_step" : "fit");
+    const BatchResult result =
+        compute(data, indices, options.epoch == 0 ? "train_step" : "fit", options.metric.value_or(default_metric));
     detail::check_and_clip<Net>(engine_, data, indices, result.loss_sum, grads_.data(), options);
     apply_gradients();
     return result;
@@ -135,8 +139,9 @@ class Model {
   /// Forward and backward passes on the samples `indices` of `data`, leaving the gradient of
   /// the mean loss in `gradients()`; the parameters do not change.
   template <class Data>
-  BatchResult compute_gradients(const Data& data, std::span<const std::uint32_t> indices) {
-    return compute(data, indices, "compute_gradients");
+  BatchResult compute_gradients(const Data& data, std::span<const std::uint32_t> indices,
+                                Metric metric = default_metric) {
+    return compute(data, indices, "compute_gradients", metric);
   }
 
   /// The seed of Dropout's masks (fit sets it to FitOptions::seed): a step's masks come from
@@ -293,7 +298,7 @@ class Model {
   exec::Weights<S> weights() const { return {params_.data(), packed_.data()}; }
 
   template <class Data>
-  BatchResult compute(const Data& data, std::span<const std::uint32_t> indices, const char* caller) {
+  BatchResult compute(const Data& data, std::span<const std::uint32_t> indices, const char* caller, Metric metric) {
     static_assert(detail::reported(detail::check_data<Net, Data, Loss>()));
     if (indices.empty()) throw Error(std::string(caller) + ": the batch is empty");
     for (const std::uint32_t index : indices)
@@ -303,7 +308,7 @@ class Model {
     packed_.sync(params_.data());
     // The random stream of this step (Dropout): from the seed and the step count alone.
     const std::uint64_t noise = Random(noise_seed_ ^ (0x9e3779b97f4a7c15ULL * (optimizer_.iterations + 1))).next();
-    BatchResult result = engine_.compute(data, indices, weights(), grads_.data(), noise);
+    BatchResult result = engine_.compute(data, indices, weights(), grads_.data(), noise, metric);
     if constexpr (plan::has_penalties) {
       detail::add_penalty_gradients<Net>(params_.data(), grads_.data());
       result.loss_sum += penalty() * double(indices.size());  // the mean loss includes it once

@@ -15,20 +15,22 @@ namespace typenet {
 /// finished line is written. Formatting goes through a fixed buffer: no allocation per step.
 class Progress {
  public:
-  Progress(std::ostream& out, std::size_t epochs, std::size_t steps, bool live);
+  /// `metric` names the figure beside the loss ("accuracy" or "mae", as the log writes it).
+  Progress(std::ostream& out, std::size_t epochs, std::size_t steps, bool live, Metric metric = Metric::accuracy);
 
   void begin_epoch(std::size_t epoch);
-  /// After step `done` (1-based) of the epoch, with the running loss and accuracy.
-  void step(std::size_t done, double loss, double accuracy);
+  /// After step `done` (1-based) of the epoch, with the running loss and metric.
+  void step(std::size_t done, double loss, double figure);
   void end_epoch(const EpochLog& log);
 
  private:
-  void write_line(std::size_t done, double loss, double accuracy, const EpochLog* log, bool final);
+  void write_line(std::size_t done, double loss, double figure, const EpochLog* log, bool final);
 
   std::ostream& out_;
   std::size_t epochs_;
   std::size_t steps_;
   bool live_;
+  Metric metric_;
   // steady_clock's seconds (kept as doubles so that this header need not include <chrono>)
   double epoch_start_ = 0;
   double last_draw_ = 0;
