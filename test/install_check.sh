@@ -1,15 +1,37 @@
 #!/usr/bin/env bash
-# Installs typenet into a temporary root and builds a program against it through pkg-config,
-# as a project that consumes typenet would.
-# usage: install_check.sh BUILD_DIR CXX...
+# Installs typenet into a temporary root and builds a consumer against it every way the docs
+# (docs/building.md) give: g++ and clang++ by hand, pkg-config (typenet and typenet-native), and
+# CMake through pkg-config. Each consumer must get the determinism flags; one built with
+# typenet-native, or by hand with -O3 -march=native, must print no build advice (the line a
+# program built without optimisation or without AVX2/FMA prints), and one built with plain
+# typenet and no -march must print it (on x86-64) unless typenet was configured with
+# -Dnative=true, when typenet.pc itself carries -march=native: which proves the flags decide.
+# usage: install_check.sh BUILD_DIR NATIVE(true|false) CXX...
 set -euo pipefail
 build=$1
-shift
+native_option=$2
+shift 2
+cxx=("$@")
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 meson install -C "$build" --destdir "$root" --quiet >/dev/null
-pc=$(dirname "$(find "$root" -name typenet.pc | head -n 1)")
-[ -n "$pc" ] || { echo "typenet.pc was not installed"; exit 1; }
+installed=$(find "$root" -name typenet.pc | head -n 1)
+[ -n "$installed" ] || { echo "typenet.pc was not installed"; exit 1; }
+pcdir=$(dirname "$installed")
+[ -f "$pcdir/typenet-native.pc" ] || { echo "typenet-native.pc was not installed beside typenet.pc"; exit 1; }
+echo "pkg-config files: ${pcdir#"$root"}"
+case "${pcdir#"$root"}" in
+  */lib/*-linux-gnu/pkgconfig | */lib/pkgconfig | */lib64/pkgconfig) ;;
+  *) echo "typenet.pc is in an unexpected directory: ${pcdir#"$root"}"; exit 1 ;;
+esac
+# The .pc files as they would be in the prefix, pointed at the temporary root.
+prefix=$(sed -n 's/^prefix=//p' "$installed")
+mkdir -p "$root/pc"
+for pc in typenet typenet-native; do sed "s|^prefix=.*|prefix=$root$prefix|" "$pcdir/$pc.pc" > "$root/pc/$pc.pc"; done
+export PKG_CONFIG_PATH="$root/pc"
+libdir=$(pkg-config --variable=libdir typenet)
+includedir=$(pkg-config --variable=includedir typenet)
+
 cat > "$root/consumer.cpp" <<'CPP'
 #include <typenet/typenet.hpp>
 struct Net : typenet::Sequential<typenet::Input<4>, typenet::Dense<3>, typenet::Softmax> {};
@@ -21,7 +43,66 @@ int main() {
   return model.evaluate(data).loss > 0 ? 0 : 1;
 }
 CPP
-flags=$(PKG_CONFIG_PATH="$pc" PKG_CONFIG_SYSROOT_DIR="$root" pkg-config --cflags --libs typenet)
-echo "pkg-config --cflags --libs typenet: $flags"
-"$@" -std=c++20 "$root/consumer.cpp" $flags -o "$root/consumer"
-"$root/consumer" | grep -q "Total params: 15" && echo "the consumer built against the installed typenet ran"
+
+has() { for flag in "${@:2}"; do [[ " $1 " == *" $flag "* ]] || { echo "missing $flag in: $1"; return 1; }; done; }
+flags=$(pkg-config --cflags --libs typenet)
+echo "pkg-config --cflags --libs typenet: ${flags//$root/}"
+has "$flags" -std=c++20 -fno-math-errno -ffp-contract=off -ltypenet
+native=$(pkg-config --cflags --libs typenet-native)
+echo "pkg-config --cflags --libs typenet-native: ${native//$root/}"
+has "$native" -std=c++20 -fno-math-errno -ffp-contract=off -march=native -ltypenet
+
+# run NAME EXPECT_ADVICE COMMAND...: builds $root/NAME with COMMAND, runs it, checks the table
+# and whether the build advice was printed (yes / no).
+run() {
+  local name=$1 advice=$2
+  shift 2
+  "$@" -o "$root/$name"
+  "$root/$name" > "$root/$name.out"
+  grep -q "Total params: 15" "$root/$name.out" || { echo "$name: no summary table"; cat "$root/$name.out"; exit 1; }
+  if grep -q "^typenet: this program was compiled" "$root/$name.out"; then got=yes; else got=no; fi
+  [ "$got" = "$advice" ] || { echo "$name: build advice printed: $got, expected $advice"; cat "$root/$name.out"; exit 1; }
+  echo "$name: built and ran (build advice: $got)"
+}
+
+run pkg_config_native no "${cxx[@]}" -O2 "$root/consumer.cpp" $native
+if [ "$native_option" = true ]; then
+  # -Dnative=true: the option reaches the consumer through typenet.pc itself.
+  has "$flags" -march=native
+  run pkg_config_typenet no "${cxx[@]}" -O2 "$root/consumer.cpp" $flags
+elif [ "$(uname -m)" = x86_64 ]; then
+  # A portable typenet.pc: without -march the compiler targets the x86-64 baseline (no AVX2),
+  # and the program says so.
+  [[ " $flags " != *" -march=native "* ]] || { echo "a portable build's typenet.pc has -march=native"; exit 1; }
+  run pkg_config_typenet yes "${cxx[@]}" -O2 "$root/consumer.cpp" $flags
+fi
+# By hand, as docs/building.md writes it, with both compilers.
+for compiler in g++ clang++; do
+  command -v "$compiler" >/dev/null || { echo "$compiler not found: install it (the test command does)"; exit 1; }
+  run "by_hand_$compiler" no "$compiler" -std=c++20 -O3 -march=native -fno-math-errno -ffp-contract=off \
+    -I"$includedir" "$root/consumer.cpp" -L"$libdir" -ltypenet -ltbb -lz
+done
+
+# CMake, through pkg-config.
+command -v cmake >/dev/null || { echo "cmake not found: install it (the test command does)"; exit 1; }
+mkdir -p "$root/cmake"
+cp "$root/consumer.cpp" "$root/cmake/"
+cat > "$root/cmake/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.16)
+project(consumer CXX)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(TYPENET REQUIRED IMPORTED_TARGET typenet-native)
+add_executable(consumer consumer.cpp)
+target_link_libraries(consumer PRIVATE PkgConfig::TYPENET)
+CMAKE
+CXX="${cxx[0]}" cmake -S "$root/cmake" -B "$root/cmake/build" -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >"$root/cmake.log" 2>&1 || { cat "$root/cmake.log"; exit 1; }
+cmake --build "$root/cmake/build" >>"$root/cmake.log" 2>&1 || { cat "$root/cmake.log"; exit 1; }
+command=$(python3 -c 'import json, sys; e = json.load(open(sys.argv[1]))[0]; print(e.get("command") or " ".join(e["arguments"]))' \
+  "$root/cmake/build/compile_commands.json")
+has "$command" -std=c++20 -fno-math-errno -ffp-contract=off -march=native
+"$root/cmake/build/consumer" > "$root/cmake.out"
+grep -q "Total params: 15" "$root/cmake.out" && ! grep -q "^typenet: this program" "$root/cmake.out" ||
+  { echo "the CMake consumer's output is wrong:"; cat "$root/cmake.out"; exit 1; }
+echo "cmake: built through pkg_check_modules(... typenet-native) and ran"
+echo "every consumer built against the installed typenet ran"
