@@ -23,6 +23,8 @@ struct LeakyReLU {
            ">";
   }
   static constexpr double slope = Denominator > 0 ? double(Numerator) / double(Denominator) : 0.0;
+  // An activation: Dense<Units, my::LeakyReLU<>> takes it, as Keras's Dense(units, activation=...).
+  static constexpr bool activation = true;
 
   // 2. Its parameter rule: a static_assert that names Where, the layer's place in the network.
   template <class Where>
@@ -212,3 +214,11 @@ void writing_a_layer_passes() {
   run_the_passes<my::Scale::bind<tn::Shape<2, 2, 3>>, double>();
   run_the_passes<Negate::bind<tn::Shape<3>>, float>();
 }
+
+// A descriptor's own traits: an activation goes into Dense's second argument; a shorthand is
+// replaced by its parts.
+static_assert(tn::detail::is_activation_descriptor<my::LeakyReLU<>>);
+static_assert(!tn::detail::is_activation_descriptor<my::Scale>);
+static_assert(tn::detail::is_shorthand<tn::Dense<4, my::LeakyReLU<>>>);
+static_assert(std::is_same_v<tn::Sequential<tn::Input<3>, tn::Dense<4, my::LeakyReLU<>>>::layer_tuple,
+                             tn::Sequential<tn::Input<3>, tn::Dense<4>, my::LeakyReLU<>>::layer_tuple>);

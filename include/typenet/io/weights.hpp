@@ -1,4 +1,4 @@
-// typenet/io/weights.hpp: the weight-file format (README "Weight files"): records, byte encoding, and the file I/O src/ does.
+// typenet/io/weights.hpp: the weight-file format (docs/weight-format.md): records, byte encoding, and the file I/O src/ does.
 #pragma once
 
 #include <bit>

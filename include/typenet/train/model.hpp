@@ -270,7 +270,7 @@ class Model {
   /// shapes it receives and produces, and its parameter tensors.
   static io::Architecture architecture() { return detail::architecture(detail::network_facts<Net>); }
 
-  /// Saves the parameters to `path` (README "Weight files"), atomically: a failure or a
+  /// Saves the parameters to `path` (docs/weight-format.md), atomically: a failure or a
   /// crash during the save leaves the previous file as it was.
   void save(const std::string& path) const {
     io::ByteWriter body;
