@@ -1,6 +1,6 @@
 // Images fed to a network that expects flat vectors.
 // expect-error: the data set's samples do not have the network's input shape
-// expect: at_network_input<Net, Shape<28, 28, 1>, Shape<784>>
+// expect: at_network_input<Net, data_shape<Shape<28, 28, 1>>, network_shape<Shape<784>>>
 #include <typenet/typenet.hpp>
 namespace tn = typenet;
 

@@ -1,6 +1,6 @@
 // Ten classes in the data, five outputs in the network.
 // expect-error: the data set's targets do not have the network's output shape
-// expect: at_network_output<Net, Shape<5>, Shape<10>>
+// expect: at_network_targets<Net, data_shape<Shape<10>>, network_shape<Shape<5>>>
 #include <typenet/typenet.hpp>
 namespace tn = typenet;
 

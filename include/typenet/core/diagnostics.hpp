@@ -21,10 +21,27 @@ struct at_network_output;
 template <class Network, std::size_t Position, class Layer, class Loss>
 struct at_network_end;
 
-/// Where a data set's samples do not fit the network's input: the network, the samples'
-/// shape, and the Input shape.
+/// The labels of the two shapes in a data mismatch, printed around them: the data's first,
+/// then the network's (`data_shape<Shape<28, 28, 1>>, network_shape<Shape<784>>`).
+template <class Shape>
+struct data_shape;
+template <class Shape>
+struct network_shape;
+
+/// Where a data set's samples (or a sample given to predict) do not fit the network's input:
+/// the network, `data_shape<the samples' shape>`, `network_shape<the Input shape>`.
 template <class Network, class Samples, class Input>
 struct at_network_input;
+
+/// Where a data set's targets do not fit the network's output: the network,
+/// `data_shape<the targets' shape>`, `network_shape<the output shape>`.
+template <class Network, class Targets, class Output>
+struct at_network_targets;
+
+/// Where Model's arguments are not a network, a loss, an optimizer and a scalar type, in that
+/// order: the arguments as given.
+template <class Network, class Loss, class Optimizer, class Scalar>
+struct at_model;
 
 namespace detail {
 /// The shape a layer received, read back from its `at_layer`, so that `explain` can choose

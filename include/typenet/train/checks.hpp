@@ -1,11 +1,16 @@
 // typenet/train/checks.hpp: Network, and the compile-time checks a Model makes of its loss and its data against the network.
 #pragma once
 
+#include <array>
 #include <concepts>
+#include <cstddef>
+#include <span>
 #include <type_traits>
 
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/core/shape.hpp>
+#include <typenet/loss/loss_concepts.hpp>
+#include <typenet/optim/optimizer_concepts.hpp>
 
 namespace typenet {
 
@@ -20,6 +25,80 @@ concept Network = requires {
 };
 
 namespace detail {
+
+/// What Model needs of its second argument: a loss with a shape rule for the network's output.
+template <class L>
+concept ModelLoss = LossFunction<L> && requires { L::template accepts<Shape<1>>; };
+
+/// Whether Model's arguments after the network are a loss, an optimizer and a scalar type.
+template <class L, class O, class S>
+inline constexpr bool model_arguments_ok = ModelLoss<L> && optim::Optimizer<O> && std::is_floating_point_v<S>;
+
+/// T::Options where T has them, else a type no argument converts to (Tag keeps two apart).
+template <std::size_t Tag>
+struct NoOptions {
+  explicit NoOptions() = default;
+};
+template <class T, std::size_t Tag>
+struct options_of {
+  using type = NoOptions<Tag>;
+};
+template <class T, std::size_t Tag>
+  requires requires { typename T::Options; }
+struct options_of<T, Tag> {
+  using type = typename T::Options;
+};
+
+/// The one error for Model arguments that are not a loss, an optimizer and a scalar type.
+template <class Net, class L, class O, class S>
+consteval bool check_model_arguments() {
+  using Where = at_model<Net, L, O, S>;
+  if constexpr (optim::Optimizer<L> && ModelLoss<O>) {
+    static_assert(rejected<Where>, "Model takes the loss second and the optimizer third: write "
+                                   "Model<Network, Loss, Optimizer>, e.g. Model<Net, loss::CrossEntropy, optim::Adam>");
+    return false;
+  } else if constexpr (!ModelLoss<L>) {
+    static_assert(rejected<Where>, "Model's second argument must be a loss, such as loss::CrossEntropy, "
+                                   "loss::BinaryCrossEntropy or loss::MeanSquaredError: "
+                                   "Model<Network, Loss, Optimizer, Scalar = float>");
+    return false;
+  } else if constexpr (!optim::Optimizer<O>) {
+    static_assert(rejected<Where>, "Model's third argument must be an optimizer, such as optim::Adam, optim::SGD "
+                                   "or optim::RMSprop (the scalar type, float unless given, comes fourth): "
+                                   "Model<Network, Loss, Optimizer, Scalar = float>");
+    return false;
+  } else {
+    static_assert(rejected<Where>, "Model's fourth argument, its scalar type, must be float, double or long double");
+    return false;
+  }
+}
+
+/// The number of values a sample type holds when the type says (std::array, a C array, a
+/// fixed-size std::span); 0 when only the value knows.
+template <class T>
+inline constexpr std::size_t static_extent = 0;
+template <class T, std::size_t N>
+inline constexpr std::size_t static_extent<std::array<T, N>> = N;
+template <class T, std::size_t N>
+inline constexpr std::size_t static_extent<T[N]> = N;
+template <class T, std::size_t N>
+  requires(N != std::dynamic_extent)
+inline constexpr std::size_t static_extent<std::span<T, N>> = N;
+
+/// A sample for predict whose size its type fixes must have the network's input size.
+template <class Net, class Input>
+consteval bool check_sample() {
+  constexpr std::size_t n = static_extent<std::remove_cvref_t<Input>>;
+  using In = shape_t<Net::input_shape>;
+  if constexpr (n != 0 && n != In::size) {
+    static_assert(rejected<at_network_input<Net, data_shape<Shape<n>>, network_shape<In>>>,
+                  "predict: the sample does not have the network's input size: give it as many values as the "
+                  "network's Input<...> holds");
+    return false;
+  } else {
+    return true;
+  }
+}
 
 template <class Net, class Loss>
 consteval bool check_loss() {
@@ -60,10 +139,12 @@ consteval bool check_data() {
   if constexpr (!Net::is_valid || !check_loss<Net, Loss>()) {
     return false;
   } else if constexpr (!(Data::input_shape == Net::input_shape)) {
-    explain_input_mismatch<at_network_input<Net, typename Data::input_type, shape_t<Net::input_shape>>>();
+    explain_input_mismatch<
+        at_network_input<Net, data_shape<typename Data::input_type>, network_shape<shape_t<Net::input_shape>>>>();
     return false;
   } else if constexpr (!(Data::target_shape == Net::output_shape)) {
-    explain_target_mismatch<at_network_output<Net, shape_t<Net::output_shape>, typename Data::target_type>>();
+    explain_target_mismatch<
+        at_network_targets<Net, data_shape<typename Data::target_type>, network_shape<shape_t<Net::output_shape>>>>();
     return false;
   } else {
     return true;

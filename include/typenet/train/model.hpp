@@ -51,9 +51,8 @@ namespace typenet {
 /// allocated when the model is made or when training first sees its batch size (or an arena
 /// with more threads); a training step and a prediction allocate nothing. Results are bitwise
 /// identical whatever the number of threads.
-template <Network Net, LossFunction Loss, class Optimizer, class S = float>
+template <Network Net, class Loss, class Optimizer, class S = float>
 class Model {
-  static_assert(std::is_floating_point_v<S>, "Model's scalar type must be float, double or long double");
   static_assert(detail::reported(detail::check_loss<Net, Loss>()));
   using plan = exec::Plan<Net>;
 
@@ -191,6 +190,7 @@ class Model {
   /// numbers), written to `y`. Allocates nothing, takes no TBB task.
   template <class Input>
   void predict(const Input& x, std::span<S, output_size> y) {
+    static_assert(detail::reported(detail::check_sample<Net, Input>()));
     if constexpr (requires { x.copy_to(inference_.input()); }) {
       x.copy_to(inference_.input());
     } else {
@@ -336,6 +336,38 @@ class Model {
   exec::StepEngine<Net, Loss, S> engine_;
   exec::InferenceRunner<Net, S> inference_;
   std::uint64_t noise_seed_ = 0;  ///< FitOptions::seed of the last fit: seeds Dropout's masks
+};
+
+/// Model's arguments in the wrong order or of the wrong kind (`Model<Net, loss::CrossEntropy,
+/// float>`, the loss and optimizer swapped): one error saying what each argument must be. The
+/// members a program calls on a model are here, silent, so that the one mistake gives one error.
+template <Network Net, class Loss, class Optimizer, class S>
+  requires(!detail::model_arguments_ok<Loss, Optimizer, S>)
+class Model<Net, Loss, Optimizer, S> {
+  static_assert(detail::reported(detail::check_model_arguments<Net, Loss, Optimizer, S>()));
+
+ public:
+  // The options of the optimizer, wherever it was put, and anything else.
+  explicit Model(typename detail::options_of<Optimizer, 0>::type, std::uint64_t = 0) {}
+  explicit Model(typename detail::options_of<Loss, 1>::type, std::uint64_t = 0) {}
+  template <class... Args>
+  explicit Model(Args&&...) {}
+  template <class Data>
+  History fit(const Data&, const FitOptions<std::type_identity_t<Data>>& = {}) {
+    return {};
+  }
+  template <class... Args>
+  Score evaluate(Args&&...) { return {}; }
+  template <class... Args>
+  std::vector<double> predict(Args&&...) { return {}; }
+  template <class... Args>
+  std::size_t predict_class(Args&&...) { return 0; }
+  template <class... Args>
+  std::vector<std::size_t> predict_classes(Args&&...) { return {}; }
+  template <class... Args>
+  void save(Args&&...) const {}
+  template <class... Args>
+  void load(Args&&...) {}
 };
 
 }  // namespace typenet
