@@ -29,6 +29,7 @@
 #include <typenet/loss/loss_concepts.hpp>
 #include <typenet/loss/metric.hpp>
 #include <typenet/train/checks.hpp>
+#include <typenet/train/detail/model_arguments.hpp>
 #include <typenet/train/divergence.hpp>
 #include <typenet/train/evaluate.hpp>
 #include <typenet/train/fit_loop.hpp>
@@ -51,7 +52,7 @@ namespace typenet {
 /// allocated when the model is made or when training first sees its batch size (or an arena
 /// with more threads); a training step and a prediction allocate nothing. Results are bitwise
 /// identical whatever the number of threads.
-template <Network Net, class Loss, class Optimizer, class S = float>
+template <Network Net, class Loss, class Optimizer, class S>
 class Model {
   static_assert(detail::reported(detail::check_loss<Net, Loss>()));
   using plan = exec::Plan<Net>;
@@ -336,38 +337,6 @@ class Model {
   exec::StepEngine<Net, Loss, S> engine_;
   exec::InferenceRunner<Net, S> inference_;
   std::uint64_t noise_seed_ = 0;  ///< FitOptions::seed of the last fit: seeds Dropout's masks
-};
-
-/// Model's arguments in the wrong order or of the wrong kind (`Model<Net, loss::CrossEntropy,
-/// float>`, the loss and optimizer swapped): one error saying what each argument must be. The
-/// members a program calls on a model are here, silent, so that the one mistake gives one error.
-template <Network Net, class Loss, class Optimizer, class S>
-  requires(!detail::model_arguments_ok<Loss, Optimizer, S>)
-class Model<Net, Loss, Optimizer, S> {
-  static_assert(detail::reported(detail::check_model_arguments<Net, Loss, Optimizer, S>()));
-
- public:
-  // The options of the optimizer, wherever it was put, and anything else.
-  explicit Model(typename detail::options_of<Optimizer, 0>::type, std::uint64_t = 0) {}
-  explicit Model(typename detail::options_of<Loss, 1>::type, std::uint64_t = 0) {}
-  template <class... Args>
-  explicit Model(Args&&...) {}
-  template <class Data>
-  History fit(const Data&, const FitOptions<std::type_identity_t<Data>>& = {}) {
-    return {};
-  }
-  template <class... Args>
-  Score evaluate(Args&&...) { return {}; }
-  template <class... Args>
-  std::vector<double> predict(Args&&...) { return {}; }
-  template <class... Args>
-  std::size_t predict_class(Args&&...) { return 0; }
-  template <class... Args>
-  std::vector<std::size_t> predict_classes(Args&&...) { return {}; }
-  template <class... Args>
-  void save(Args&&...) const {}
-  template <class... Args>
-  void load(Args&&...) {}
 };
 
 }  // namespace typenet
