@@ -1,4 +1,5 @@
-// The execution machinery's parts on their own: the gradient slots' fixed summation tree.
+// The execution machinery's parts on their own: the gradient slots' fixed summation tree, and the
+// batch-coupled layers' statistics added in the same tree.
 #define BOOST_TEST_MODULE exec
 #include <boost/test/unit_test.hpp>
 
@@ -6,7 +7,9 @@
 #include <vector>
 
 #include <typenet/core/random.hpp>
+#include <typenet/exec/batch_statistics.hpp>
 #include <typenet/exec/gradient_reduction.hpp>
+#include <typenet/typenet.hpp>
 
 namespace tn = typenet;
 
@@ -66,4 +69,33 @@ BOOST_AUTO_TEST_CASE(a_subtree_summed_apart_gives_the_same_bits) {
   }
   // The data are such that the order shows: a plain left-to-right sum differs somewhere.
   BOOST_TEST(differ_from_chunk_order > 0u);
+}
+
+BOOST_AUTO_TEST_CASE(slots_may_be_summed_into_the_first_slot) {
+  // BatchStatistics sums its chunk records into the first record: the same bits as into a
+  // buffer of its own, over several blocks of values (sum_slots works 128 at a time).
+  constexpr std::size_t width = 300, chunks = 7;
+  const auto v = slots(chunks, width);
+  std::vector<double> in_place(v.begin(), v.end()), apart(v.begin(), v.end()), out(width);
+  tn::exec::sum_slots(apart.data(), width, chunks, 0, width, out.data());
+  tn::exec::sum_slots(in_place.data(), width, chunks, 0, width, in_place.data());
+  for (std::size_t i = 0; i < width; ++i) BOOST_TEST(in_place[i] == out[i], "value " << i);
+}
+
+BOOST_AUTO_TEST_CASE(batch_statistics_add_the_chunks_in_the_tree) {
+  // BatchNormalization's batch mean over 5 chunks is the tree's sum of the chunks' sums (the
+  // values are chosen so that the chunk-order sum differs), divided by the sample count.
+  struct Net : tn::Sequential<tn::Input<1>, tn::BatchNormalization> {};
+  constexpr double values[5] = {1e17, 1.0, -1e17, 1.0, 3.0};  // one sample per chunk
+  tn::exec::BatchStatistics<Net> statistics;
+  statistics.reserve(5);
+  for (std::size_t c = 0; c < 5; ++c) {
+    const double x = values[c];
+    statistics.statistics(1, c, &x, 1);
+  }
+  statistics.reduce(1, 5, 5);
+  const double tree = ((values[0] + values[1]) + (values[2] + values[3])) + values[4];
+  const double chunk_order = (((values[0] + values[1]) + values[2]) + values[3]) + values[4];
+  BOOST_TEST(tree != chunk_order);
+  BOOST_TEST(statistics.reduced(1)[0] == tree / 5);
 }

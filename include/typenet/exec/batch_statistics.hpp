@@ -1,16 +1,20 @@
-// typenet/exec/batch_statistics.hpp: BatchStatistics<Net>, the batch-coupled layers' statistics: per-chunk partial sums reduced in chunk order.
+// typenet/exec/batch_statistics.hpp: BatchStatistics<Net>, the batch-coupled layers' statistics: per-chunk partial sums added in a fixed tree over chunks.
 #pragma once
 
 #include <cstddef>
 
 #include <typenet/core/aligned_buffer.hpp>
+#include <typenet/exec/gradient_reduction.hpp>
 #include <typenet/exec/plan.hpp>
 
 namespace typenet::exec {
 
 /// The statistics of the layers that couple a batch's samples (`batch_coupled`, e.g.
 /// BatchNormalization): each chunk sums its samples into a record of its own, and the records
-/// are reduced in chunk order, so the result does not depend on which thread ran which chunk.
+/// are added in the same fixed binary tree over chunk indices as the parameter gradients
+/// (sum_slots), so the result depends on the batch size alone: not on which thread ran which
+/// chunk, and an aligned block of chunks could be summed elsewhere and give the same bits. The
+/// layer's reduce then gets the one summed record.
 /// A layer at position b provides `statistics`, `reduce`, `gradient_statistics`,
 /// `reduce_gradient` and `update_moving` (layers/layer_concepts.hpp).
 template <class Net>
@@ -35,7 +39,8 @@ class BatchStatistics {
     at<S>(b, [&]<class L>() { L::statistics(x, count, partial(b, chunk)); });
   }
   void reduce(std::size_t b, std::size_t chunks, std::size_t batch) {
-    at<float>(b, [&]<class L>() { L::reduce(partial(b, 0), chunks, batch, reduced_.data() + plan::stats_offsets[b]); });
+    sum_chunks(b, chunks);
+    at<float>(b, [&]<class L>() { L::reduce(partial(b, 0), 1, batch, reduced_.data() + plan::stats_offsets[b]); });
   }
   /// Chunk `chunk`'s sums for the gradient of coupled layer b, from its input x and the
   /// gradient dy at its output.
@@ -46,7 +51,8 @@ class BatchStatistics {
     });
   }
   void reduce_gradient(std::size_t b, std::size_t chunks) {
-    at<float>(b, [&]<class L>() { L::reduce_gradient(partial(b, 0), chunks, reduced_.data() + plan::stats_offsets[b]); });
+    sum_chunks(b, chunks);
+    at<float>(b, [&]<class L>() { L::reduce_gradient(partial(b, 0), 1, reduced_.data() + plan::stats_offsets[b]); });
   }
   /// The running averages of every coupled layer, in `params`, from the last computed batch.
   template <class S>
@@ -60,6 +66,11 @@ class BatchStatistics {
   }
 
  private:
+  /// Layer b's chunk records added in the tree, into chunk 0's record (sum_slots reads every
+  /// record's block of values before it writes that block, so the output may be the first).
+  void sum_chunks(std::size_t b, std::size_t chunks) {
+    sum_slots(partial(b, 0), plan::partial_sizes[b], chunks, 0, plan::partial_sizes[b], partial(b, 0));
+  }
   double* partial(std::size_t b, std::size_t chunk) {
     return partial_.data() + chunks_ * plan::partial_offsets[b] + chunk * plan::partial_sizes[b];
   }

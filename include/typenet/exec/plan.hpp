@@ -292,7 +292,7 @@ struct Plan {
   // ---- batch-coupled layers -----------------------------------------------------------------
 
   /// coupled[p]: layer p normalises over the batch (BatchNormalization); the passes then run
-  /// in stages around it, with its statistics summed per chunk and reduced in chunk order.
+  /// in stages around it, with its statistics summed per chunk and added in a fixed tree over chunks.
   static constexpr auto coupled = table([]<class L>() { return detail::is_batch_coupled<L>; });
   static constexpr bool any_coupled = std::ranges::any_of(coupled, [](bool b) { return b; });
   static constexpr std::size_t highest_coupled = [] {

@@ -424,7 +424,9 @@ concept LayerDescriptor =
 /// the model calls between the stages of a batch, with S = float and double:
 ///   partial_size, reduced_size           doubles of one chunk's sums and of the reduced batch
 ///   statistics(x, n, partial)            sums n samples' x into partial
-///   reduce(partials, chunks, samples, reduced)   adds the chunks' partials in chunk order
+///   reduce(partials, chunks, samples, reduced)   adds `chunks` consecutive partials in order and
+///                                        derives the batch's statistics (the model has summed the
+///                                        chunks' partials in its fixed tree and passes one)
 ///   gradient_statistics(reduced, x, dy, n, partial), reduce_gradient(partials, chunks, reduced)
 ///                                        the same for the backward pass
 ///   update_moving(params, reduced)       the state kept for inference (moving averages)
