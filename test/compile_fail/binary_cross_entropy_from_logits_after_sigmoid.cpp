@@ -1,5 +1,5 @@
 // BinaryCrossEntropyFromLogits after a Sigmoid: the loss applies its own sigmoid, a second one.
-// expect-error: BinaryCrossEntropyFromLogits takes a raw score, and the network ends in Sigmoid
+// expect-error: BinaryCrossEntropyFromLogits takes a raw score, and the network ends in Sigmoid (a second sigmoid would be applied): drop the Sigmoid, or use loss::BinaryCrossEntropy
 // expect: at_network_end<Net, 2, Sigmoid, loss::BinaryCrossEntropyFromLogits>
 #include <typenet/typenet.hpp>
 namespace tn = typenet;

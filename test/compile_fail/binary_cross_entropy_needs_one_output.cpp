@@ -1,6 +1,6 @@
 // BinaryCrossEntropy over three outputs: it takes one probability (several classes want
 // CrossEntropy).
-// expect-error: BinaryCrossEntropy needs one output, the probability of a yes: end the network with Dense<1>, Sigmoid
+// expect-error: BinaryCrossEntropy needs one output, the probability of a yes: end the network with Dense<1>, Sigmoid (for one of several classes use loss::CrossEntropy after Dense<classes>, Softmax)
 // expect: at_network_output<Net, Shape<3>, loss::BinaryCrossEntropy>
 #include <typenet/typenet.hpp>
 namespace tn = typenet;

@@ -1,5 +1,5 @@
 // BinaryCrossEntropy after a last Dense<1> with no Sigmoid: a raw score is not a probability.
-// expect-error: BinaryCrossEntropy takes a probability, and the network does not end in Sigmoid
+// expect-error: BinaryCrossEntropy takes a probability, and the network does not end in Sigmoid: add Sigmoid after Dense<1>, or train the raw score with loss::BinaryCrossEntropyFromLogits
 // expect: at_network_end<Net, 3, Dense<1>, loss::BinaryCrossEntropy>
 #include <typenet/typenet.hpp>
 namespace tn = typenet;

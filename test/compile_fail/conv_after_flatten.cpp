@@ -1,5 +1,5 @@
 // A convolution placed after Flatten, where the image shape is already gone.
-// expect-error: Conv2D needs a rank-3 input (height, width, channels)
+// expect-error: Conv2D needs a rank-3 input (height, width, channels): declare images as Input<height, width, channels> and keep Flatten after the convolutions
 // expect: at_layer<4, Conv2D<16, 3, 3
 // expect: Shape<1352>>
 #include <typenet/typenet.hpp>

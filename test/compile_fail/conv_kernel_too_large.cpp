@@ -1,5 +1,5 @@
 // A 5x5 kernel on the 2x2 maps left after two convolutions and two poolings.
-// expect-error: Conv2D's kernel is larger than its input
+// expect-error: Conv2D's kernel is larger than its input: use a smaller kernel, Padding::same, or less pooling before it
 // expect: at_layer<5, Conv2D<16, 5, 5
 // expect: Shape<2, 2, 8>>
 #include <typenet/typenet.hpp>

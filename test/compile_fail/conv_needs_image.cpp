@@ -1,5 +1,5 @@
 // A convolution on a flat vector.
-// expect-error: Conv2D needs a rank-3 input (height, width, channels)
+// expect-error: Conv2D needs a rank-3 input (height, width, channels): declare images as Input<height, width, channels> and keep Flatten after the convolutions
 // expect: at_layer<1, Conv2D<8, 3, 3
 // expect: Shape<784>>
 #include <typenet/typenet.hpp>

@@ -1,5 +1,5 @@
 // A convolution with no filters.
-// expect-error: Conv2D needs at least one filter
+// expect-error: Conv2D needs at least one filter: Conv2D<Filters, ...> with Filters > 0
 // expect: at_layer<1, Conv2D<0, 3, 3
 #include <typenet/typenet.hpp>
 namespace tn = typenet;

@@ -1,5 +1,5 @@
 // CrossEntropyFromLogits after a Softmax: the loss applies its own softmax, a second one.
-// expect-error: CrossEntropyFromLogits takes raw scores, and the network ends in Softmax
+// expect-error: CrossEntropyFromLogits takes raw scores, and the network ends in Softmax (a second softmax would be applied): drop the Softmax, or use loss::CrossEntropy
 // expect: at_network_end<Net, 4, Softmax, loss::CrossEntropyFromLogits>
 #include <typenet/typenet.hpp>
 namespace tn = typenet;

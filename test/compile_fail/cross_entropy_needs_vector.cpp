@@ -1,5 +1,5 @@
 // CrossEntropy on a network whose output is an image, not class probabilities.
-// expect-error: CrossEntropy needs a rank-1 output of at least 2 class probabilities
+// expect-error: CrossEntropy needs a rank-1 output of at least 2 class probabilities: end the network with Flatten, Dense<classes>, Softmax
 // expect: at_network_output<Net, Shape<4, 4, 2>, loss::CrossEntropy>
 #include <typenet/typenet.hpp>
 namespace tn = typenet;

@@ -1,5 +1,5 @@
 // Images fed to a network that expects flat vectors.
-// expect-error: the data set's samples do not have the network's input shape
+// expect-error: the data set's samples do not have the network's input shape: reshape the data set (data.reshape<Shape<...>>()) or change Input<...>
 // expect: at_network_input<Net, data_shape<Shape<28, 28, 1>>, network_shape<Shape<784>>>
 #include <typenet/typenet.hpp>
 namespace tn = typenet;

@@ -1,5 +1,5 @@
 // Ten classes in the data, five outputs in the network.
-// expect-error: the data set's targets do not have the network's output shape
+// expect-error: the data set's targets do not have the network's output shape: give the last Dense layer as many units as there are classes
 // expect: at_network_targets<Net, data_shape<Shape<10>>, network_shape<Shape<5>>>
 #include <typenet/typenet.hpp>
 namespace tn = typenet;

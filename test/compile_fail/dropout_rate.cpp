@@ -1,5 +1,5 @@
 // A dropout rate of 1 (everything dropped).
-// expect-error: Dropout's rate Numerator / Denominator must be at least 0 and below 1
+// expect-error: Dropout's rate Numerator / Denominator must be at least 0 and below 1: e.g. Dropout<25> drops a quarter
 // expect: Dropout<100
 #include <typenet/typenet.hpp>
 namespace tn = typenet;

@@ -1,5 +1,5 @@
 // A Sequential that does not start with Input.
-// expect-error: Sequential needs Input<...> as its first argument
+// expect-error: Sequential needs Input<...> as its first argument, e.g. Sequential<Input<28, 28, 1>, Flatten, Dense<10>>
 #include <typenet/typenet.hpp>
 namespace tn = typenet;
 

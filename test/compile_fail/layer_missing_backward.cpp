@@ -1,5 +1,5 @@
 // A layer written by the user whose bind has a forward pass but no backward pass.
-// expect-error: this layer's bound type has no backward pass: give bind<In> a static backward(pass, x, y, dy, dx, n)
+// expect-error: this layer's bound type has no backward pass: give bind<In> a static backward(pass, x, y, dy, dx, n), a template on the scalar type S returning void
 // expect: at_layer<2, Doubling, Shape<10>>
 #include <typenet/typenet.hpp>
 namespace tn = typenet;

@@ -1,5 +1,5 @@
 // A layer written by the user whose bind forgets to state its output shape.
-// expect-error: this layer's bound type has no output shape: give bind<In> a static constexpr output_shape
+// expect-error: this layer's bound type has no output shape: give bind<In> a static constexpr output_shape, a Shape<...> value (In output_shape{} keeps the input's shape)
 // expect: at_layer<1, Halving, Shape<8>>
 #include <typenet/typenet.hpp>
 namespace tn = typenet;

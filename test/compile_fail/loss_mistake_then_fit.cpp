@@ -1,7 +1,7 @@
 // CrossEntropy on an image output, then fit and evaluate on a data set of 10 classes: the loss's
 // mistake is the one error (the unfit targets follow from it and stay silent; clang++ reported
 // both before).
-// expect-error: CrossEntropy needs a rank-1 output of at least 2 class probabilities
+// expect-error: CrossEntropy needs a rank-1 output of at least 2 class probabilities: end the network with Flatten, Dense<classes>, Softmax
 // expect: at_network_output<Net, Shape<6, 6, 4>, loss::CrossEntropy>
 #include <typenet/typenet.hpp>
 namespace tn = typenet;

@@ -1,5 +1,5 @@
 // Something that is not a layer among the layers.
-// expect-error: this argument is not a layer
+// expect-error: Sequential takes Input<...> followed by layers such as Dense<10>, ReLU or Flatten; this argument is not a layer: it has no name (a layer starts with static constexpr std::string_view name and static std::string spelling())
 // expect: at_layer<2, int, Shape<10>>
 #include <typenet/typenet.hpp>
 namespace tn = typenet;

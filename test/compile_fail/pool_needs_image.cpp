@@ -1,5 +1,5 @@
 // Pooling a flat vector.
-// expect-error: a pooling layer (MaxPool2D, AvgPool2D) needs a rank-3 input (height, width, channels)
+// expect-error: a pooling layer (MaxPool2D, AvgPool2D) needs a rank-3 input (height, width, channels): pool before Flatten, not after it
 // expect: at_layer<3, AvgPool2D<2, 2
 // expect: Shape<128>>
 #include <typenet/typenet.hpp>

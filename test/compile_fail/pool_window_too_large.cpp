@@ -1,5 +1,5 @@
 // One pooling too many: the 2x2 window meets a 1x1 map.
-// expect-error: the pooling window is larger than its input
+// expect-error: the pooling window is larger than its input: use a smaller pool size, Padding::same, or fewer pooling layers
 // expect: at_layer<4, MaxPool2D<2, 2
 // expect: Shape<1, 1, 8>>
 #include <typenet/typenet.hpp>

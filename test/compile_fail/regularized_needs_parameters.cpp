@@ -1,5 +1,5 @@
 // A penalty on a layer without parameters.
-// expect-error: Regularized needs a layer with parameters, such as Dense or Conv2D
+// expect-error: Regularized needs a layer with parameters, such as Dense or Conv2D: it penalises the layer's kernel
 // expect: Regularized<
 #include <typenet/typenet.hpp>
 namespace tn = typenet;
