@@ -69,7 +69,8 @@ class BatchStatistics {
   /// Layer b's chunk records added in the tree, into chunk 0's record (sum_slots reads every
   /// record's block of values before it writes that block, so the output may be the first).
   void sum_chunks(std::size_t b, std::size_t chunks) {
-    sum_slots(partial(b, 0), plan::partial_sizes[b], chunks, 0, plan::partial_sizes[b], partial(b, 0));
+    if constexpr (plan::highest_coupled > 0)  // (not compiled for a network without one)
+      sum_slots(partial(b, 0), plan::partial_sizes[b], chunks, 0, plan::partial_sizes[b], partial(b, 0));
   }
   double* partial(std::size_t b, std::size_t chunk) {
     return partial_.data() + chunks_ * plan::partial_offsets[b] + chunk * plan::partial_sizes[b];
