@@ -26,6 +26,8 @@ import os
 import re
 import sys
 
+from doc_excerpts import excerpt_problem
+
 EXEMPT = {
     # 'NAME.cpp': 'why this test is not a user's mistake',
 }
@@ -60,35 +62,6 @@ def views(path):
     return expect, broken, fixed
 
 
-def normalised(lines):
-    return [line.strip() for line in lines if line.strip()]
-
-
-def excerpt_problem(block_lines, file_lines):
-    """None when the block's lines appear in the file (see the docstring), else why not."""
-    segments, current = [], []
-    for line in normalised(block_lines):
-        if line in ('// ...', '...'):
-            if current:
-                segments.append(current)
-            current = []
-        else:
-            current.append(line)
-    if current:
-        segments.append(current)
-    if not segments:
-        return 'the block is empty'
-    hay = normalised(file_lines)
-    at = 0
-    for segment in segments:
-        found = next((k for k in range(at, len(hay) - len(segment) + 1) if hay[k:k + len(segment)] == segment), None)
-        if found is None:
-            missing = next((line for line in segment if line not in hay[at:]), None)
-            if missing is not None:
-                return f'this line is not there (after the part before it): {missing}'
-            return 'its lines are there, but not one after the other: ' + segment[0]
-        at = found + len(segment)
-    return None
 
 
 def marked_blocks(root, page):
