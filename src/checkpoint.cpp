@@ -16,8 +16,8 @@ void write_training_state(io::ByteWriter& out, const TrainingState& run) {
   // The metric's figures sit where accuracy's always did; flag 4 says they are mae.
   const bool mae = run.history.metric == Metric::mae;
   for (const EpochLog& log : run.history.epochs) {
-    const std::optional<double>& figure = mae ? log.mae : log.accuracy;
-    const std::optional<double>& val_figure = mae ? log.val_mae : log.val_accuracy;
+    const std::optional<double>& figure = log.figure(run.history.metric);
+    const std::optional<double>& val_figure = log.val_figure(run.history.metric);
     out.u64(log.epoch);
     out.f64(log.loss);
     out.f64(figure.value_or(0.0));
@@ -74,9 +74,9 @@ TrainingState read_training_state(io::ByteReader& in, const TrainingState& expec
               (mae ? "mae" : "accuracy") + ": resume with the same FitOptions::metric");
     const double val_loss = in.f64();
     const double val_figure = in.f64();
-    (mae ? log.mae : log.accuracy) = figure;
+    log.figure(saved.history.metric) = figure;
     if (has & 1) log.val_loss = val_loss;
-    if (has & 2) (mae ? log.val_mae : log.val_accuracy) = val_figure;
+    if (has & 2) log.val_figure(saved.history.metric) = val_figure;
     log.learning_rate = in.f64();
     log.seconds = in.f64();
     saved.history.epochs.push_back(log);

@@ -122,11 +122,11 @@ class FitLoop {
           progress.step(step + 1, loss_sum / double(first + count), metric_sum / double(first + count));
       }
       EpochLog log{.epoch = epoch, .loss = loss_sum / double(n)};
-      (metric == Metric::mae ? log.mae : log.accuracy) = metric_sum / double(n);
+      log.figure(metric) = metric_sum / double(n);
       if (options_.validation) {
         const Score score = model_.validate();
         log.val_loss = score.loss;
-        (metric == Metric::mae ? log.val_mae : log.val_accuracy) = metric == Metric::mae ? score.mae : score.accuracy;
+        log.val_figure(metric) = score.figure(metric);
       }
       log.learning_rate = model_.learning_rate();
       log.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

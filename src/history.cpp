@@ -19,13 +19,12 @@ std::string number(double v) {
 }  // namespace
 
 std::string History::csv() const {
-  const bool mae = metric == Metric::mae;
   const std::string name(metric_name(metric));
   const auto field = [](const std::optional<double>& v) { return v ? number(*v) : std::string(); };
   std::string text = "epoch,loss," + name + ",val_loss,val_" + name + ",learning_rate,seconds\n";
   for (const EpochLog& log : epochs) {
-    text += std::to_string(log.epoch) + ',' + number(log.loss) + ',' + field(mae ? log.mae : log.accuracy) + ',' +
-            field(log.val_loss) + ',' + field(mae ? log.val_mae : log.val_accuracy) + ',' +
+    text += std::to_string(log.epoch) + ',' + number(log.loss) + ',' + field(log.figure(metric)) + ',' +
+            field(log.val_loss) + ',' + field(log.val_figure(metric)) + ',' +
             number(log.learning_rate) + ',' + number(log.seconds) + '\n';
   }
   return text;

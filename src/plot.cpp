@@ -306,9 +306,9 @@ void write_training_curves_svg(const std::string& path, const History& history) 
   const std::vector<Series> loss{series("loss", history, &EpochLog::loss),
                                  series("val_loss", history, &EpochLog::val_loss)};
   const bool mae = history.metric == Metric::mae;
-  const std::vector<Series> metric{
-      mae ? series("mae", history, &EpochLog::mae) : series("accuracy", history, &EpochLog::accuracy),
-      mae ? series("val_mae", history, &EpochLog::val_mae) : series("val_accuracy", history, &EpochLog::val_accuracy)};
+  const std::string name(metric_name(history.metric));
+  const std::vector<Series> metric{series(name, history, mae ? &EpochLog::mae : &EpochLog::accuracy),
+                                   series("val_" + name, history, mae ? &EpochLog::val_mae : &EpochLog::val_accuracy)};
   const std::size_t epochs = history.epochs.size();
   const std::string title =
       "Training history: " + std::to_string(epochs) + (epochs == 1 ? " epoch" : " epochs");
@@ -316,7 +316,7 @@ void write_training_curves_svg(const std::string& path, const History& history) 
   svg += "<title>" + xml(title) + "</title>\n";
   svg += text_element(panel_width, 28, title, "font-size=\"18\" font-weight=\"bold\" text-anchor=\"middle\"");
   svg += panel(0, "Loss", "loss", loss);
-  svg += panel(panel_width, mae ? "Mean absolute error" : "Accuracy", mae ? "mae" : "accuracy", metric);
+  svg += panel(panel_width, mae ? "Mean absolute error" : "Accuracy", name, metric);
   svg += "</svg>\n";
   io::write_file_atomically(path, std::span(reinterpret_cast<const unsigned char*>(svg.data()), svg.size()));
 }

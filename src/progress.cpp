@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ostream>
+#include <string_view>
 
 namespace typenet {
 
@@ -43,8 +44,7 @@ void Progress::step(std::size_t done, double loss, double figure) {
 }
 
 void Progress::end_epoch(const EpochLog& log) {
-  const std::optional<double>& figure = metric_ == Metric::mae ? log.mae : log.accuracy;
-  write_line(steps_, log.loss, figure.value_or(0.0), &log, true);
+  write_line(steps_, log.loss, log.figure(metric_).value_or(0.0), &log, true);
 }
 
 void Progress::write_line(std::size_t done, double loss, double figure, const EpochLog* log, bool final) {
@@ -66,12 +66,12 @@ void Progress::write_line(std::size_t done, double loss, double figure, const Ep
     const double eta = done ? seconds / double(done) * double(steps_ - done) : 0.0;
     add(std::snprintf(line + n, room(), "ETA: %.0fs", eta));
   }
-  const bool mae = metric_ == Metric::mae;
-  const char* name = mae ? "mae" : "accuracy";
-  add(std::snprintf(line + n, room(), " - loss: %.4f - %s: %.4f", loss, name, figure));
+  const std::string_view name = metric_name(metric_);
+  const int length = int(name.size());
+  add(std::snprintf(line + n, room(), " - loss: %.4f - %.*s: %.4f", loss, length, name.data(), figure));
   if (log && log->val_loss) {
-    add(std::snprintf(line + n, room(), " - val_loss: %.4f - val_%s: %.4f", *log->val_loss, name,
-                      (mae ? log->val_mae : log->val_accuracy).value_or(0.0)));
+    add(std::snprintf(line + n, room(), " - val_loss: %.4f - val_%.*s: %.4f", *log->val_loss, length, name.data(),
+                      log->val_figure(metric_).value_or(0.0)));
   }
   if (final) add(std::snprintf(line + n, room(), "\n"));
   out_.write(line, std::streamsize(n));

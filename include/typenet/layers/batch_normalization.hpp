@@ -27,8 +27,8 @@ namespace typenet {
 /// It couples the samples of a batch, so the model runs it in stages (layer_concepts.hpp,
 /// "batch-coupled"): every chunk sums its samples (`statistics`), the sums are added in a fixed
 /// tree over the chunks (exec/batch_statistics.hpp, then `reduce`), then every chunk
-/// normalises; the same for the gradient. The chunking
-/// depends only on the batch size, so the result does not depend on the thread count.
+/// normalises; the same for the gradient. The chunking depends only on the batch size, so the
+/// result does not depend on the thread count.
 struct BatchNormalization : detail::AcceptsAnyShape {
   static constexpr std::string_view name = "BatchNormalization";
   static std::string spelling() { return "BatchNormalization"; }

@@ -38,10 +38,10 @@ struct Monitor {
   void check(Metric metric, const std::string& who) const {
     const std::string figure = name.starts_with("val_") ? name.substr(4) : name;
     if (figure != "loss" && figure != "accuracy" && figure != "mae") throw unknown();
-    if (figure != "loss" && figure != metric_name(metric))
-      throw Error(who + " monitors " + name + ", but this fit logs " + std::string(metric_name(metric)) +
-                  " beside the loss: monitor loss, val_loss, " + std::string(metric_name(metric)) + " or val_" +
-                  std::string(metric_name(metric)) + ", or set FitOptions::metric");
+    const std::string logged(metric_name(metric));
+    if (figure != "loss" && figure != logged)
+      throw Error(who + " monitors " + name + ", but this fit logs " + logged + " beside the loss: monitor loss, " +
+                  "val_loss, " + logged + " or val_" + logged + ", or set FitOptions::metric");
   }
   bool higher_is_better() const {
     if (mode == "max") return true;

@@ -23,6 +23,14 @@ struct EpochLog {
   std::optional<double> val_mae = std::nullopt;
   double learning_rate = 0;  ///< the optimizer's rate at the epoch's end
   double seconds = 0;  ///< wall time of the epoch, validation included
+
+  /// The field that holds `metric`'s training figure (accuracy or mae), and its validation twin.
+  std::optional<double>& figure(Metric metric) { return metric == Metric::mae ? mae : accuracy; }
+  const std::optional<double>& figure(Metric metric) const { return metric == Metric::mae ? mae : accuracy; }
+  std::optional<double>& val_figure(Metric metric) { return metric == Metric::mae ? val_mae : val_accuracy; }
+  const std::optional<double>& val_figure(Metric metric) const {
+    return metric == Metric::mae ? val_mae : val_accuracy;
+  }
 };
 
 /// What fit returns: every epoch's log, and where the run stopped and was best. Epochs count
@@ -57,6 +65,9 @@ struct Score {
   double top_k_accuracy = 0;
   ConfusionMatrix confusion{1};
   std::size_t top_k = 5;
+
+  /// `metric`'s figure: accuracy or mae.
+  double figure(Metric metric) const { return metric == Metric::mae ? mae : accuracy; }
 };
 
 }  // namespace typenet

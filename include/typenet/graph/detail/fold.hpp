@@ -116,9 +116,9 @@ consteval void explain_bound_layer() {
 
 /// True when layer `D` at `Position` accepts `In`, checked in the protocol's order: the
 /// descriptor's parts, its parameter rule (`check_parameters`, e.g. Units > 0), its shape rule
-/// (`accepts`), then its bind<In> as a BoundLayer (a shorthand has none: its parts are folded). On the first rejection it instantiates the
-/// message, whose static_assert prints `at_layer<Position, D, In>`; after it, later layers
-/// receive the poison shape and stay silent.
+/// (`accepts`), then its bind<In> as a BoundLayer (a shorthand has none: its parts are folded).
+/// On the first rejection it instantiates the message, whose static_assert prints
+/// `at_layer<Position, D, In>`; after it, later layers receive the poison shape and stay silent.
 template <std::size_t Position, class D, class In>
 consteval bool check_layer() {
   using Where = at_layer<Position, D, In>;
