@@ -26,7 +26,7 @@ import os
 import re
 import sys
 
-from doc_excerpts import excerpt_problem
+from doc_checks import excerpt_problem, verdict
 
 EXEMPT = {
     # 'NAME.cpp': 'why this test is not a user's mistake',
@@ -159,13 +159,7 @@ def main():
 
     print(f'check_mistakes_page: {checked} marked blocks checked; {len(tests) - len(EXEMPT)} of {len(tests)} '
           f'compile-fail tests must have an entry on {PAGE}' + (f' ({len(EXEMPT)} exempt)' if EXEMPT else ''))
-    if problems:
-        print('--- FAILED ---')
-        for p in problems:
-            print(' -', p)
-        return 1
-    print('--- passed ---')
-    return 0
+    return verdict(problems)
 
 
 if __name__ == '__main__':

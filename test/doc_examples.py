@@ -39,7 +39,7 @@ import sys
 import tempfile
 import time
 
-from doc_excerpts import excerpt_problem
+from doc_checks import excerpt_problem, verdict
 
 FENCE = re.compile(r'^(\s*)(`{3,}|~{3,})\s*([^\s`]*)')
 MARKER = re.compile(r'^\s*<!--\s*(.*?)\s*-->\s*$')
@@ -238,13 +238,7 @@ def main():
     print(f'doc_examples: {len(wrapped) + len(alone)} blocks compiled ({len(wrapped)} in one translation unit, '
           f'{len(alone)} alone) in {seconds:.1f} s; {len(excerpts)} excerpts checked against their files; '
           f'{len(skipped)} synopses skipped; {len(left)} mistake and fix blocks left to check_mistakes_page.py')
-    if problems:
-        print('--- FAILED ---')
-        for p in problems:
-            print(' -', p)
-        return 1
-    print('--- passed ---')
-    return 0
+    return verdict(problems)
 
 
 if __name__ == '__main__':

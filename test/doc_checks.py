@@ -1,4 +1,4 @@
-# test/doc_excerpts.py: whether a documentation block is an excerpt of a file (its lines there, in order), for doc_examples.py and check_mistakes_page.py.
+# test/doc_checks.py: what doc_examples.py and check_mistakes_page.py share: whether a block is an excerpt of a file, and the verdict.
 """A block is an excerpt of a file when its non-blank lines, stripped, appear in the file's
 non-blank lines one after another; a line '// ...' or '...' in the block lets lines of the file
 be left out there."""
@@ -34,3 +34,14 @@ def excerpt_problem(block_lines, file_lines):
             return 'its lines are in the file, but not one after the other: ' + segment[0]
         at = found + len(segment)
     return None
+
+
+def verdict(problems):
+    """Prints the problems under FAILED and returns 1, or prints passed and returns 0."""
+    if problems:
+        print('--- FAILED ---')
+        for p in problems:
+            print(' -', p)
+        return 1
+    print('--- passed ---')
+    return 0
