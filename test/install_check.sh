@@ -15,7 +15,7 @@ cxx=("$@")
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 meson install -C "$build" --destdir "$root" --quiet >/dev/null
-installed=$(find "$root" -name typenet.pc | head -n 1)
+installed=$(find "$root" -name typenet.pc -print -quit)
 [ -n "$installed" ] || { echo "typenet.pc was not installed"; exit 1; }
 pcdir=$(dirname "$installed")
 [ -f "$pcdir/typenet-native.pc" ] || { echo "typenet-native.pc was not installed beside typenet.pc"; exit 1; }
