@@ -38,6 +38,9 @@ static_assert(adam.training_in_flight == (10 + 10) * 4);
 static_assert(adam.inference_per_sample == (784 + 2 * 128) * 4);
 // A batch of 32 runs in 2 chunks of 16 samples: a work area for each chunk running at a time.
 static_assert(tn::exec::Plan<Mlp>::samples_per_chunk(32) == 16 && tn::exec::Plan<Mlp>::most_chunks(32) == 2);
+// After the batch, the Dense gradients add their two chunks' sums in registers
+// (`gradient_tree`): nothing in the work areas.
+static_assert(adam.gradient_tree(32) == 0 && adam.area(32) == 16 * adam.training_in_flight);
 static_assert(adam.training(32) ==
               adam.parameters * 4 + adam.packed + 32 * adam.training_per_sample + 2 * 16 * adam.training_in_flight);
 static_assert(adam.training(32, 1) ==

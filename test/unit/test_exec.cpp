@@ -1,5 +1,6 @@
-// The execution machinery's parts on their own: the gradient slots' fixed summation tree, and the
-// batch-coupled layers' statistics added in the same tree.
+// The execution machinery's parts on their own: the gradient slots' fixed summation tree, the
+// same tree over values made per chunk (Dense's gradients), and the batch-coupled layers'
+// statistics added in the same tree.
 #define BOOST_TEST_MODULE exec
 #include <boost/test/unit_test.hpp>
 
@@ -80,6 +81,74 @@ BOOST_AUTO_TEST_CASE(slots_may_be_summed_into_the_first_slot) {
   tn::exec::sum_slots(apart.data(), width, chunks, 0, width, out.data());
   tn::exec::sum_slots(in_place.data(), width, chunks, 0, width, in_place.data());
   for (std::size_t i = 0; i < width; ++i) BOOST_TEST(in_place[i] == out[i], "value " << i);
+}
+
+BOOST_AUTO_TEST_CASE(computed_chunk_values_sum_in_the_same_tree) {
+  // sum_chunk_tree (the Dense gradients' sum after the batch) makes each chunk's values when the
+  // tree needs them, into its result or one of tree_levels(chunks) buffers: the same bits as
+  // sum_slots over the same values stored per chunk, each chunk made once, in order.
+  BOOST_TEST(tn::exec::tree_levels(1) == 0u);
+  BOOST_TEST(tn::exec::tree_levels(2) == 1u);
+  BOOST_TEST(tn::exec::tree_levels(4) == 2u);
+  BOOST_TEST(tn::exec::tree_levels(7) == 2u);
+  BOOST_TEST(tn::exec::tree_levels(8) == 3u);
+  BOOST_TEST(tn::exec::tree_levels(9) == 3u);
+  constexpr std::size_t width = 37, stride = 48;
+  for (std::size_t chunks = 1; chunks <= 17; ++chunks) {
+    const auto v = slots(chunks, width);
+    std::vector<float> expected(width), out(width, -1.0f);
+    tn::exec::sum_slots(v.data(), width, chunks, 0, width, expected.data());
+    const std::size_t levels = tn::exec::tree_levels(chunks);
+    // One spare buffer past the levels, which must stay untouched.
+    std::vector<float> buffers((levels + 1) * stride, 7.0f);
+    std::size_t next = 0;
+    bool in_bounds = true;
+    tn::exec::sum_chunk_tree(chunks, width, out.data(), buffers.data(), stride, [&](std::size_t c, float* to) {
+      BOOST_TEST(c == next++);
+      const bool level = to >= buffers.data() && to + width <= buffers.data() + levels * stride;
+      in_bounds = in_bounds && (to == out.data() || level);
+      std::copy(v.begin() + std::ptrdiff_t(c * width), v.begin() + std::ptrdiff_t((c + 1) * width), to);
+    });
+    BOOST_TEST(next == chunks);
+    BOOST_TEST(in_bounds, chunks << " chunks");
+    for (std::size_t i = levels * stride; i < buffers.size(); ++i) BOOST_TEST_REQUIRE(buffers[i] == 7.0f);
+    for (std::size_t i = 0; i < width; ++i) BOOST_TEST(out[i] == expected[i], chunks << " chunks, value " << i);
+  }
+}
+
+template <class S>
+void dense_tree_has_the_bits_of_the_chunks_summed() {
+  // Dense sums each gradient tile over the chunks itself (gradient_tree, the pending sums in
+  // registers): the bits of its per-chunk `gradient` added by sum_chunk_tree, for every tile
+  // (three row blocks of dW, db), every chunk size of a batch of 29 (1 to 29 chunks).
+  using L = tn::Dense<13>::bind<tn::Shape<200>>;
+  static_assert(L::gradient_tiles == 4 && tn::detail::sums_chunk_tree<L>);
+  constexpr std::size_t n = 29;
+  const auto x = slots(n, 200), dy = slots(n, 13);
+  const std::vector<S> xs(x.begin(), x.end()), dys(dy.begin(), dy.end());
+  const tn::Pass<S> pass{};
+  for (std::size_t chunk = 1; chunk <= n; ++chunk) {
+    const tn::exec::Chunks chunks{n, chunk};
+    for (std::size_t tile = 0; tile < L::gradient_tiles; ++tile) {
+      const tn::GradientSpan span = L::gradient_span(tile);
+      std::vector<S> tree(span.size), stored(span.size);
+      std::vector<S> levels(tn::exec::tree_levels(chunks.count()) * span.size);
+      L::gradient_tree(pass, tile, tree.data(), xs.data(), dys.data(), n, chunk);
+      tn::exec::sum_chunk_tree(chunks.count(), span.size, stored.data(), levels.data(), span.size,
+                               [&](std::size_t c, S* to) {
+                                 L::gradient(pass, tile, to, xs.data() + chunks.first(c) * 200,
+                                             dys.data() + chunks.first(c) * 13, chunks.length(c));
+                               });
+      std::size_t differ = 0;
+      for (std::size_t i = 0; i < span.size; ++i) differ += tree[i] != stored[i];
+      BOOST_TEST(differ == 0u, differ << " values differ: chunks of " << chunk << ", tile " << tile);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(dense_sums_its_chunks_in_the_tree_itself) {
+  dense_tree_has_the_bits_of_the_chunks_summed<float>();
+  dense_tree_has_the_bits_of_the_chunks_summed<double>();
 }
 
 BOOST_AUTO_TEST_CASE(batch_statistics_add_the_chunks_in_the_tree) {

@@ -209,7 +209,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(parameter_gradient, C, Cases) {
   tn::detail::AlignedBuffer<double> g(block_size<L>() + 1);
   std::fill(g.data(), g.data() + block_size<L>(), unwritten);
   for (std::size_t tile = 0; tile < L::gradient_tiles; ++tile)
-    L::gradient(bench.pass(), tile, g.data(), bench.x.data(), bench.w.data(), n);
+    L::gradient(bench.pass(), tile, g.data() + tn::detail::gradient_span<L>(tile).first, bench.x.data(),
+                bench.w.data(), n);
   for (std::size_t t = 0; t < L::parameter_tensors.size(); ++t) {
     const std::size_t offset = tn::detail::tensor_offset(L::parameter_tensors, t);
     check_gradient(std::string(L::parameter_tensors[t].name), bench.params.data() + offset, g.data() + offset,

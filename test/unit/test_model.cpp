@@ -369,6 +369,83 @@ struct NormalisedCnn : tn::Sequential<tn::Input<12, 12, 2>,
                                       tn::Dense<5>, tn::BatchNormalization, tn::Tanh,
                                       tn::Dense<3>, tn::Softmax> {};
 
+namespace {
+/// y = w x, a weight per value, its gradient in 3 tiles of the block, each with a span of its
+/// own (`gradient_span`): the plan gives each tile a task of its own after the batch.
+struct Gain : tn::detail::AcceptsAnyShape {  // check_parameters, accepts, explain
+  static constexpr std::string_view name = "Gain";
+  static std::string spelling() { return "Gain"; }
+  template <tn::AnyShape In>
+  struct bind : tn::NoWorkAreas {
+    using descriptor = Gain;
+    static constexpr In input_shape{};
+    static constexpr In output_shape{};
+    static constexpr std::size_t size = In::size, third = (size + 2) / 3;
+    static constexpr std::array<tn::ParameterTensor, 1> parameter_tensors{
+        tn::ParameterTensor{"w", size, tn::Init::ones}};
+    static constexpr std::size_t parameter_count = size, packed_size = 0, gradient_tiles = 3;
+    static constexpr tn::GradientSpan gradient_span(std::size_t tile) {
+      return {tile * third, std::min(third, size - tile * third)};
+    }
+    template <class S>
+    static void pack(const S*, S*) {}
+    template <class S>
+    static void forward(const tn::Pass<S>& pass, const S* x, S* y, std::size_t n) {
+      for (std::size_t i = 0; i < n * size; ++i) y[i] = pass.params[i % size] * x[i];
+    }
+    template <class S>
+    static void backward(const tn::Pass<S>& pass, const S*, const S*, const S* dy, S* dx, std::size_t n) {
+      if (dx)
+        for (std::size_t i = 0; i < n * size; ++i) dx[i] = pass.params[i % size] * dy[i];
+    }
+    template <class S>
+    static void gradient(const tn::Pass<S>&, std::size_t tile, S* g, const S* x, const S* dy, std::size_t n) {
+      const tn::GradientSpan span = gradient_span(tile);
+      std::fill(g, g + span.size, S{});
+      for (std::size_t b = 0; b < n; ++b)
+        for (std::size_t i = 0; i < span.size; ++i)
+          g[i] += x[b * size + span.first + i] * dy[b * size + span.first + i];
+    }
+  };
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(gradients_summed_after_the_batch_take_every_chunk_once) {
+  // The gradients that are not summed per chunk (Dense, a layer with gradient spans, and a
+  // convolution with few output positions, whose tiles run as one task) are summed after the
+  // batch over 7 chunks, the last one short: the batch's gradient is the mean of its samples'
+  // (each computed alone, in one chunk).
+  struct Net : tn::Sequential<tn::Input<4, 4, 3>, tn::Conv2D<8, 3, 3>, tn::ReLU, tn::Flatten, tn::Dense<16>,
+                              tn::Tanh, Gain, tn::Dense<3>, tn::Softmax> {};
+  using plan = tn::exec::Plan<Net>;
+  static_assert(!plan::per_chunk_gradient[1] && plan::gradient_tasks<1>() == 1);
+  static_assert(plan::gradient_tasks<6>() == 3 && plan::gradient_tasks<7>() == 2);  // Gain; Dense<3>: dW, db
+  constexpr std::size_t batch = [] {
+    std::size_t b = 1;
+    while (plan::chunk_count(b) != 7 || b % plan::samples_per_chunk(b) == 0) ++b;
+    return b;
+  }();
+  const auto data = make_data<Shape<4, 4, 3>, Shape<3>>(batch, true, 11);
+  tn::Model<Net, tn::loss::CrossEntropy, tn::optim::SGD, double> model({}, 2);
+  std::vector<std::uint32_t> all(batch);
+  std::iota(all.begin(), all.end(), 0u);
+  model.compute_gradients(data, all);
+  const std::vector<double> together(model.gradients().begin(), model.gradients().end());
+  std::vector<double> mean(together.size());
+  for (std::uint32_t i = 0; i < batch; ++i) {
+    const std::uint32_t one[] = {i};
+    model.compute_gradients(data, one);
+    for (std::size_t j = 0; j < mean.size(); ++j) mean[j] += model.gradients()[j] / double(batch);
+  }
+  double largest = 0, worst = 0;
+  for (std::size_t j = 0; j < mean.size(); ++j) {
+    largest = std::max(largest, std::abs(mean[j]));
+    worst = std::max(worst, std::abs(mean[j] - together[j]));
+  }
+  BOOST_TEST(largest > 0.0);
+  BOOST_TEST(worst <= 1e-12 * largest, "batch of " << batch << ": largest difference " << worst);
+}
+
 BOOST_AUTO_TEST_CASE(batch_normalization_counts_as_keras) {
   static_assert(NormalisedCnn::parameter_count == (3 * 3 * 2 * 4 + 4) + 4 * 4 + (100 * 5 + 5) + 4 * 5 + (5 * 3 + 3));
   const auto rows = NormalisedCnn::summary_rows();

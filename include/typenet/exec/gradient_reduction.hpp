@@ -1,4 +1,4 @@
-// typenet/exec/gradient_reduction.hpp: sum_slots, the chunks' gradient slots summed in a fixed binary tree over chunk indices.
+// typenet/exec/gradient_reduction.hpp: sum_slots and sum_chunk_tree, the chunks' gradients summed in a fixed binary tree over chunk indices.
 #pragma once
 
 #include <algorithm>
@@ -46,6 +46,47 @@ void sum_slots(const S* slots, std::size_t stride, std::size_t chunks, std::size
       for (std::size_t i = 0; i < width; ++i) stack[k - 1][i] += stack[k][i];
     std::copy(stack[0], stack[0] + width, out + first);
   }
+}
+
+/// The buffers besides its result that sum_chunk_tree holds at once for `chunks` chunks: the
+/// most partial sums of aligned blocks pending before a chunk (the most one bits of a chunk
+/// index), the chunk's own values taking the next one.
+constexpr std::size_t tree_levels(std::size_t chunks) {
+  std::size_t most = 0;
+  for (std::size_t c = 0; c < chunks; ++c) most = std::max<std::size_t>(most, std::size_t(std::popcount(c)));
+  return most;
+}
+
+/// out[0, size) = the sum over chunks c < `chunks` of the values part(c, to) writes to `to`,
+/// added in the tree of sum_slots (the same additions in the same order, so the same bits for
+/// the same values), for values that are computed, not stored per chunk: each chunk's are made
+/// when the tree needs them, into the next free buffer, `out` itself being the first. `levels`
+/// holds tree_levels(chunks) buffers of `size` values, `stride` values apart.
+template <class S, class Part>
+void sum_chunk_tree(std::size_t chunks, std::size_t size, S* out, S* levels, std::size_t stride, Part&& part) {
+  const auto buffer = [&](std::size_t k) { return k == 0 ? out : levels + (k - 1) * stride; };
+  const auto add = [&](std::size_t into, std::size_t from) {
+    S* a = buffer(into);
+    const S* b = buffer(from);
+    for (std::size_t i = 0; i < size; ++i) a[i] += b[i];
+  };
+  if (chunks == 0) {
+    std::fill(out, out + size, S{});
+    return;
+  }
+  std::size_t top = 0;  // the pending blocks' sums, on buffers 0 .. top - 1
+  for (std::size_t c = 0; c < chunks; ++c) {
+    part(c, buffer(top));
+    // As in sum_slots: chunk c completes as many aligned blocks as c + 1 has trailing zeros.
+    const std::size_t merges = std::size_t(std::countr_zero(c + 1));
+    if (merges == 0) {
+      ++top;
+      continue;
+    }
+    for (std::size_t m = 1; m <= merges; ++m) add(top - m, top - m + 1);
+    top -= merges - 1;
+  }
+  for (std::size_t k = top - 1; k > 0; --k) add(k - 1, k);
 }
 
 }  // namespace typenet::exec

@@ -9,6 +9,7 @@
 #include <boost/hana/for_each.hpp>
 
 #include <typenet/core/shape.hpp>
+#include <typenet/exec/gradient_reduction.hpp>
 #include <typenet/graph/memory.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 #include <typenet/layers/regularized.hpp>
@@ -163,7 +164,7 @@ struct Plan {
     return (batch + samples_per_chunk(batch) - 1) / samples_per_chunk(batch);
   }
   /// The most chunks any batch of up to `batch` samples is cut into (a smaller batch can have
-  /// more: 16 samples make 16 chunks of one, 17 make 9 of two).
+  /// more: 8 samples make 8 chunks of one, 9 make 5 of two).
   static constexpr std::size_t most_chunks(std::size_t batch) {
     std::size_t most = 0;
     for (std::size_t b = 1; b <= batch; ++b) most = std::max(most, chunk_count(b));
@@ -201,16 +202,45 @@ struct Plan {
   }();
   static constexpr std::size_t slot_block = slot_offsets[0];
 
-  /// The gradient tiles of the layers that do not sum per chunk, numbered across layers.
-  static constexpr auto tile_offsets = [] {
+  /// The gradients of the layers that do not sum per chunk run after the batch, in parallel
+  /// tasks, each task's sum over the batch's chunks a tree of its own (sum_chunk_tree): a task
+  /// per tile where the layer's tiles write spans of their own (`gradient_span`), else one task
+  /// for all its tiles. A batch-coupled layer's gradient reads the batch's statistics, already
+  /// summed over the chunks: its tiles run once each, over the whole batch.
+  template <std::size_t P>
+  static constexpr std::size_t gradient_tasks() {
+    using L = layer<P>;
+    if constexpr (per_chunk_gradient[P] || L::gradient_tiles == 0) return 0;
+    else if constexpr (detail::has_gradient_spans<L> || detail::is_batch_coupled<L>) return L::gradient_tiles;
+    else return 1;
+  }
+  /// Those tasks numbered across layers: layer P's are [task_offsets[P - 1], task_offsets[P]).
+  static constexpr auto task_offsets = [] {
     std::array<std::size_t, layer_count + 1> offsets{};
     for_each_position([&](auto position) {
       constexpr std::size_t P = decltype(position)::value;
-      offsets[P] = offsets[P - 1] + (per_chunk_gradient[P] ? 0 : layer<P>::gradient_tiles);
+      offsets[P] = offsets[P - 1] + gradient_tasks<P>();
     });
     return offsets;
   }();
-  static constexpr std::size_t total_tiles = tile_offsets[layer_count];
+  static constexpr std::size_t total_tasks = task_offsets[layer_count];
+  /// The most values one task's tree sums in memory: the largest span (or block) of a layer
+  /// summed so (a layer that `sums_chunk_tree` keeps its pending sums in registers).
+  static constexpr std::size_t largest_tree_span = [] {
+    std::size_t most = 0;
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      using L = layer<P>;
+      if constexpr (gradient_tasks<P>() > 0 && !detail::is_batch_coupled<L> && !detail::sums_chunk_tree<L>)
+        for (std::size_t t = 0; t < L::gradient_tiles; ++t) most = std::max(most, detail::gradient_span<L>(t).size);
+    });
+    return most;
+  }();
+  /// The values a task's tree holds besides its result, for batches of up to `batch` samples:
+  /// in the work area it takes (free then: every chunk is done).
+  static constexpr std::size_t tree_elements(std::size_t batch) {
+    return tree_levels(most_chunks(batch)) * detail::align_elements(largest_tree_span);
+  }
 
   /// The position of the first layer with parameters (layer_count + 1 when there is none): no
   /// pass makes the input gradient of a layer before or at it.
@@ -385,7 +415,7 @@ struct Plan {
     at.target = region(batch * output_size);
     at.loss = region(2 * batch);
     at.batch_elements = whole;
-    at.area_elements = area;
+    at.area_elements = std::max(area, tree_elements(batch));
     return at;
   }
 
@@ -433,6 +463,10 @@ struct Plan {
            (stats_offsets[layer_count + 1] + most_chunks(batch) * partial_offsets[layer_count + 1]) * sizeof(double);
   }
   template <class S>
+  static constexpr std::size_t tree_bytes(std::size_t batch) {
+    return tree_elements(batch) * sizeof(S);
+  }
+  template <class S>
   static constexpr std::size_t inference_bytes(std::size_t batch) {
     return inference_elements(batch) * sizeof(S);
   }
@@ -453,6 +487,7 @@ struct Plan {
       .statistics_per_chunk = partial_offsets[layer_count + 1] * sizeof(double),
       .chunk_count = &most_chunks,
       .chunk_samples = &samples_per_chunk,
+      .gradient_tree = &tree_bytes<S>,
       .training_workspace = &training_workspace_bytes<S>,
       .inference_workspace = &inference_bytes<S>,
   };

@@ -25,9 +25,9 @@ namespace typenet::exec {
 /// around batch-coupled layers hand the batch from one parallel loop to the next. Each chunk's
 /// convolution gradients go to a slot of its own, summed in a fixed binary tree over the chunk
 /// indices (gradient_reduction.hpp); the other layers' gradients run after the batch in tiles
-/// of their parameters, each summed in sample order. So the result is the same on any number of
-/// threads. It owns only its workspace: the parameters, their packed copy and the gradient are
-/// the caller's.
+/// of their parameters, each tile's chunks summed in the same tree. So the result is the same on
+/// any number of threads, and each aligned block of 2^k chunks is a subtree of its own. It owns
+/// only its workspace: the parameters, their packed copy and the gradient are the caller's.
 template <class Net, class Loss, class S>
 class StepEngine {
  public:
@@ -141,7 +141,7 @@ class StepEngine {
         else chunk_weight_gradients(c, at, count);
       });
     }
-    weight_gradients(grads, batch, chunks.count());
+    weight_gradients(grads, chunks);
     moving_pending_ = plan::highest_coupled > 0;
     Result result{0, 0};
     for (std::size_t i = 0; i < batch; ++i) {
@@ -321,19 +321,20 @@ class StepEngine {
         using L = typename plan::template layer<P>;
         S* slot = slots_.data() + chunk * plan::slot_block + plan::slot_offsets[P];
         for (std::size_t tile = 0; tile < L::gradient_tiles; ++tile)
-          L::gradient(training_pass<P>(at), tile, slot, output(P - 1, at), gradient(P, at), count);
+          L::gradient(training_pass<P>(at), tile, slot + detail::gradient_span<L>(tile).first, output(P - 1, at),
+                      gradient(P, at), count);
       }
     });
   }
 
   /// The rest of the parameter gradient, in one parallel loop of fixed pieces: the slots of the
   /// per-chunk layers summed in a tree over chunks (gradient_reduction.hpp), and the other layers'
-  /// gradients in tiles of their parameters, each summing over the whole batch in sample
-  /// order. No sum depends on how threads shared the work.
-  void weight_gradients(S* grads, std::size_t batch, std::size_t chunks) {
+  /// gradients in tasks (Plan::gradient_tasks), each summed over the chunks in the same tree.
+  /// No sum depends on how threads shared the work.
+  void weight_gradients(S* grads, Chunks chunks) {
     constexpr std::size_t piece = 4096;  // slot values added per task
     const std::size_t pieces = (plan::slot_block + piece - 1) / piece;
-    for_each_chunk(pieces + plan::total_tiles, [&](std::size_t task) {
+    for_each_chunk(pieces + plan::total_tasks, [&](std::size_t task) {
       if (task < pieces) {
         plan::for_each_position([&](auto position) {
           constexpr std::size_t P = decltype(position)::value;
@@ -341,23 +342,63 @@ class StepEngine {
             constexpr std::size_t begin = plan::slot_offsets[P], end = begin + plan::block_size(P);
             const std::size_t from = std::max(begin, task * piece), to = std::min(end, (task + 1) * piece);
             if (from < to)
-              sum_slots(slots_.data(), plan::slot_block, chunks, from, to,
+              sum_slots(slots_.data(), plan::slot_block, chunks.count(), from, to,
                         grads + Net::parameter_offsets[P - 1] - begin);
           }
         });
         return;
       }
-      const std::size_t tile = task - pieces;
       plan::for_each_position([&](auto position) {
         constexpr std::size_t P = decltype(position)::value;
-        using L = typename plan::template layer<P>;
-        if (!plan::per_chunk_gradient[P] && tile >= plan::tile_offsets[P - 1] && tile < plan::tile_offsets[P]) {
-          // No scratch: tiles run concurrently. The saved values are the whole batch's.
-          L::gradient(pass<P>(train_.data() + layout_.saved[P], nullptr), tile - plan::tile_offsets[P - 1],
-                      grads + Net::parameter_offsets[P - 1], activation(P - 1), gradient(P), batch);
-        }
+        const std::size_t index = task - pieces;
+        if (index >= plan::task_offsets[P - 1] && index < plan::task_offsets[P])
+          gradient_task<P>(index - plan::task_offsets[P - 1], grads + Net::parameter_offsets[P - 1], chunks);
       });
     });
+  }
+  /// Task `task` of layer P's gradient into its block `g`: its tile's span (or all its tiles,
+  /// where the layer declares no spans), summed over the chunks in the tree of sum_chunk_tree,
+  /// each chunk's values made by the layer over the chunk's samples from what the batch kept.
+  /// The tree's buffers are a work area's: every chunk is done, so all are free. The gradient
+  /// gets no scratch: these tasks run concurrently, after the chunks' areas are given back.
+  template <std::size_t P>
+  void gradient_task(std::size_t task, S* g, Chunks chunks) {
+    using L = typename plan::template layer<P>;
+    constexpr std::size_t in = plan::activation_sizes[P - 1], out = plan::activation_sizes[P];
+    S* const saved = train_.data() + layout_.saved[P];
+    if constexpr (detail::is_batch_coupled<L>) {
+      L::gradient(pass<P>(saved, nullptr), task, g + detail::gradient_span<L>(task).first, activation(P - 1),
+                  gradient(P), chunks.total);
+    } else {
+      constexpr bool spans = detail::has_gradient_spans<L>;
+      const GradientSpan span = detail::gradient_span<L>(task);
+      const auto chunk_values = [&](std::size_t c, S* to) {
+        const std::size_t first = chunks.first(c);
+        const Pass<S> at = pass<P>(saved + first * plan::saved_sizes[P - 1], nullptr);
+        const S* x = activation(P - 1) + first * in;
+        const S* dy = gradient(P) + first * out;
+        if constexpr (spans) {
+          L::gradient(at, task, to, x, dy, chunks.length(c));
+        } else {
+          // The tiles may leave values of the block unwritten (padding): zero, as in `g`.
+          std::fill(to, to + span.size, S{});
+          for (std::size_t tile = 0; tile < L::gradient_tiles; ++tile)
+            L::gradient(at, tile, to, x, dy, chunks.length(c));
+        }
+      };
+      if constexpr (detail::sums_chunk_tree<L>) {
+        L::gradient_tree(pass<P>(saved, nullptr), task, g + span.first, activation(P - 1), gradient(P), chunks.total,
+                         chunks.size);
+        return;
+      }
+      if (chunks.count() == 1) {
+        chunk_values(0, g + span.first);
+        return;
+      }
+      const auto area = work_areas_.take();
+      sum_chunk_tree(chunks.count(), span.size, g + span.first, area_data(area.index()),
+                     detail::align_elements(span.size), chunk_values);
+    }
   }
 
   Weights<S> weights_{};

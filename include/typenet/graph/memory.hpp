@@ -27,6 +27,10 @@ struct Memory {
   /// holds, and how many samples a chunk of such a batch has.
   std::size_t (*chunk_count)(std::size_t batch) = nullptr;
   std::size_t (*chunk_samples)(std::size_t batch) = nullptr;
+  /// The bytes of the partial sums one task of the parameter gradients summed after the batch
+  /// (Dense's) holds, for batches of up to `batch` samples: in a chunk work area, which is as
+  /// large as the larger of this and a chunk's needs.
+  std::size_t (*gradient_tree)(std::size_t batch) = nullptr;
   /// The bytes of the training workspace (batch and chunk regions, each padded to a cache
   /// line, gradient slots, statistics) for batches of up to `batch` samples on `threads`
   /// threads, and of the inference workspace for `batch` samples at a time: computed from the
@@ -41,12 +45,18 @@ struct Memory {
     return chunks < threads ? chunks : threads;
   }
 
+  /// The bytes of one chunk work area for batches of up to `batch` samples.
+  constexpr std::size_t area(std::size_t batch) const {
+    const std::size_t chunk = (chunk_samples ? chunk_samples(batch) : batch) * training_in_flight;
+    const std::size_t tree = gradient_tree ? gradient_tree(batch) : 0;
+    return chunk > tree ? chunk : tree;
+  }
   /// Everything a training run with mini-batches of `batch` samples on `threads` threads holds
   /// (by default as many threads as the batch has chunks: the most it can hold).
   constexpr std::size_t training(std::size_t batch, std::size_t threads = std::size_t(-1)) const {
     if (training_workspace) return parameters + gradients + optimizer_state + packed + training_workspace(batch, threads);
     return parameters + gradients + optimizer_state + packed + batch * training_per_sample +
-           work_areas(batch, threads) * (chunk_samples ? chunk_samples(batch) : batch) * training_in_flight +
+           work_areas(batch, threads) * area(batch) +
            (chunk_count ? chunk_count(batch) : 0) * (gradient_slot + statistics_per_chunk) +
            (batch_statistics > 0 ? batch_statistics : 0);
   }

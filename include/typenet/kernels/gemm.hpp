@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <type_traits>
 #include <utility>
@@ -163,6 +164,51 @@ TYPENET_INLINE void split_tile(const S* a, std::size_t rsa, std::size_t csa, con
   store_tile<S, MR, NV, Valid>(acc[0], c, ldc, finish, at);
 }
 
+/// One MR x (NV vectors) tile of the sum over chunks of `chunk` k values (the last may be
+/// shorter) of A[rows, chunk] B[chunk, panel], the chunks' products added in the fixed binary
+/// tree over chunk indices of exec::sum_chunk_tree: each chunk's products from zero in k order
+/// (as micro_tile makes them), the sums of the aligned blocks still pending on a stack. The
+/// same bits as each chunk's product stored and the stores added by sum_chunk_tree. At most
+/// 255 chunks (the plan makes at most 8).
+template <class S, std::size_t MR, std::size_t NV, std::size_t Valid>
+TYPENET_INLINE void tree_tile(std::size_t K, std::size_t chunk, const S* a, std::size_t rsa, std::size_t csa,
+                              const S* b, std::size_t ldb, S* c, std::size_t ldc, std::size_t at) {
+  constexpr std::size_t depth = 8;
+  vec<S> stack[depth][MR][NV];
+  vec<S> acc[MR][NV];
+  const auto add_from = [&](std::size_t level) {
+    for (std::size_t r = 0; r < MR; ++r)
+      for (std::size_t j = 0; j < NV; ++j) acc[r][j] = stack[level][r][j] + acc[r][j];
+  };
+  const auto push_to = [&](std::size_t level) {
+    for (std::size_t r = 0; r < MR; ++r)
+      for (std::size_t j = 0; j < NV; ++j) stack[level][r][j] = acc[r][j];
+  };
+  const std::size_t chunks = (K + chunk - 1) / chunk;
+  if (chunks == 0) {
+    start_tile<S, MR, NV, Valid>(acc, c, ldc, Start::zero, nullptr);
+    store_tile<S, MR, NV, Valid>(acc, c, ldc, Finish<S>{}, at);
+    return;
+  }
+  std::size_t top = 0;  // pending blocks on stack[0 .. top)
+  for (std::size_t q = 0; q < chunks; ++q) {
+    const std::size_t first = q * chunk;
+    start_tile<S, MR, NV, Valid>(acc, c, ldc, Start::zero, nullptr);
+    add_products<S, MR, NV>(acc, std::min(chunk, K - first), a + first * csa, rsa, csa, b + first * ldb, ldb);
+    // Chunk q completes as many aligned blocks as q + 1 has trailing zeros: each pending sum
+    // below takes in the one above it, the chunk's the first.
+    const std::size_t merges = std::size_t(std::countr_zero(q + 1));
+    for (std::size_t m = 1; m <= merges; ++m) add_from(top - m);
+    top -= merges;
+    push_to(top++);
+  }
+  // The incomplete blocks left, largest first: each takes in the sum of those after it.
+  for (std::size_t r = 0; r < MR; ++r)
+    for (std::size_t j = 0; j < NV; ++j) acc[r][j] = stack[top - 1][r][j];
+  for (std::size_t level = top - 1; level > 0; --level) add_from(level - 1);
+  store_tile<S, MR, NV, Valid>(acc, c, ldc, Finish<S>{}, at);
+}
+
 /// Calls f.template operator()<NV, Valid>(column) for each panel of N columns.
 template <class S, std::size_t N, class Fn>
 inline void for_each_panel(Fn&& f) {
@@ -253,6 +299,28 @@ void gemm_any_k(std::size_t m, std::size_t k, const S* a, std::size_t rsa, std::
     if constexpr (wide_rest > 0)
       columns.template operator()<(wide_rest + W - 1) / W, wide_rest>(wide_full * NW * W);
   }
+}
+
+/// C (m x N) = A (m x k) B (k x N) as the sum over chunks of `chunk` k values (the last may be
+/// shorter) of their products, added in the fixed binary tree over chunk indices (tree_tile):
+/// a batch's parameter gradient, the chunks being the model's. Each chunk's product is
+/// gemm_any_k's with Start::zero over its k values, so the result has the bits of those
+/// products added by exec::sum_chunk_tree, without storing them. At most 255 chunks.
+template <class S, std::size_t N>
+void gemm_chunk_tree(std::size_t m, std::size_t k, std::size_t chunk, const S* a, std::size_t rsa, std::size_t csa,
+                     const S* b, std::size_t ldb, S* c, std::size_t ldc) {
+  detail::for_each_panel<S, N>([&]<std::size_t V, std::size_t Valid>(std::size_t col) {
+    constexpr std::size_t MR = detail::tile_rows<S, V>;
+    std::size_t i = 0;
+    for (; i + MR <= m; i += MR)
+      detail::tree_tile<S, MR, V, Valid>(k, chunk, a + i * rsa, rsa, csa, b + col, ldb, c + i * ldc + col, ldc,
+                                         i * ldc + col);
+    if (i < m)
+      detail::with_rows<MR>(m - i, [&]<std::size_t R>() {
+        detail::tree_tile<S, R, V, Valid>(k, chunk, a + i * rsa, rsa, csa, b + col, ldb, c + i * ldc + col, ldc,
+                                          i * ldc + col);
+      }, std::make_index_sequence<MR - 1>{});
+  });
 }
 
 /// C (m x N) = A (m x K) B (K x N), with both inner sizes fixed at compile time.

@@ -135,9 +135,15 @@ struct Dense<Units, void> {
                                {.gate = pass.gate ? x : nullptr});
     }
 
-    /// Row blocks of dW (a multiple of every micro-tile height), then one tile for db.
+    /// Row blocks of dW (a multiple of every micro-tile height), then one tile for db; each
+    /// tile writes a span of its own (rows of the kernel, or the bias).
     static constexpr std::size_t rows_per_tile = 96;
     static constexpr std::size_t gradient_tiles = (K + rows_per_tile - 1) / rows_per_tile + 1;
+    static constexpr GradientSpan gradient_span(std::size_t tile) {
+      if (tile + 1 == gradient_tiles) return {bias_offset, N};
+      const std::size_t first = tile * rows_per_tile;
+      return {first * N, std::min(rows_per_tile, K - first) * N};
+    }
 
     template <class S>
     static void gradient(const Pass<S>&, std::size_t tile, S* g, const S* x, const S* dy, std::size_t n) {
@@ -145,12 +151,28 @@ struct Dense<Units, void> {
         // dW[k][u] = sum_b x[b][k] dy[b][u]: A = x transposed, read in place.
         const std::size_t first = tile * rows_per_tile;
         const std::size_t rows = std::min(rows_per_tile, K - first);
-        kernels::gemm_any_k<S, N>(rows, n, x + first, 1, K, dy, N, g + first * N, N);
+        kernels::gemm_any_k<S, N>(rows, n, x + first, 1, K, dy, N, g, N);
       } else {
-        S* db = g + bias_offset;
+        S* db = g;
         for (std::size_t u = 0; u < N; ++u) db[u] = S{};
         for (std::size_t b = 0; b < n; ++b)
           for (std::size_t u = 0; u < N; ++u) db[u] += dy[b * N + u];
+      }
+    }
+
+    /// The same tile summed over the chunks of `chunk` samples of the n, in the tree over chunk
+    /// indices: the bits of `gradient` per chunk added by the model's tree, with the pending sums
+    /// in registers. db is the product of a row of ones and dy (1 x dy + s rounds as dy + s).
+    template <class S>
+    static void gradient_tree(const Pass<S>&, std::size_t tile, S* g, const S* x, const S* dy, std::size_t n,
+                              std::size_t chunk) {
+      if (tile + 1 < gradient_tiles) {
+        const std::size_t first = tile * rows_per_tile;
+        const std::size_t rows = std::min(rows_per_tile, K - first);
+        kernels::gemm_chunk_tree<S, N>(rows, n, chunk, x + first, 1, K, dy, N, g, N);
+      } else {
+        const S one{1};
+        kernels::gemm_chunk_tree<S, N>(1, n, chunk, &one, 0, 0, dy, N, g, N);
       }
     }
   };

@@ -51,9 +51,12 @@
 // returning void, over n consecutive samples (x: n * input size values, y and dy: n * output size):
 //   forward(pass, x, y, n)               writes all of y from x;
 //   backward(pass, x, y, dy, dx, n)      writes all of dx from dy (dx null: nothing needs it, return);
-//   gradient(pass, tile, g, x, dy, n)    writes its tile of the parameter gradient g (the layer's own
+//   gradient(pass, tile, g, x, dy, n)    writes its tile of the parameter gradient (the layer's own
 //                                        block, laid out as params), summed over the n samples in
-//                                        sample order, so the result never depends on the chunking;
+//                                        sample order; g points at the tile's span (gradient_span
+//                                        below: the block's start where the layer declares none). The
+//                                        model calls it for the samples of one chunk and adds the
+//                                        chunks' sums in a fixed tree (exec/gradient_reduction.hpp);
 //                                        it runs after backward of the same samples;
 //   pack(params, packed)                 refreshes the packed copy after the parameters change.
 // A layer without parameters derives from NoParameters (parameter_tensors, parameter_count,
@@ -88,6 +91,15 @@
 //     = true                                                             copy: a first layer is not packed
 //   penalty (a type with l1, l2) has_penalty<L>                 none     L1 / L2 penalty on its first tensor
 //                                                                        (Regularized)
+//   gradient_span(tile)          gradient_span<L>(tile)         the      static constexpr GradientSpan: tile
+//                                                               block    `tile` of gradient writes every value
+//                                                                        of this part of the block and no other
+//                                                                        (Dense): the tiles' sums over a batch's
+//                                                                        chunks then run apart, in parallel
+//   gradient_tree(pass, tile, g, sums_chunk_tree<L>            false    with gradient_span: the tile over n
+//     x, dy, n, chunk)                                                   samples cut in chunks of `chunk`, the
+//                                                                        chunks' sums added in the model's tree
+//                                                                        (the same bits), without storing them
 //
 // A minimal model: y = -x on any shape, no parameters (docs/writing-a-layer.md walks through a
 // larger one; test/static/writing_a_layer.cpp compiles this one):
@@ -124,6 +136,13 @@ struct ParameterTensor {
   std::size_t fan_in = 0;   ///< for Glorot initialisation
   std::size_t fan_out = 0;  ///< for Glorot initialisation
   bool trainable = true;    ///< false for state such as a moving mean
+};
+
+/// The part of a layer's parameter block that one tile of its gradient writes: `size` values
+/// from `first` on (the optional trait `gradient_span`).
+struct GradientSpan {
+  std::size_t first;
+  std::size_t size;
 };
 
 /// What a bound layer is given besides its tensors: its own parameter block, its packed copy
@@ -399,6 +418,50 @@ constexpr std::size_t pack_task_count() {
 template <class L>
 inline constexpr bool packed_for_input_gradient = requires { requires L::packed_for_input_gradient; };
 
+/// The values of a bound layer's parameter block: its tensors, each padded to a cache line.
+template <class L>
+constexpr std::size_t block_elements() {
+  return tensor_offset(L::parameter_tensors, L::parameter_tensors.size());
+}
+
+/// Whether each tile of a bound layer's gradient writes a span of its own (`gradient_span`),
+/// and the span of tile `tile`: where the layer declares none, every tile's span is the whole
+/// block (its tiles may write anywhere in it, so their sums over chunks run together).
+template <class L>
+inline constexpr bool has_gradient_spans = requires(std::size_t tile) {
+  { L::gradient_span(tile) } -> std::same_as<GradientSpan>;
+};
+template <class L>
+constexpr GradientSpan gradient_span(std::size_t tile) {
+  if constexpr (has_gradient_spans<L>) return L::gradient_span(tile);
+  else return {0, block_elements<L>()};
+}
+
+/// Whether a bound layer with gradient spans sums a tile over a batch's chunks itself, in the
+/// model's tree (`gradient_tree(pass, tile, g, x, dy, n, chunk)`, Dense): the model then calls
+/// it once over the batch instead of `gradient` once per chunk.
+template <class L>
+inline constexpr bool sums_chunk_tree =
+    has_gradient_spans<L> && requires(const Pass<float>& pass, float* g, const float* x, std::size_t n) {
+      { L::gradient_tree(pass, n, g, x, x, n, n) } -> std::same_as<void>;
+    };
+
+/// The law of `gradient_span`: every tile's span lies in the block, and no two overlap.
+template <class L>
+consteval bool gradient_spans_fit() {
+  if constexpr (has_gradient_spans<L>) {
+    for (std::size_t t = 0; t < L::gradient_tiles; ++t) {
+      const GradientSpan span = L::gradient_span(t);
+      if (span.first + span.size > block_elements<L>()) return false;
+      for (std::size_t u = 0; u < t; ++u) {
+        const GradientSpan other = L::gradient_span(u);
+        if (span.first < other.first + other.size && other.first < span.first + span.size) return false;
+      }
+    }
+  }
+  return true;
+}
+
 /// A kernel penalty: the factors of Keras's L1 and L2 regularizers.
 template <class P>
 concept Penalty = requires {
@@ -435,7 +498,8 @@ concept BatchCoupledLayer =
     detail::is_batch_coupled<L> && detail::has_batch_coupling_for<L, float> && detail::has_batch_coupling_for<L, double>;
 
 /// A layer bound to its input shape (the protocol at the top of this header): every member,
-/// every pass callable with S = float and double returning void, the parameter-count law, and
+/// every pass callable with S = float and double returning void, the parameter-count law, the
+/// gradient spans' law where it declares them, and
 /// the batch-coupling members where it declares `batch_coupled`.
 template <class L>
 concept BoundLayer = detail::has_descriptor<L> && detail::has_input_shape<L> && detail::has_output_shape<L> &&
@@ -443,7 +507,7 @@ concept BoundLayer = detail::has_descriptor<L> && detail::has_input_shape<L> && 
                      detail::has_packed_size<L> && detail::has_gradient_tiles<L> && detail::has_saved_size<L> &&
                      detail::has_scratch_size<L> && detail::has_forward<L> && detail::has_backward<L> &&
                      detail::has_gradient<L> && detail::has_pack<L> &&
-                     detail::parameter_count_is_the_tensors<L>() &&
+                     detail::parameter_count_is_the_tensors<L>() && detail::gradient_spans_fit<L>() &&
                      (!detail::is_batch_coupled<L> || BatchCoupledLayer<L>);
 
 /// Descriptor D is a layer for input shape In: its parts, its shape rule for In, and where it

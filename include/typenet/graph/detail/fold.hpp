@@ -107,6 +107,10 @@ consteval void explain_bound_layer() {
   else if constexpr (!parameter_count_is_the_tensors<L>())
     static_assert(rejected<Where>,
                   "this layer's parameter_count is not the sum of its parameter tensors' sizes");
+  else if constexpr (!gradient_spans_fit<L>())
+    static_assert(rejected<Where>,
+                  "this layer's gradient spans overlap or leave its parameter block: give each of its "
+                  "gradient_tiles a part of the block of its own in gradient_span(tile)");
   else
     static_assert(rejected<Where>,
                   "this layer's bound type declares batch_coupled but lacks partial_size, reduced_size, "
