@@ -14,10 +14,8 @@
 #include <typenet/core/aligned_buffer.hpp>
 #include <typenet/core/build_check.hpp>
 #include <typenet/core/diagnostics.hpp>
-#include <typenet/core/error.hpp>
 #include <typenet/core/random.hpp>
 #include <typenet/core/shape.hpp>
-#include <typenet/exec/chunks.hpp>
 #include <typenet/exec/inference_runner.hpp>
 #include <typenet/exec/packed_weights.hpp>
 #include <typenet/exec/plan.hpp>
@@ -29,7 +27,9 @@
 #include <typenet/loss/loss_concepts.hpp>
 #include <typenet/loss/metric.hpp>
 #include <typenet/train/checks.hpp>
+#include <typenet/train/detail/call_checks.hpp>
 #include <typenet/train/detail/model_arguments.hpp>
+#include <typenet/train/detail/update.hpp>
 #include <typenet/train/divergence.hpp>
 #include <typenet/train/evaluate.hpp>
 #include <typenet/train/fit_loop.hpp>
@@ -120,18 +120,7 @@ class Model {
 
   /// One optimizer step with the gradient in `gradients()`.
   void apply_gradients() {
-    optimizer_.begin_step();
-    constexpr std::size_t piece = 4096;  // elements per update task; a multiple of every vector width
-    exec::for_each_chunk((Net::parameter_block + piece - 1) / piece, [&](std::size_t c) {
-      const std::size_t begin = c * piece, end = std::min(Net::parameter_block, (c + 1) * piece);
-      // Only trainable tensors: a moving average is the layer's, not the optimizer's.
-      for (std::size_t r = 0; r < plan::trainable.count; ++r) {
-        const auto [from, to] = plan::trainable.ranges[r];
-        if (to <= begin || from >= end) continue;
-        optimizer_.update(params_.data(), grads_.data(), state_.data(), Net::parameter_block, std::max(from, begin),
-                          std::min(to, end));
-      }
-    });
+    detail::update_parameters<Net>(optimizer_, params_.data(), grads_.data(), state_.data());
     engine_.update_moving_statistics(params_.data());
     packed_.pack(params_.data());
   }
@@ -154,8 +143,7 @@ class Model {
   template <class Data>
   Score evaluate(const Data& data, std::size_t batch = 256, std::size_t top_k = 5) {
     static_assert(detail::reported(detail::check_data<Net, Data, Loss>()));
-    if (data.empty()) throw Error("evaluate: the data set is empty");
-    if (top_k == 0) throw Error("evaluate: top_k must be at least 1");
+    detail::check_evaluation(data.size(), top_k);
     return detail::score_outputs<Loss, output_size, S>(data, top_k, penalty(),
                                                        [&](auto use) { infer_all(data, batch, "evaluate", use); });
   }
@@ -179,9 +167,7 @@ class Model {
   template <class Data>
   void predict(const Data& data, std::span<S> outputs, std::size_t batch = 256) {
     static_assert(detail::reported(detail::check_data<Net, Data, Loss>()));
-    if (outputs.size() != data.size() * output_size)
-      throw Error("predict: " + std::to_string(outputs.size()) + " output values for " + std::to_string(data.size()) +
-                  " samples of " + std::to_string(output_size));
+    detail::check_outputs(outputs.size(), data.size(), output_size);
     infer_all(data, batch, "predict", [&](std::size_t sample, const S* y, std::size_t count) {
       std::copy(y, y + count * output_size, outputs.begin() + sample * output_size);
     });
@@ -192,14 +178,7 @@ class Model {
   template <class Input>
   void predict(const Input& x, std::span<S, output_size> y) {
     static_assert(detail::reported(detail::check_sample<Net, Input>()));
-    if constexpr (requires { x.copy_to(inference_.input()); }) {
-      x.copy_to(inference_.input());
-    } else {
-      if (std::ranges::size(x) != input_size)
-        throw Error("predict: the sample has " + std::to_string(std::ranges::size(x)) + " values, the network takes " +
-                    std::to_string(input_size));
-      std::ranges::copy(x, inference_.input());
-    }
+    detail::copy_sample<input_size>(x, inference_.input());
     packed_.sync(params_.data());
     const S* out = inference_.run(weights(), 0, 1);
     std::copy(out, out + output_size, y.begin());
@@ -301,11 +280,7 @@ class Model {
   template <class Data>
   BatchResult compute(const Data& data, std::span<const std::uint32_t> indices, const char* caller, Metric metric) {
     static_assert(detail::reported(detail::check_data<Net, Data, Loss>()));
-    if (indices.empty()) throw Error(std::string(caller) + ": the batch is empty");
-    for (const std::uint32_t index : indices)
-      if (index >= data.size())
-        throw Error(std::string(caller) + ": sample index " + std::to_string(index) + " is outside a data set of " +
-                    std::to_string(data.size()) + " samples");
+    detail::check_batch(caller, indices, data.size());
     packed_.sync(params_.data());
     // The random stream of this step (Dropout): from the seed and the step count alone.
     const std::uint64_t noise = Random(noise_seed_ ^ (0x9e3779b97f4a7c15ULL * (optimizer_.iterations + 1))).next();
@@ -319,7 +294,7 @@ class Model {
 
   template <class Data, class Use>
   void infer_all(const Data& data, std::size_t batch, const char* caller, Use&& use) {
-    if (batch == 0) throw Error(std::string(caller) + ": batch must be at least 1");
+    detail::check_inference_batch(caller, batch);
     packed_.sync(params_.data());
     inference_.run_all(weights(), data, batch, use);
   }
