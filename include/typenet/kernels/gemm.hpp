@@ -315,11 +315,11 @@ void gemm_chunk_tree(std::size_t m, std::size_t k, std::size_t chunk, const S* a
     for (; i + MR <= m; i += MR)
       detail::tree_tile<S, MR, V, Valid>(k, chunk, a + i * rsa, rsa, csa, b + col, ldb, c + i * ldc + col, ldc,
                                          i * ldc + col);
-    if (i < m)
-      detail::with_rows<MR>(m - i, [&]<std::size_t R>() {
-        detail::tree_tile<S, R, V, Valid>(k, chunk, a + i * rsa, rsa, csa, b + col, ldb, c + i * ldc + col, ldc,
-                                          i * ldc + col);
-      }, std::make_index_sequence<MR - 1>{});
+    // The rows left (a layer's last tile, db's one row) one at a time: one more tile shape to
+    // compile, not MR - 1 (no result depends on how rows are grouped).
+    for (; i < m; ++i)
+      detail::tree_tile<S, 1, V, Valid>(k, chunk, a + i * rsa, rsa, csa, b + col, ldb, c + i * ldc + col, ldc,
+                                        i * ldc + col);
   });
 }
 
