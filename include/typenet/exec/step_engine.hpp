@@ -357,10 +357,11 @@ class StepEngine {
     });
   }
   /// Task `task` of layer P's gradient into its block `g`: its tile's span (or all its tiles,
-  /// where the layer declares no spans), summed over the chunks in the tree of sum_chunk_tree,
-  /// each chunk's values made by the layer over the chunk's samples from what the batch kept.
-  /// The tree's buffers are a work area's: every chunk is done, so all are free. The gradient
-  /// gets no scratch: these tasks run concurrently, after the chunks' areas are given back.
+  /// where the layer declares no spans), summed over the chunks in the tree, from what the
+  /// batch kept: by the layer itself where it `sums_chunk_tree` (Dense), else by
+  /// sum_chunk_tree over the layer's values for each chunk, its buffers a work area's (every
+  /// chunk is done, so all are free). A batch-coupled layer's runs once over the batch. The
+  /// gradient gets no scratch: these tasks run concurrently.
   template <std::size_t P>
   void gradient_task(std::size_t task, S* g, Chunks chunks) {
     using L = typename plan::template layer<P>;
@@ -369,6 +370,9 @@ class StepEngine {
     if constexpr (detail::is_batch_coupled<L>) {
       L::gradient(pass<P>(saved, nullptr), task, g + detail::gradient_span<L>(task).first, activation(P - 1),
                   gradient(P), chunks.total);
+    } else if constexpr (detail::sums_chunk_tree<L>) {
+      L::gradient_tree(pass<P>(saved, nullptr), task, g + L::gradient_span(task).first, activation(P - 1),
+                       gradient(P), chunks.total, chunks.size);
     } else {
       constexpr bool spans = detail::has_gradient_spans<L>;
       const GradientSpan span = detail::gradient_span<L>(task);
@@ -386,11 +390,6 @@ class StepEngine {
             L::gradient(at, tile, to, x, dy, chunks.length(c));
         }
       };
-      if constexpr (detail::sums_chunk_tree<L>) {
-        L::gradient_tree(pass<P>(saved, nullptr), task, g + span.first, activation(P - 1), gradient(P), chunks.total,
-                         chunks.size);
-        return;
-      }
       if (chunks.count() == 1) {
         chunk_values(0, g + span.first);
         return;

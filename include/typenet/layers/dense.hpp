@@ -1,6 +1,7 @@
 // typenet/layers/dense.hpp: Dense<Units>, a fully connected layer (Keras `Dense`), and Dense<Units, Activation>.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -145,31 +146,23 @@ struct Dense<Units, void> {
       return {first * N, std::min(rows_per_tile, K - first) * N};
     }
 
+    /// The tile over the n samples: the chunk tree's one chunk (the same multiply-adds in
+    /// sample order as a product over the batch).
     template <class S>
-    static void gradient(const Pass<S>&, std::size_t tile, S* g, const S* x, const S* dy, std::size_t n) {
-      if (tile + 1 < gradient_tiles) {
-        // dW[k][u] = sum_b x[b][k] dy[b][u]: A = x transposed, read in place.
-        const std::size_t first = tile * rows_per_tile;
-        const std::size_t rows = std::min(rows_per_tile, K - first);
-        kernels::gemm_any_k<S, N>(rows, n, x + first, 1, K, dy, N, g, N);
-      } else {
-        S* db = g;
-        for (std::size_t u = 0; u < N; ++u) db[u] = S{};
-        for (std::size_t b = 0; b < n; ++b)
-          for (std::size_t u = 0; u < N; ++u) db[u] += dy[b * N + u];
-      }
+    static void gradient(const Pass<S>& pass, std::size_t tile, S* g, const S* x, const S* dy, std::size_t n) {
+      gradient_tree(pass, tile, g, x, dy, n, std::max<std::size_t>(n, 1));
     }
 
-    /// The same tile summed over the chunks of `chunk` samples of the n, in the tree over chunk
+    /// The tile summed over the chunks of `chunk` samples of the n, in the tree over chunk
     /// indices: the bits of `gradient` per chunk added by the model's tree, with the pending sums
-    /// in registers. db is the product of a row of ones and dy (1 x dy + s rounds as dy + s).
+    /// in registers. dW[k][u] = sum_b x[b][k] dy[b][u] (A = x transposed, read in place); db is
+    /// the product of a row of ones and dy (1 x dy + s rounds as dy + s).
     template <class S>
     static void gradient_tree(const Pass<S>&, std::size_t tile, S* g, const S* x, const S* dy, std::size_t n,
                               std::size_t chunk) {
       if (tile + 1 < gradient_tiles) {
-        const std::size_t first = tile * rows_per_tile;
-        const std::size_t rows = std::min(rows_per_tile, K - first);
-        kernels::gemm_chunk_tree<S, N>(rows, n, chunk, x + first, 1, K, dy, N, g, N);
+        const GradientSpan span = gradient_span(tile);
+        kernels::gemm_chunk_tree<S, N>(span.size / N, n, chunk, x + span.first / N, 1, K, dy, N, g, N);
       } else {
         const S one{1};
         kernels::gemm_chunk_tree<S, N>(1, n, chunk, &one, 0, 0, dy, N, g, N);
