@@ -1,7 +1,8 @@
 // The GEMM kernel against a plain triple loop, over sizes that exercise every tile shape:
 // full and partial row tiles, full and partial vector columns, several column panels,
-// transposed A, and each way of starting C. Winograd's convolution against the direct one, in
-// float, on the seed CNN's second convolution and on 64 channels: how far its rounding goes.
+// transposed A, and each way of starting C. The direct convolution against loops in double.
+// Winograd's convolution against the direct one, in float, on the seed CNN's second convolution
+// and on 64 channels: how far its rounding goes.
 #define BOOST_TEST_MODULE kernels
 #include <boost/test/unit_test.hpp>
 
@@ -122,7 +123,8 @@ void check_split(std::size_t m) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(gemm_split_matches_triple_loop_and_rows_alone, S, Scalars) {
-  for (std::size_t m : {1u, 2u, 3u, 6u, 7u, 13u}) {
+  // Every count of rows left after the full tiles (12 or 6 rows), in pieces of 8, 4, 2 and 1.
+  for (std::size_t m : {1u, 2u, 3u, 6u, 7u, 11u, 13u, 23u}) {
     check_split<S, 10, 1600, 4>(m);  // the seed CNN's Dense(10): all parts side by side for one row
     check_split<S, 10, 259, 4>(m);   // a last part longer than the others
     check_split<S, 128, 784, 4>(m);  // many column panels
@@ -147,6 +149,65 @@ BOOST_AUTO_TEST_CASE(all_finite_finds_any_nan_or_infinity) {
   d[20] = std::numeric_limits<double>::infinity();
   BOOST_TEST(!typenet::detail::all_finite(d.data(), d.size()));
   BOOST_TEST(typenet::detail::all_finite(d.data(), 20));
+}
+
+namespace {
+/// The direct convolution's forward pass and kernel gradient for n samples of 5 x 5 x C, F
+/// filters (3 x 3 output pixels each, so n * 9 leaves every count of pixels after the full
+/// micro-tiles, 1 to 11, for some n), against loops in double; and each sample's output computed
+/// alone equal, bit for bit, to the same sample in the batch.
+template <class S, std::size_t C, std::size_t F>
+void check_direct(std::size_t n) {
+  using G = kn::ConvShape<5, 5, C, 3, 3, 1, 1, F>;
+  constexpr std::size_t rows = 9 * C, pixels = 9;
+  tn::Random random(n * 100 + C * 10 + F);
+  tn::detail::AlignedBuffer<S> x(n * 25 * C), w(rows * F + 16), bias(F), dy(n * pixels * F), y(n * pixels * F),
+      alone(pixels * F), g(rows * F);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = S(random.uniform(-1, 1));
+  for (std::size_t i = 0; i < rows * F; ++i) w[i] = S(random.uniform(-1, 1));
+  for (std::size_t i = 0; i < F; ++i) bias[i] = S(random.uniform(-1, 1));
+  for (std::size_t i = 0; i < dy.size(); ++i) dy[i] = S(random.uniform(-1, 1));
+  kn::conv_valid<G>(n, x.data(), w.data(), bias.data(), y.data());
+  kn::conv_weight_gradient<G, rows>(0, n, x.data(), dy.data(), g.data());
+  const double tolerance = std::is_same_v<S, float> ? 1e-4 : 1e-12;
+  std::size_t wrong = 0, differs = 0;
+  for (std::size_t b = 0; b < n; ++b) {
+    kn::conv_valid<G>(1, x.data() + b * 25 * C, w.data(), bias.data(), alone.data());
+    for (std::size_t q = 0; q < pixels; ++q) {
+      for (std::size_t f = 0; f < F; ++f) {
+        double expected = double(bias[f]);
+        for (std::size_t m = 0; m < rows; ++m) {
+          const std::size_t ky = m / C / 3, kx = m / C % 3, c = m % C;
+          expected += double(x[((b * 5 + q / 3 + ky) * 5 + q % 3 + kx) * C + c]) * double(w[m * F + f]);
+        }
+        const S got = y[(b * pixels + q) * F + f];
+        if (std::abs(double(got) - expected) > tolerance * (1.0 + std::abs(expected))) ++wrong;
+        if (alone[q * F + f] != got) ++differs;
+      }
+    }
+  }
+  for (std::size_t m = 0; m < rows; ++m) {
+    const std::size_t ky = m / C / 3, kx = m / C % 3, c = m % C;
+    for (std::size_t f = 0; f < F; ++f) {
+      double expected = 0;
+      for (std::size_t b = 0; b < n; ++b)
+        for (std::size_t q = 0; q < pixels; ++q)
+          expected += double(x[((b * 5 + q / 3 + ky) * 5 + q % 3 + kx) * C + c]) * double(dy[(b * pixels + q) * F + f]);
+      if (std::abs(double(g[m * F + f]) - expected) > tolerance * (1.0 + std::abs(expected))) ++wrong;
+    }
+  }
+  BOOST_TEST(wrong == 0u, "direct convolution on " << C << " channels to " << F << ", n=" << n << ": " << wrong
+                                                    << " wrong elements");
+  BOOST_TEST(differs == 0u, "direct convolution on " << C << " channels to " << F << ", n=" << n << ": " << differs
+                                                      << " outputs differ between a sample alone and in the batch");
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(direct_convolution_matches_loops_and_samples_alone, S, Scalars) {
+  for (std::size_t n = 1; n <= 12; ++n) {
+    check_direct<S, 1, 32>(n);  // 9 kernel rows: one weight tile
+    check_direct<S, 3, 10>(n);  // 27 rows: tiles of 9 (or 6 and 5 on AVX2), a partial vector of filters
+  }
 }
 
 namespace {
@@ -201,7 +262,7 @@ void check_winograd(std::size_t n) {
   BOOST_TEST(input_error < 1e-5);
 
   tn::detail::AlignedBuffer<float> dw_direct(9 * C * F), dw_fast(9 * C * F);
-  kn::conv_weight_gradient<G>(0, 9 * C, n, x.data(), dy.data(), dw_direct.data());
+  kn::conv_weight_gradient<G, 9 * C>(0, n, x.data(), dy.data(), dw_direct.data());
   for (std::size_t tile = 0; tile < Wg::weight_tiles; ++tile)
     Wg::weight_gradient(tile, n, x.data(), dy.data(), saved.data(), scratch.data(), dw_fast.data());
   const double kernel_error = relative_difference(dw_fast.data(), dw_direct.data(), dw_fast.size());

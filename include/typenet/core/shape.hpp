@@ -9,6 +9,11 @@
 
 namespace typenet {
 
+namespace detail {
+/// "(26, 26, 32)" for dims[0 .. rank), "(10,)" for one axis (src/shape.cpp: compiled once).
+std::string shape_text(const std::size_t* dims, std::size_t rank);
+}  // namespace detail
+
 /// The shape of one sample's tensor, channels-last as Keras (height, width, channels).
 /// Every fact about it is a compile-time value; `==` compares any two shapes.
 template <std::size_t... Dims>
@@ -18,12 +23,7 @@ struct Shape {
   static constexpr std::array<std::size_t, rank> dims{Dims...};
 
   /// "(26, 26, 32)", as Keras prints a shape without its batch axis.
-  static std::string to_string() {
-    std::string text = "(";
-    std::size_t i = 0;
-    ((text += (i++ ? ", " : "") + std::to_string(Dims)), ...);
-    return text + (rank == 1 ? ",)" : ")");
-  }
+  static std::string to_string() { return detail::shape_text(dims.data(), rank); }
 };
 
 template <std::size_t... A, std::size_t... B>

@@ -119,8 +119,9 @@ TYPENET_NOINLINE void conv_panel(std::size_t first, std::size_t total, const S* 
   }
   if (q < total) {
     for (std::size_t r = 0; r < total - q; ++r) rows[r] = cursor.next();
-    with_rows<MR>(total - q, [&]<std::size_t R>() { conv_tile<G, S, R, NV, Valid>(rows, w, out + q * F, bias, relu); },
-                  std::make_index_sequence<MR - 1>{});
+    in_pieces<MR>(total - q, [&]<std::size_t R>(std::size_t at) {
+      conv_tile<G, S, R, NV, Valid>(rows + at, w, out + (q + at) * F, bias, relu);
+    });
   }
 }
 
@@ -171,33 +172,35 @@ TYPENET_INLINE void weight_tile(std::size_t m0, std::size_t q0, std::size_t q1, 
   }
 }
 
-template <class G, class S, std::size_t NV, std::size_t Valid>
-TYPENET_NOINLINE void weight_panel(std::size_t m0, std::size_t m1, std::size_t n, const S* in, const S* dy, S* g) {
+/// Rows [m0, m0 + Rows) of one panel of filters of the kernel gradient. Rows is a
+/// compile-time count (a layer's row blocks are), so only the tile heights it uses compile.
+template <class G, class S, std::size_t NV, std::size_t Valid, std::size_t Rows>
+TYPENET_NOINLINE void weight_panel(std::size_t m0, std::size_t n, const S* in, const S* dy, S* g) {
   constexpr std::size_t MR = tile_rows<S, NV>;
   // Output pixels in blocks, so that a block of dy stays in L1 while every row tile of the
   // group reads it; each element still sums the pixels in order.
   constexpr std::size_t block = 128;
   const std::size_t total = n * G::out_pixels;
-  if (m1 <= m0) return;
-  if (total == 0) {
-    for (std::size_t m = m0; m < m1; ++m)
-      for (std::size_t f = 0; f < Valid; ++f) g[m * G::filters + f] = S{};
+  if constexpr (Rows == 0) {
     return;
-  }
-  // The rows in as few tiles as MR allows, their heights differing by at most one: a 3 x 3
-  // kernel on 3 channels (27 rows) takes 6, 6, 5, 5, 5 rows, not 6, 6, 6, 6, 3, whose last tile
-  // had too few multiply-adds in flight and took a fifth of the time for a ninth of the work.
-  const std::size_t tiles = (m1 - m0 + MR - 1) / MR, base = (m1 - m0) / tiles, taller = (m1 - m0) % tiles;
-  for (std::size_t q0 = 0; q0 < total; q0 += block) {
-    const std::size_t q1 = std::min(total, q0 + block);
-    std::size_t m = m0;
-    for (std::size_t t = 0; t < tiles; ++t) {
-      const std::size_t rows = base + (t < taller ? 1 : 0);
-      if (rows == MR) weight_tile<G, S, MR, NV, Valid>(m, q0, q1, in, dy, g, q0 > 0);
-      else
-        with_rows<MR>(rows, [&]<std::size_t R>() { weight_tile<G, S, R, NV, Valid>(m, q0, q1, in, dy, g, q0 > 0); },
-                      std::make_index_sequence<MR - 1>{});
-      m += rows;
+  } else {
+    if (total == 0) {
+      for (std::size_t m = m0; m < m0 + Rows; ++m)
+        for (std::size_t f = 0; f < Valid; ++f) g[m * G::filters + f] = S{};
+      return;
+    }
+    // The rows in as few tiles as MR allows, their heights differing by at most one, the taller
+    // first: a 3 x 3 kernel on 3 channels (27 rows) takes 6, 6, 5, 5, 5 rows, not 6, 6, 6, 6, 3,
+    // whose last tile had too few multiply-adds in flight and took a fifth of the time for a
+    // ninth of the work.
+    constexpr std::size_t tiles = (Rows + MR - 1) / MR, base = Rows / tiles, taller = Rows % tiles;
+    for (std::size_t q0 = 0; q0 < total; q0 += block) {
+      const std::size_t q1 = std::min(total, q0 + block);
+      std::size_t m = m0;
+      for (std::size_t t = 0; t < taller; ++t, m += base + 1)
+        weight_tile<G, S, base + 1, NV, Valid>(m, q0, q1, in, dy, g, q0 > 0);
+      for (std::size_t t = taller; t < tiles; ++t, m += base)
+        weight_tile<G, S, base, NV, Valid>(m, q0, q1, in, dy, g, q0 > 0);
     }
   }
 }
@@ -283,12 +286,12 @@ void conv_input_gradient(std::size_t n, const S* dy, const S* wt, S* dx) {
   }
 }
 
-/// Rows [m0, m1) of the kernel gradient g[(ky, kx, c)][f] = sum over samples and output pixels,
-/// in order, of in[b][oy*SH + ky][ox*SW + kx][c] * dy[b][oy][ox][f].
-template <class G, class S>
-void conv_weight_gradient(std::size_t m0, std::size_t m1, std::size_t n, const S* in, const S* dy, S* g) {
+/// Rows [m0, m0 + Rows) of the kernel gradient g[(ky, kx, c)][f] = sum over samples and output
+/// pixels, in order, of in[b][oy*SH + ky][ox*SW + kx][c] * dy[b][oy][ox][f].
+template <class G, std::size_t Rows, class S>
+void conv_weight_gradient(std::size_t m0, std::size_t n, const S* in, const S* dy, S* g) {
   detail::for_each_panel<S, G::filters>([&]<std::size_t NV, std::size_t Valid>(std::size_t col) {
-    detail::weight_panel<G, S, NV, Valid>(m0, m1, n, in, dy + col, g + col);
+    detail::weight_panel<G, S, NV, Valid, Rows>(m0, n, in, dy + col, g + col);
   });
 }
 

@@ -226,6 +226,27 @@ inline void with_rows(std::size_t rows, F&& f, std::index_sequence<R...>) {
   ((rows == R + 1 ? (f.template operator()<R + 1>(), 0) : 0), ...);
 }
 
+/// Calls `f.template operator()<R>(at)` for pieces of R = 8, 4, 2 and 1 rows (those below MR)
+/// that make up the run-time row count `rows` < MR, `at` rows from the first: a remainder that
+/// compiles as at most 4 tile shapes instead of MR - 1, for kernels whose results do not depend
+/// on how rows are grouped and whose remainder is rare (once per call).
+template <std::size_t MR, class F>
+TYPENET_INLINE void in_pieces(std::size_t rows, F&& f) {
+  static_assert(MR <= 16);
+  std::size_t at = 0;
+  [&]<std::size_t... B>(std::index_sequence<B...>) {
+    ([&] {
+      constexpr std::size_t R = std::size_t{8} >> B;
+      if constexpr (R < MR) {
+        if (rows & R) {
+          f.template operator()<R>(at);
+          at += R;
+        }
+      }
+    }(), ...);
+  }(std::make_index_sequence<4>{});
+}
+
 /// C[:, column panel] for all m rows.
 template <class S, std::size_t NV, std::size_t Valid, std::size_t KC = 0>
 inline void panel(std::size_t m, std::size_t k, const S* a, std::size_t rsa, std::size_t csa, const S* b, std::size_t ldb, S* c,
@@ -351,9 +372,9 @@ void gemm_split(std::size_t m, const S* a, std::size_t rsa, std::size_t csa, con
     };
     std::size_t i = 0;
     for (; i + MR <= m; i += MR) tile.template operator()<MR>(i);
-    if (i < m)
-      detail::with_rows<MR>(m - i, [&]<std::size_t R>() { tile.template operator()<R>(i); },
-                            std::make_index_sequence<MR - 1>{});
+    // The rows left in tiles of 8, 4, 2 and 1 rows: 4 more fully unrolled splits to compile,
+    // not MR - 1 (no result depends on how rows are grouped).
+    if (i < m) detail::in_pieces<MR>(m - i, [&]<std::size_t R>(std::size_t at) { tile.template operator()<R>(i + at); });
   });
 }
 

@@ -132,10 +132,7 @@ struct Winograd3x3 {
   /// N * (c1 - c0) * F values (N positions' sums, not P), and every record is read once per call.
   template <class S>
   static void weight_gradient(std::size_t c0, std::size_t c1, std::size_t n, const S* saved, S* g, S* scratch) {
-    const std::size_t rows = c1 - c0;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (weight_gradient_row<I>(c0, rows, n, saved, g, scratch), ...);
-    }(std::make_index_sequence<N>{});
+    for (std::size_t i = 0; i < N; ++i) weight_gradient_row(i, c0, c1 - c0, n, saved, g, scratch);
   }
 
  private:
@@ -146,15 +143,20 @@ struct Winograd3x3 {
     return i;
   }
 
-  template <std::size_t I, class S>
-  static void weight_gradient_row(std::size_t c0, std::size_t rows, std::size_t n, const S* saved, S* g, S* scratch) {
+  /// Row i of dV added into g. The row is a run-time argument, not a template one: one body for
+  /// all N rows (N bodies were an eighth of the seed CNN's object code). Its weights G^T[.][i]
+  /// are read from the table; a weight of 1 multiplies exactly, so the bits are those of the
+  /// unrolled form.
+  template <class S>
+  static void weight_gradient_row(std::size_t i, std::size_t c0, std::size_t rows, std::size_t n, const S* saved,
+                                  S* g, S* scratch) {
     // The tiles in blocks whose position's values stay in L1 while every micro-tile reads them
     // (unblocked, each micro-tile streamed all the records from L2 or beyond); a block adds to
     // what the ones before it left, so every sum still runs over the tiles in order.
     constexpr std::size_t block = 48;
     const std::size_t total = n * tiles;
     for (std::size_t j = 0; j < N; ++j) {
-      const std::size_t pos = N * I + j;
+      const std::size_t pos = N * i + j;
       const S* u = saved + pos * (C + F) + c0;
       const S* dm = saved + pos * (C + F) + C;
       for (std::size_t k0 = 0; k0 < total; k0 += block)
@@ -167,19 +169,16 @@ struct Winograd3x3 {
         for (std::size_t j = 0; j < N; ++j) dv[j] = winograd::load_as<V>(scratch + (j * rows + c) * F + f);
         V half[3];
         winograd::apply<winograd::GT<M>, 3, N, V, S>(dv, 1, half, 1);
-        [&]<std::size_t... Y>(std::index_sequence<Y...>) {
-          ([&] {
-            constexpr double weight = winograd::GT<M>[Y][I];
-            if constexpr (weight != 0) {
-              for (std::size_t kx = 0; kx < 3; ++kx) {
-                S* to = g + ((Y * 3 + kx) * C + c0 + c) * F + f;
-                const V term = weight == 1 ? half[kx] : half[kx] * S(weight);
-                if constexpr (I == first_row(Y)) winograd::store_as(to, term);
-                else winograd::store_as(to, winograd::load_as<V>(to) + term);
-              }
-            }
-          }(), ...);
-        }(std::make_index_sequence<3>{});
+        for (std::size_t ky = 0; ky < 3; ++ky) {
+          const S weight = S(winograd::GT<M>[ky][i]);
+          if (weight == S{}) continue;
+          const bool first = i == first_row(ky);
+          for (std::size_t kx = 0; kx < 3; ++kx) {
+            S* to = g + ((ky * 3 + kx) * C + c0 + c) * F + f;
+            const V term = half[kx] * weight;
+            winograd::store_as(to, first ? term : winograd::load_as<V>(to) + term);
+          }
+        }
       });
     }
   }

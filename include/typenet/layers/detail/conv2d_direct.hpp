@@ -74,7 +74,12 @@ struct Conv2DDirect {
   static void weight_gradient(std::size_t tile, std::size_t n, const S* x, const S* dy, const S* saved, S*, S* g) {
     const S* source = padded ? saved : x;
     const std::size_t first = tile * rows_per_tile;
-    kernels::conv_weight_gradient<shape>(first, std::min(depth, first + rows_per_tile), n, source, dy, g);
+    // Every block but the last has rows_per_tile rows: two compile-time heights at most.
+    constexpr std::size_t last_rows = depth - (weight_tiles - 1) * rows_per_tile;
+    if constexpr (weight_tiles > 1) {
+      if (tile + 1 < weight_tiles) return kernels::conv_weight_gradient<shape, rows_per_tile>(first, n, source, dy, g);
+    }
+    kernels::conv_weight_gradient<shape, last_rows>(first, n, source, dy, g);
   }
 };
 
