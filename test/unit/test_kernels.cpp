@@ -197,9 +197,9 @@ void check_direct(std::size_t n) {
     }
   }
   BOOST_TEST(wrong == 0u, "direct convolution on " << C << " channels to " << F << ", n=" << n << ": " << wrong
-                                                    << " wrong elements");
+                                                   << " wrong elements");
   BOOST_TEST(differs == 0u, "direct convolution on " << C << " channels to " << F << ", n=" << n << ": " << differs
-                                                      << " outputs differ between a sample alone and in the batch");
+                                                     << " outputs differ between a sample alone and in the batch");
 }
 }  // namespace
 

@@ -176,32 +176,29 @@ TYPENET_INLINE void weight_tile(std::size_t m0, std::size_t q0, std::size_t q1, 
 /// compile-time count (a layer's row blocks are), so only the tile heights it uses compile.
 template <class G, class S, std::size_t NV, std::size_t Valid, std::size_t Rows>
 TYPENET_NOINLINE void weight_panel(std::size_t m0, std::size_t n, const S* in, const S* dy, S* g) {
+  static_assert(Rows > 0, "a row block of the kernel gradient has at least one row");
   constexpr std::size_t MR = tile_rows<S, NV>;
   // Output pixels in blocks, so that a block of dy stays in L1 while every row tile of the
   // group reads it; each element still sums the pixels in order.
   constexpr std::size_t block = 128;
   const std::size_t total = n * G::out_pixels;
-  if constexpr (Rows == 0) {
+  if (total == 0) {
+    for (std::size_t m = m0; m < m0 + Rows; ++m)
+      for (std::size_t f = 0; f < Valid; ++f) g[m * G::filters + f] = S{};
     return;
-  } else {
-    if (total == 0) {
-      for (std::size_t m = m0; m < m0 + Rows; ++m)
-        for (std::size_t f = 0; f < Valid; ++f) g[m * G::filters + f] = S{};
-      return;
-    }
-    // The rows in as few tiles as MR allows, their heights differing by at most one, the taller
-    // first: a 3 x 3 kernel on 3 channels (27 rows) takes 6, 6, 5, 5, 5 rows, not 6, 6, 6, 6, 3,
-    // whose last tile had too few multiply-adds in flight and took a fifth of the time for a
-    // ninth of the work.
-    constexpr std::size_t tiles = (Rows + MR - 1) / MR, base = Rows / tiles, taller = Rows % tiles;
-    for (std::size_t q0 = 0; q0 < total; q0 += block) {
-      const std::size_t q1 = std::min(total, q0 + block);
-      std::size_t m = m0;
-      for (std::size_t t = 0; t < taller; ++t, m += base + 1)
-        weight_tile<G, S, base + 1, NV, Valid>(m, q0, q1, in, dy, g, q0 > 0);
-      for (std::size_t t = taller; t < tiles; ++t, m += base)
-        weight_tile<G, S, base, NV, Valid>(m, q0, q1, in, dy, g, q0 > 0);
-    }
+  }
+  // The rows in as few tiles as MR allows, their heights differing by at most one, the taller
+  // first: a 3 x 3 kernel on 3 channels (27 rows) takes 6, 6, 5, 5, 5 rows, not 6, 6, 6, 6, 3,
+  // whose last tile had too few multiply-adds in flight and took a fifth of the time for a
+  // ninth of the work.
+  constexpr std::size_t tiles = (Rows + MR - 1) / MR, base = Rows / tiles, taller = Rows % tiles;
+  for (std::size_t q0 = 0; q0 < total; q0 += block) {
+    const std::size_t q1 = std::min(total, q0 + block);
+    std::size_t m = m0;
+    for (std::size_t t = 0; t < taller; ++t, m += base + 1)
+      weight_tile<G, S, base + 1, NV, Valid>(m, q0, q1, in, dy, g, q0 > 0);
+    for (std::size_t t = taller; t < tiles; ++t, m += base)
+      weight_tile<G, S, base, NV, Valid>(m, q0, q1, in, dy, g, q0 > 0);
   }
 }
 
@@ -277,9 +274,9 @@ void conv_input_gradient(std::size_t n, const S* dy, const S* wt, S* dx) {
         }
         if (q < total) {
           for (std::size_t r = 0; r < total - q; ++r) targets[r] = target(q + r) ? target(q + r) + col : nullptr;
-          detail::with_rows<MR>(total - q, [&]<std::size_t R>() {
-            detail::scatter_tile<S, R, NV, Valid, F, C>(dy + q * F, tap + col, targets);
-          }, std::make_index_sequence<MR - 1>{});
+          detail::in_pieces<MR>(total - q, [&]<std::size_t R>(std::size_t at) {
+            detail::scatter_tile<S, R, NV, Valid, F, C>(dy + (q + at) * F, tap + col, targets + at);
+          });
         }
       });
     }

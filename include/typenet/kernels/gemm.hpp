@@ -374,7 +374,8 @@ void gemm_split(std::size_t m, const S* a, std::size_t rsa, std::size_t csa, con
     for (; i + MR <= m; i += MR) tile.template operator()<MR>(i);
     // The rows left in tiles of 8, 4, 2 and 1 rows: 4 more fully unrolled splits to compile,
     // not MR - 1 (no result depends on how rows are grouped).
-    if (i < m) detail::in_pieces<MR>(m - i, [&]<std::size_t R>(std::size_t at) { tile.template operator()<R>(i + at); });
+    if (i < m)
+      detail::in_pieces<MR>(m - i, [&]<std::size_t R>(std::size_t at) { tile.template operator()<R>(i + at); });
   });
 }
 

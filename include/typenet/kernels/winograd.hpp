@@ -148,8 +148,8 @@ struct Winograd3x3 {
   /// are read from the table; a weight of 1 multiplies exactly, so the bits are those of the
   /// unrolled form.
   template <class S>
-  static void weight_gradient_row(std::size_t i, std::size_t c0, std::size_t rows, std::size_t n, const S* saved,
-                                  S* g, S* scratch) {
+  static void weight_gradient_row(std::size_t i, std::size_t c0, std::size_t rows, std::size_t n, const S* saved, S* g,
+                                  S* scratch) {
     // The tiles in blocks whose position's values stay in L1 while every micro-tile reads them
     // (unblocked, each micro-tile streamed all the records from L2 or beyond); a block adds to
     // what the ones before it left, so every sum still runs over the tiles in order.
@@ -163,6 +163,14 @@ struct Winograd3x3 {
         gemm_any_k<S, F>(rows, std::min(block, total - k0), u + k0 * record, 1, record, dm + k0 * record, record,
                          scratch + j * rows * F, F, k0 == 0 ? Start::zero : Start::accumulate);
     }
+    // Row i's weight in each kernel row, and whether it is the first to reach that row (it then
+    // stores instead of adding): once per call, not per channel.
+    S weight[3];
+    bool first[3];
+    for (std::size_t ky = 0; ky < 3; ++ky) {
+      weight[ky] = S(winograd::GT<M>[ky][i]);
+      first[ky] = i == first_row(ky);
+    }
     for (std::size_t c = 0; c < rows; ++c) {
       winograd::for_channels<S, F>([&]<class V>(std::size_t f, V) {
         V dv[N];
@@ -170,13 +178,11 @@ struct Winograd3x3 {
         V half[3];
         winograd::apply<winograd::GT<M>, 3, N, V, S>(dv, 1, half, 1);
         for (std::size_t ky = 0; ky < 3; ++ky) {
-          const S weight = S(winograd::GT<M>[ky][i]);
-          if (weight == S{}) continue;
-          const bool first = i == first_row(ky);
+          if (weight[ky] == S{}) continue;
           for (std::size_t kx = 0; kx < 3; ++kx) {
             S* to = g + ((ky * 3 + kx) * C + c0 + c) * F + f;
-            const V term = half[kx] * weight;
-            winograd::store_as(to, first ? term : winograd::load_as<V>(to) + term);
+            const V term = half[kx] * weight[ky];
+            winograd::store_as(to, first[ky] ? term : winograd::load_as<V>(to) + term);
           }
         }
       });
