@@ -8,6 +8,7 @@
 #include <typenet/data/dataset.hpp>
 #include <typenet/data/fashion_mnist.hpp>
 #include <typenet/data/idx.hpp>
+#include <typenet/graph/blocks.hpp>
 #include <typenet/graph/memory.hpp>
 #include <typenet/graph/sequential.hpp>
 #include <typenet/layers/avg_pool2d.hpp>

@@ -11,6 +11,31 @@ namespace typenet {
 template <std::size_t Position, class Layer, class Received>
 struct at_layer;
 
+/// Where a mistake sits inside a block (Chain, Residual, Concat, Add, Repeat): the steps from
+/// the network's top to it, each block as `at_layer<its index in its list, the block, the shape
+/// it received>` and each branch as `at_branch<index>`, then the layer at fault as `at_layer`
+/// (or, for a merge that does not fit, the shapes it was given).
+template <class... Steps>
+struct at_path;
+
+/// Branch `Index` of a block, counted from 0: a Residual's body is branch 0 and its Shortcut
+/// branch 1; a Concat's or an Add's branches in the order written.
+template <std::size_t Index>
+struct at_branch;
+
+/// The shapes a merge was given, printed in its message: a Residual's body output (and its
+/// shortcut's), the outputs of a Concat's or an Add's branches.
+template <class Shape>
+struct body_output;
+template <class Shape>
+struct shortcut_output;
+template <class... Shapes>
+struct branch_outputs;
+
+/// A fix the compiler can name for a mistake: the type to write (a Shortcut that would fit).
+template <class Fix>
+struct would_fit;
+
 /// Where a loss or a data set's targets do not fit the network's output: the network, the
 /// shape it produces, and the loss or target shape that does not fit it.
 template <class Network, class Produces, class Needs>
@@ -52,6 +77,10 @@ template <std::size_t Position, class Layer, class Received>
 struct received_shape<at_layer<Position, Layer, Received>> {
   using type = Received;
 };
+template <class Last>
+struct received_shape<at_path<Last>> : received_shape<Last> {};
+template <class First, class Second, class... Rest>
+struct received_shape<at_path<First, Second, Rest...>> : received_shape<at_path<Second, Rest...>> {};
 template <class Where>
 using received_t = typename received_shape<Where>::type;
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 
 #include <typenet/core/aligned_buffer.hpp>
@@ -13,7 +14,7 @@
 namespace typenet::exec {
 
 /// Runs samples through the network in inference mode (Dropout passes values through,
-/// BatchNormalization uses its moving averages). Its workspace holds the input, two buffers
+/// BatchNormalization uses its moving averages). Its workspace holds the input, the buffers
 /// the layers write in turn, and the saved and scratch areas of the layer running, for
 /// `capacity()` samples. `run` on one sample takes no TBB task, no lock and allocates nothing:
 /// the seam for deployment and streaming.
@@ -23,6 +24,7 @@ class InferenceRunner {
   static constexpr std::size_t input_size = plan::input_size;
   static constexpr std::size_t output_size = plan::output_size;
   static constexpr std::size_t widest = plan::widest_output;
+  static constexpr std::size_t layer_count = plan::layer_count;
 
  public:
   void reserve(std::size_t batch) {
@@ -42,23 +44,26 @@ class InferenceRunner {
   /// Never inlined: one copy of the forward pass serves predict and every run_all (a call per
   /// sample or chunk costs nothing beside a pass).
   TYPENET_NOINLINE const S* run(Weights<S> weights, std::size_t first, std::size_t count) {
-    const S* in = input(first);
-    std::size_t next = 0;  // the buffer the next layer writes: they alternate
     plan::for_each_position([&](auto position) {
       constexpr std::size_t P = decltype(position)::value;
       if constexpr (!plan::fused_forward[P - 1]) {
         using L = typename plan::template layer<P>;
-        S* out = buffer(next) + first * widest;
-        next = 1 - next;
         Pass<S> pass{weights.params + Net::parameter_offsets[P - 1], weights.packed + plan::packed_offsets[P - 1],
                      false, saved() + first * plan::largest_inference_saved,
                      scratch() + first * plan::largest_inference_scratch};
         pass.relu = plan::fused_forward[P];
-        L::forward(pass, in, out, count);
-        in = out;
+        S* out = output(plan::fused_forward[P] ? P + 1 : P, first);
+        if constexpr (detail::is_merge<L>) {
+          constexpr auto& sources = Net::template node<P - 1>::sources;
+          std::array<const S*, sources.size()> xs{};
+          for (std::size_t k = 0; k < sources.size(); ++k) xs[k] = output(sources[k], first);
+          L::merge_forward(pass, xs.data(), out, count);
+        } else {
+          L::forward(pass, output(plan::source[P], first), out, count);
+        }
       }
     });
-    return in;
+    return output(layer_count, first);
   }
 
   /// Runs the `count` samples from `first` of `data` through the network, `batch` at a time,
@@ -81,11 +86,15 @@ class InferenceRunner {
   }
 
  private:
+  /// Where the output of position p (0: the input) is, from sample `first` on.
+  S* output(std::size_t p, std::size_t first) {
+    return p == 0 ? input(first) : buffer(plan::inference_slots.slot[p]) + first * widest;
+  }
   S* buffer(std::size_t which) {
     return buffer_.data() + detail::align_elements(capacity_ * input_size) +
            which * detail::align_elements(capacity_ * widest);
   }
-  S* saved() { return buffer(2); }
+  S* saved() { return buffer(plan::inference_slots.count); }
   S* scratch() { return saved() + detail::align_elements(capacity_ * plan::largest_inference_saved); }
 
   detail::AlignedBuffer<S> buffer_;

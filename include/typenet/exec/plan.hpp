@@ -36,6 +36,7 @@ struct TrainingLayout {
   std::array<std::size_t, Positions> gradient{};  ///< [p]: the gradient with respect to it
   std::array<std::size_t, Positions> saved{};     ///< [p]: what layer p keeps for its backward pass
   std::size_t scratch = 0;                 ///< in an area
+  std::size_t accumulation = 0;            ///< in an area: an input gradient on its way to be added
   std::size_t target = 0;
   std::size_t loss = 0;                    ///< each sample's loss and correctness
   std::size_t batch_elements = 0;          ///< the regions kept for the whole batch; the first area starts here
@@ -76,6 +77,29 @@ struct Plan {
     return out;
   }
 
+  // ---- the graph -----------------------------------------------------------------------------
+
+  /// [p]: the (first) position node p reads; [0] unused. A merge reads `node<P>::sources`.
+  static constexpr auto source = [] {
+    std::array<std::size_t, layer_count + 1> at{};
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      at[P] = Net::template node<P - 1>::sources[0];
+    });
+    return at;
+  }();
+  static constexpr auto merges = table([]<class L>() { return detail::is_merge<L>; });
+  /// [q]: how many inputs of later nodes read the output of position q (0: the input).
+  static constexpr auto consumers = [] {
+    std::array<std::size_t, layer_count + 1> count{};
+    for_each_position([&](auto position) {
+      for (std::size_t q : Net::template node<decltype(position)::value - 1>::sources) ++count[q];
+    });
+    return count;
+  }();
+  /// [q]: whether training needs the gradient with respect to the output of position q.
+  static constexpr auto needs_gradient = Net::needs_gradient;
+
   // ---- fusion -------------------------------------------------------------------------------
 
   static constexpr auto relus = table([]<class L>() { return detail::is_relu_activation<L>; });
@@ -86,24 +110,73 @@ struct Plan {
   /// where the ReLU's output goes; the ReLU's forward pass is skipped and layer p's own output
   /// is never stored. fused_backward[p]: the ReLU at p has its gradient taken by layer p + 1,
   /// which writes its input gradient already gated; the ReLU's backward pass is skipped and the
-  /// gradient at the ReLU's output is never stored.
+  /// gradient at the ReLU's output is never stored. Either only where the ReLU and its
+  /// neighbour are each other's only link (no branch reads what would not be stored).
   static constexpr auto fused_forward = [] {
     std::array<bool, layer_count + 2> fused{};
     for (std::size_t p = 2; p <= layer_count; ++p)
-      if (relus[p]) fused[p - 1] = relu_fusers[p - 1];
+      if (relus[p] && source[p] == p - 1 && consumers[p - 1] == 1) fused[p - 1] = relu_fusers[p - 1];
     return fused;
   }();
   static constexpr auto fused_backward = [] {
     std::array<bool, layer_count + 2> fused{};
-    for (std::size_t p = 1; p < layer_count; ++p) fused[p] = relus[p] && gaters[p + 1];
+    for (std::size_t p = 1; p < layer_count; ++p)
+      fused[p] = relus[p] && gaters[p + 1] && !merges[p + 1] && source[p + 1] == p && consumers[p] == 1;
     return fused;
   }();
 
   /// Whether the last layer is a softmax whose input gradient a loss that `fuses_with_softmax`
   /// can write directly (its backward pass is then skipped).
-  static constexpr bool ends_in_softmax = layer_count > 0 && table([]<class L>() {
-                                            return detail::is_softmax_activation<L>;
-                                          })[layer_count];
+  static constexpr bool ends_in_softmax =
+      layer_count > 0 && table([]<class L>() { return detail::is_softmax_activation<L>; })[layer_count] &&
+      consumers[source[layer_count]] == 1;
+
+  // ---- the gradient at each output ------------------------------------------------------------
+
+  /// [p]: where layer p's backward pass writes its input gradient: the gradient at its input's
+  /// output, or, past a ReLU whose gradient it takes, at the ReLU's input.
+  static constexpr auto gradient_target = [] {
+    std::array<std::size_t, layer_count + 1> to{};
+    for (std::size_t p = 1; p <= layer_count; ++p) to[p] = fused_backward[source[p]] ? source[source[p]] : source[p];
+    return to;
+  }();
+  /// [p]: whether layer p's backward pass makes an input gradient at all (something before it,
+  /// on a path to it, has parameters); a merge's gradients are passed on by the engine.
+  static constexpr auto makes_input_gradient = [] {
+    std::array<bool, layer_count + 1> makes{};
+    for (std::size_t p = 1; p <= layer_count; ++p)
+      makes[p] = !merges[p] && !fused_backward[p] && needs_gradient[source[p]];
+    return makes;
+  }();
+  /// [p]: whether layer p adds its input gradient to what later layers wrote there (an output
+  /// read by several layers): it writes it to the accumulation area first. The highest-placed
+  /// layer writes; the others add, in the order of their positions, from the last down.
+  static constexpr auto accumulates = [] {
+    std::array<bool, layer_count + 1> adds{};
+    std::array<bool, layer_count + 1> written{};
+    for (std::size_t p = layer_count; p >= 1; --p) {
+      if (!makes_input_gradient[p]) continue;
+      adds[p] = written[gradient_target[p]];
+      written[gradient_target[p]] = true;
+    }
+    return adds;
+  }();
+  /// [q]: whether a layer (not a merge) writes the gradient at q; merges then add theirs to it.
+  static constexpr auto written_by_layer = [] {
+    std::array<bool, layer_count + 1> written{};
+    for (std::size_t p = 1; p <= layer_count; ++p)
+      if (makes_input_gradient[p]) written[gradient_target[p]] = true;
+    return written;
+  }();
+  /// The largest gradient a layer adds through the accumulation area, per sample.
+  static constexpr std::size_t accumulated_size = [] {
+    std::size_t most = 0;
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      if (accumulates[P]) most = std::max(most, shape_t<layer<P>::input_shape>::size);
+    });
+    return most;
+  }();
 
   // ---- sizes --------------------------------------------------------------------------------
 
@@ -242,17 +315,6 @@ struct Plan {
     return tree_levels(most_chunks(batch)) * detail::align_elements(largest_tree_span);
   }
 
-  /// The position of the first layer with parameters (layer_count + 1 when there is none): no
-  /// pass makes the input gradient of a layer before or at it.
-  static constexpr std::size_t first_trainable = [] {
-    std::size_t first = layer_count + 1;
-    for_each_position([&](auto position) {
-      constexpr std::size_t P = decltype(position)::value;
-      if (layer<P>::parameter_count > 0 && first > layer_count) first = P;
-    });
-    return first;
-  }();
-
   /// The parameter ranges the optimizer updates: every tensor but the non-trainable ones
   /// (moving averages), adjacent ones merged; `count` of at most one a tensor are used.
   static constexpr std::size_t tensor_count = [] {
@@ -302,12 +364,12 @@ struct Plan {
 
   /// The parts layer P's packing comes in: its `pack_tasks` (else 1), and none for a layer
   /// with nothing to pack or whose packed copy serves only its input gradient
-  /// (`packed_for_input_gradient`) when it is the first layer with parameters.
+  /// (`packed_for_input_gradient`) when no pass makes that gradient (a first layer).
   template <std::size_t P>
   static constexpr std::size_t pack_parts() {
     using L = layer<P>;
     if constexpr (L::packed_size == 0) return 0;
-    else if constexpr (P == first_trainable && detail::packed_for_input_gradient<L>) return 0;
+    else if constexpr (!needs_gradient[source[P]] && detail::packed_for_input_gradient<L>) return 0;
     else return detail::pack_task_count<L>();
   }
   static constexpr auto pack_offsets = [] {
@@ -382,7 +444,12 @@ struct Plan {
   }();
   static constexpr auto batch_output = [] {
     std::array<bool, layer_count + 1> kept{};
-    for (std::size_t p = 0; p <= layer_count; ++p) kept[p] = any_coupled || p == layer_count || batch_gradient[p + 1];
+    kept[layer_count] = true;
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      for (std::size_t q : Net::template node<P - 1>::sources) kept[q] = kept[q] || batch_gradient[P];
+    });
+    for (bool& k : kept) k = k || any_coupled;
     return kept;
   }();
 
@@ -412,6 +479,7 @@ struct Plan {
       at.saved[p] = batch_gradient[p] ? region(batch * saved_sizes[p - 1]) : in_area(samples * saved_sizes[p - 1]);
     }
     at.scratch = in_area(samples * largest_scratch);
+    at.accumulation = in_area(samples * accumulated_size);
     at.target = region(batch * output_size);
     at.loss = region(2 * batch);
     at.batch_elements = whole;
@@ -425,10 +493,40 @@ struct Plan {
     return std::min(most_chunks(batch), threads);
   }
 
-  /// The inference workspace for `batch` samples at a time: the input, two buffers the layers
-  /// write in turn, and the saved and scratch areas of the layer running.
+  /// Where inference keeps each output: in buffer slot[p] of `count` buffers of widest_output
+  /// values per sample, each reused once no later node reads what it held (a chain of layers
+  /// takes two, which they write in turn). Node p writes position p, or p + 1 where it fuses
+  /// the ReLU there; the input has a region of its own.
+  struct InferenceSlots {
+    std::array<std::size_t, layer_count + 1> slot{};
+    std::size_t count = 0;
+  };
+  static constexpr InferenceSlots inference_slots = [] {
+    std::array<std::size_t, layer_count + 1> last_use{};
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      for (std::size_t q : Net::template node<P - 1>::sources) last_use[q] = std::max(last_use[q], P);
+    });
+    last_use[layer_count] = layer_count + 1;
+    InferenceSlots out;
+    std::array<std::size_t, layer_count + 1> holder{};  // [slot]: the position it holds, 0 when free
+    for (std::size_t p = 1; p <= layer_count; ++p) {
+      if (fused_forward[p - 1]) continue;
+      const std::size_t to = fused_forward[p] ? p + 1 : p;
+      std::size_t slot = 0;
+      while (slot < out.count && holder[slot] != 0 && last_use[holder[slot]] >= p) ++slot;
+      if (slot == out.count) ++out.count;
+      holder[slot] = to;
+      out.slot[to] = slot;
+    }
+    return out;
+  }();
+
+  /// The inference workspace for `batch` samples at a time: the input, the buffers the layers
+  /// write (inference_slots), and the saved and scratch areas of the layer running.
   static constexpr std::size_t inference_elements(std::size_t batch) {
-    return detail::align_elements(batch * input_size) + 2 * detail::align_elements(batch * widest_output) +
+    return detail::align_elements(batch * input_size) +
+           inference_slots.count * detail::align_elements(batch * widest_output) +
            detail::align_elements(batch * largest_inference_saved) + batch * largest_inference_scratch;
   }
 
@@ -444,14 +542,14 @@ struct Plan {
     return total;
   }();
   static constexpr std::size_t training_elements_in_flight = [] {
-    std::size_t total = (batch_output[0] ? 0 : activation_sizes[0]) + largest_scratch;
+    std::size_t total = (batch_output[0] ? 0 : activation_sizes[0]) + largest_scratch + accumulated_size;
     for (std::size_t p = 1; p <= layer_count; ++p)
       total += (batch_output[p] ? 0 : stored_output(p)) +
                (batch_gradient[p] ? 0 : stored_gradient(p) + saved_sizes[p - 1]);
     return total;
   }();
   static constexpr std::size_t inference_elements_per_sample =
-      activation_sizes[0] + 2 * widest_output + largest_inference_saved + largest_inference_scratch;
+      activation_sizes[0] + inference_slots.count * widest_output + largest_inference_saved + largest_inference_scratch;
 
   /// The bytes a training run's workspace holds, as allocated (regions padded to cache lines):
   /// the training layout, the gradient slots, the batch statistics. `S` is the scalar.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -92,7 +93,7 @@ class StepEngine {
         const Site at{chunks.first(c), area.index()};
         if (from == 1) gather(data, indices, at, chunks.length(c));
         forward_chunk(at, chunks.length(c), from, b - 1);
-        statistics_.statistics(b, c, activation(b - 1) + chunks.first(c) * plan::activation_sizes[b - 1],
+        statistics_.statistics(b, c, activation(plan::source[b]) + chunks.first(c) * plan::activation_sizes[plan::source[b]],
                                chunks.length(c));
       });
       statistics_.reduce(b, chunks.count(), batch);
@@ -117,7 +118,7 @@ class StepEngine {
                             : detail::classified_right<Loss, output_size>(yi, ti) ? S{1}
                                                                                    : S{};
         if constexpr (fused_softmax) {
-          Loss::template softmax_gradient<S, output_size>(yi, ti, gradient(layer_count - 1, at) + i * output_size,
+          Loss::template softmax_gradient<S, output_size>(yi, ti, gradient(plan::source[layer_count], at) + i * output_size,
                                                           scale);
         } else {
           Loss::template gradient<S, output_size>(yi, ti, gradient(layer_count, at) + i * output_size, scale);
@@ -276,36 +277,77 @@ class StepEngine {
         constexpr std::size_t to = plan::fused_forward[P] ? P + 1 : P;
         Pass<S> pass = training_pass<P>(at);
         pass.relu = plan::fused_forward[P];
-        L::forward(pass, output(P - 1, at), output(to, at), count);
+        if constexpr (detail::is_merge<L>) {
+          const auto xs = inputs<P>(at);
+          L::merge_forward(pass, xs.data(), output(to, at), count);
+        } else {
+          L::forward(pass, output(plan::source[P], at), output(to, at), count);
+        }
       }
     });
   }
+  /// The outputs merge P reads, for a chunk's samples.
+  template <std::size_t P>
+  std::array<const S*, Net::template node<P - 1>::sources.size()> inputs(Site at) {
+    std::array<const S*, Net::template node<P - 1>::sources.size()> xs{};
+    for (std::size_t k = 0; k < xs.size(); ++k) xs[k] = output(Net::template node<P - 1>::sources[k], at);
+    return xs;
+  }
 
-  /// Backward through layers from..down_to, last to first. A layer after a ReLU it can take the
-  /// gradient of writes the gradient before that ReLU itself, and the ReLU is skipped. No layer
-  /// before the first one with parameters needs its gradient: the pass stops there.
+  /// Backward through layers from..down_to, last to first, each after the gradient at its
+  /// output is complete (finish_gradient: the merges' shares added); the gradient at down_to - 1
+  /// is completed last (a batch-coupled layer's statistics read it). A layer after a ReLU it
+  /// can take the gradient of writes the gradient before that ReLU itself, and the ReLU is
+  /// skipped. No layer makes an input gradient nothing needs (before the first with parameters).
   void backward_chunk(Site at, std::size_t count, std::size_t from = layer_count, std::size_t down_to = 1) {
     constexpr std::size_t last = fused_softmax ? layer_count - 1 : layer_count;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (backward_layer<last - I>(at, count, from, down_to), ...);
-    }(std::make_index_sequence<last>{});
+      (backward_layer<layer_count - I>(at, count, from, down_to, last), ...);
+    }(std::make_index_sequence<layer_count>{});
   }
   template <std::size_t P>
-  void backward_layer(Site at, std::size_t count, std::size_t from, std::size_t down_to) {
-    if (P > from || P < down_to) return;
-    if constexpr (!plan::fused_backward[P]) {
-      using L = typename plan::template layer<P>;
-      constexpr bool gated = P > 1 && plan::fused_backward[P - 1];
-      constexpr std::size_t to = gated ? P - 2 : P - 1;  // the gradient this layer writes
+  void backward_layer(Site at, std::size_t count, std::size_t from, std::size_t down_to, std::size_t last) {
+    if (P > from || P + 1 < down_to) return;
+    if (P < from) finish_gradient<P>(at, count);
+    if (P < down_to || P > last) return;
+    using L = typename plan::template layer<P>;
+    if constexpr (!plan::fused_backward[P] && !detail::is_merge<L>) {
+      constexpr std::size_t to = plan::gradient_target[P];  // the gradient this layer writes
       Pass<S> pass = training_pass<P>(at);
-      pass.gate = gated;
-      L::backward(pass, output(P - 1, at), output(P, at), gradient(P, at),
-                  P > plan::first_trainable && to > 0 ? gradient(to, at) : nullptr, count);
+      pass.gate = to != plan::source[P];
+      S* dx = nullptr;
+      if constexpr (plan::makes_input_gradient[P])
+        dx = plan::accumulates[P] ? area_data(at.area) + layout_.accumulation : gradient(to, at);
+      L::backward(pass, output(plan::source[P], at), output(P, at), gradient(P, at), dx, count);
+      if constexpr (plan::accumulates[P]) {
+        S* sum = gradient(to, at);
+        for (std::size_t i = 0; i < count * plan::activation_sizes[to]; ++i) sum[i] += dx[i];
+      }
+    }
+  }
+  /// Completes the gradient at position Q, which layers after it have written: the merges that
+  /// read Q add their share (the first one writes it where no layer did), in position order.
+  template <std::size_t Q>
+  void finish_gradient(Site at, std::size_t count) {
+    if constexpr (Q > 0 && plan::needs_gradient[Q]) {
+      bool written = plan::written_by_layer[Q];
+      plan::for_each_position([&](auto position) {
+        constexpr std::size_t A = decltype(position)::value;
+        using M = typename plan::template layer<A>;
+        if constexpr (A > Q && detail::is_merge<M>) {
+          constexpr auto& sources = Net::template node<A - 1>::sources;
+          for (std::size_t k = 0; k < sources.size(); ++k) {
+            if (sources[k] != Q) continue;
+            M::merge_backward(k, gradient(A, at), gradient(Q, at), count, written);
+            written = true;
+          }
+        }
+      });
     }
   }
 
   void coupled_gradient_statistics(std::size_t b, std::size_t chunk, std::size_t first, std::size_t count) {
-    statistics_.gradient_statistics(b, chunk, activation(b - 1) + first * plan::activation_sizes[b - 1],
+    statistics_.gradient_statistics(b, chunk, activation(plan::source[b]) + first * plan::activation_sizes[plan::source[b]],
                                     gradient(b) + first * plan::activation_sizes[b], count);
   }
 
@@ -318,8 +360,8 @@ class StepEngine {
         using L = typename plan::template layer<P>;
         S* slot = slots_.data() + chunk * plan::slot_block + plan::slot_offsets[P];
         for (std::size_t tile = 0; tile < L::gradient_tiles; ++tile)
-          L::gradient(training_pass<P>(at), tile, slot + detail::gradient_span<L>(tile).first, output(P - 1, at),
-                      gradient(P, at), count);
+          L::gradient(training_pass<P>(at), tile, slot + detail::gradient_span<L>(tile).first,
+                      output(plan::source[P], at), gradient(P, at), count);
       }
     });
   }
@@ -362,21 +404,21 @@ class StepEngine {
   template <std::size_t P>
   void gradient_task(std::size_t task, S* g, Chunks chunks) {
     using L = typename plan::template layer<P>;
-    constexpr std::size_t in = plan::activation_sizes[P - 1], out = plan::activation_sizes[P];
+    constexpr std::size_t in = plan::activation_sizes[plan::source[P]], out = plan::activation_sizes[P];
     S* const saved = train_.data() + layout_.saved[P];
     if constexpr (detail::is_batch_coupled<L>) {
-      L::gradient(pass<P>(saved, nullptr), task, g + detail::gradient_span<L>(task).first, activation(P - 1),
+      L::gradient(pass<P>(saved, nullptr), task, g + detail::gradient_span<L>(task).first, activation(plan::source[P]),
                   gradient(P), chunks.total);
     } else if constexpr (detail::sums_chunk_tree<L>) {
-      L::gradient_tree(pass<P>(saved, nullptr), task, g + L::gradient_span(task).first, activation(P - 1),
-                       gradient(P), chunks.total, chunks.size);
+      L::gradient_tree(pass<P>(saved, nullptr), task, g + L::gradient_span(task).first,
+                       activation(plan::source[P]), gradient(P), chunks.total, chunks.size);
     } else {
       constexpr bool spans = detail::has_gradient_spans<L>;
       const GradientSpan span = detail::gradient_span<L>(task);
       const auto chunk_values = [&](std::size_t c, S* to) {
         const std::size_t first = chunks.first(c);
         const Pass<S> at = pass<P>(saved + first * plan::saved_sizes[P - 1], nullptr);
-        const S* x = activation(P - 1) + first * in;
+        const S* x = activation(plan::source[P]) + first * in;
         const S* dy = gradient(P) + first * out;
         if constexpr (spans) {
           L::gradient(at, task, to, x, dy, chunks.length(c));

@@ -53,42 +53,68 @@ consteval bool check_input() {
   }
 }
 
-template <class List>
+template <class Nodes>
 struct layer_tuple;
-template <class... Ls>
-struct layer_tuple<type_list<Ls...>> {
-  using type = boost::hana::tuple<Ls...>;
-  static constexpr std::size_t parameter_count = (std::size_t{0} + ... + Ls::parameter_count);
+template <class... Ns>
+struct layer_tuple<type_list<Ns...>> {
+  using type = boost::hana::tuple<typename Ns::layer...>;
+  static constexpr std::size_t parameter_count = (std::size_t{0} + ... + Ns::layer::parameter_count);
   /// Elements each layer's parameter block occupies (tensors padded to cache lines).
-  static constexpr std::array<std::size_t, sizeof...(Ls)> block_sizes{
+  static constexpr std::array<std::size_t, sizeof...(Ns)> block_sizes{
       [] {
         std::size_t total = 0;
-        for (const auto& t : Ls::parameter_tensors) total += align_elements(t.size);
+        for (const auto& t : Ns::layer::parameter_tensors) total += align_elements(t.size);
         return total;
       }()...};
+  /// [p]: the first position node p reads ([0] unused).
+  static constexpr std::array<std::size_t, sizeof...(Ns) + 1> first_source{0, Ns::sources[0]...};
+  /// [p]: whether the gradient with respect to the output of position p is needed (0: the input):
+  /// where a layer at or before it, on a path to it, has parameters.
+  static constexpr std::array<bool, sizeof...(Ns) + 1> needs_gradient = [] {
+    std::array<bool, sizeof...(Ns) + 1> needs{};
+    std::size_t p = 0;
+    ((++p, needs[p] = Ns::layer::parameter_count > 0 ||
+                      std::ranges::any_of(Ns::sources, [&](std::size_t s) { return needs[s]; })),
+     ...);
+    return needs;
+  }();
 };
 }  // namespace detail
 
-/// A feed-forward network: `Input<...>` then layer descriptors, each bound at compile time to
-/// the shape the previous one produces. Recommended use is a strong name:
+/// A feed-forward network: `Input<...>` then layer descriptors and blocks (graph/blocks.hpp),
+/// each bound at compile time to the shape the previous one produces. Recommended use is a
+/// strong name:
 ///
 ///     struct Mlp : Sequential<Input<784>, Dense<128>, ReLU, Dense<10>, Softmax> {};
 ///
 /// A layer that cannot take the shape it receives stops compilation with one error naming
-/// `at_layer<position, layer, received shape>`; later layers are not checked again.
+/// `at_layer<position, layer, received shape>` (inside a block, its path: at_path<...>);
+/// later layers are not checked again.
+///
+/// The network is laid out flat, as nodes: each layer, and where a block's branches meet, a
+/// merge; a node reads the outputs of earlier ones (`node<I>::sources`, 0 the input).
 template <class First, class... Layers>
 struct Sequential {
  private:
   static constexpr bool input_ok = detail::check_input<First>();
   static_assert(detail::reported(input_ok));
-  using fold = detail::Fold<1, typename detail::input_of<First>::shape, Layers...>;
-  using tuple_info = detail::layer_tuple<typename fold::layers>;
+  using fold = detail::Fold<detail::type_list<>, 1, 1, 0, typename detail::input_of<First>::shape, Layers...>;
+  using tuple_info = detail::layer_tuple<typename fold::nodes>;
 
  public:
   /// False when some layer was rejected (the compiler has then already said why).
   static constexpr bool is_valid = input_ok && fold::valid;
-  /// The layers as summary() lists them: a shorthand counts its parts (Dense<128, ReLU> two).
-  static constexpr std::size_t layer_count = detail::type_list_size<typename fold::layers>;
+  /// The nodes, in order: a shorthand counts its parts (Dense<128, ReLU> two), a block its
+  /// layers and its merge.
+  static constexpr std::size_t layer_count = detail::type_list_size<typename fold::nodes>;
+  using nodes = typename fold::nodes;
+  /// Node I (position I + 1): `layer`, `sources` (the positions it reads), `path`.
+  template <std::size_t Index>
+  using node = typename detail::type_list_at<Index, nodes>::type;
+  /// The position whose output the network gives (the last node's).
+  static constexpr std::size_t output_position = fold::source;
+  /// [p]: whether training needs the gradient with respect to the output of position p.
+  static constexpr auto needs_gradient = tuple_info::needs_gradient;
 
   /// The bound layers, in order (position p is element p - 1).
   using layer_tuple = typename tuple_info::type;
@@ -114,16 +140,19 @@ struct Sequential {
     return total;
   }();
   /// ... and of a training step: the forward pass, every weight gradient, and the input
-  /// gradient of every layer with parameters but the first (each as costly as its forward).
+  /// gradient of every layer with parameters whose input needs one (each as costly as its
+  /// forward).
   static constexpr double training_flops = [] {
     double total = 0;
-    bool first = true;
+    std::size_t p = 0;
     boost::hana::for_each(layers, [&](auto layer) {
       using L = decltype(layer);
+      ++p;
       if constexpr (L::parameter_tensors.size() > 0) {
         using Out = shape_t<L::output_shape>;
-        total += (first ? 4.0 : 6.0) * double(L::parameter_tensors[0].size) * double(Out::size / Out::dims[Out::rank - 1]);
-        first = false;
+        const bool input_gradient = needs_gradient[tuple_info::first_source[p]];
+        total += (input_gradient ? 6.0 : 4.0) * double(L::parameter_tensors[0].size) *
+                 double(Out::size / Out::dims[Out::rank - 1]);
       }
     });
     return total;

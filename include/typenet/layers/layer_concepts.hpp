@@ -185,6 +185,16 @@ template <class List>
 inline constexpr std::size_t type_list_size = 0;
 template <class... Ts>
 inline constexpr std::size_t type_list_size<type_list<Ts...>> = sizeof...(Ts);
+/// Element I of a type_list.
+template <std::size_t I, class List>
+struct type_list_at;
+template <class T, class... Ts>
+struct type_list_at<0, type_list<T, Ts...>> {
+  using type = T;
+};
+template <std::size_t I, class T, class... Ts>
+  requires(I > 0)
+struct type_list_at<I, type_list<T, Ts...>> : type_list_at<I - 1, type_list<Ts...>> {};
 
 /// Whether descriptor D is shorthand for other layers (`using expands_to = type_list<...>`).
 template <class D>
@@ -461,6 +471,12 @@ consteval bool gradient_spans_fit() {
   }
   return true;
 }
+
+/// Whether a node is a merge (`merge_inputs`: the number of outputs it reads, graph/detail/
+/// merge.hpp), where a block's branches meet: the engine calls its merge_forward and
+/// merge_backward instead of forward and backward. Merges are typenet's own (Add, Concat).
+template <class L>
+inline constexpr bool is_merge = requires { L::merge_inputs; };
 
 /// A kernel penalty: the factors of Keras's L1 and L2 regularizers.
 template <class P>

@@ -1,18 +1,16 @@
-// typenet/graph/detail/fold.hpp: Fold, the compile-time walk that binds each layer to the shape before it.
+// typenet/graph/detail/fold.hpp: Fold, the compile-time walk that binds each layer to the shape before it and lays a network out as nodes.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <type_traits>
 
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/core/shape.hpp>
+#include <typenet/graph/detail/check_layer.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 
 namespace typenet::detail {
-
-/// The shape a layer receives once an earlier layer was rejected. No real layer produces a
-/// rank-0 shape and Input cannot declare one, so it is free to mean "already reported".
-using poison_shape = Shape<>;
 
 /// Stands in for a layer that was rejected or that follows a rejected one: it compiles
 /// silently, so that one mistake gives one error.
@@ -27,135 +25,6 @@ struct Skipped : NoParameters {
   static void backward(const Pass<S>&, const S*, const S*, const S*, S*, std::size_t) {}
 };
 
-/// The message for a descriptor that lacks one of its parts (layers/layer_concepts.hpp): the
-/// first one missing, in the protocol's order.
-template <class Where, class D>
-consteval void explain_descriptor() {
-  if constexpr (!has_layer_name<D>)
-    static_assert(rejected<Where>,
-                  "Sequential takes Input<...> followed by layers such as Dense<10>, ReLU or Flatten; this argument "
-                  "is not a layer: it has no name (a layer starts with static constexpr std::string_view name and "
-                  "static std::string spelling())");
-  else if constexpr (!has_spelling<D>)
-    static_assert(rejected<Where>,
-                  "this layer has no spelling: give it static std::string spelling(), naming it with every "
-                  "argument that changes what it computes, e.g. \"Dense<10>\"");
-  else if constexpr (!has_parameter_rule<D, Where>)
-    static_assert(rejected<Where>,
-                  "this layer has no parameter rule: give it template <class Where> static consteval bool "
-                  "check_parameters(), returning true when it has nothing to check");
-  else
-    static_assert(rejected<Where>,
-                  "this layer has no message for an input it refuses: give it template <class Where> static "
-                  "consteval void explain()");
-}
-
-/// The message for a bound layer that lacks one of its members or passes, or breaks the law
-/// between them (layers/layer_concepts.hpp): the first one, in the protocol's order.
-template <class Where, class L>
-consteval void explain_bound_layer() {
-  if constexpr (!has_descriptor<L>)
-    static_assert(rejected<Where>,
-                  "this layer's bound type does not name its layer: give bind<In> using descriptor = the layer");
-  else if constexpr (!has_input_shape<L>)
-    static_assert(rejected<Where>,
-                  "this layer's bound type has no input shape: give bind<In> static constexpr In input_shape{}");
-  else if constexpr (!has_output_shape<L>)
-    static_assert(rejected<Where>,
-                  "this layer's bound type has no output shape: give bind<In> a static constexpr output_shape, a "
-                  "Shape<...> value (In output_shape{} keeps the input's shape)");
-  else if constexpr (!has_parameter_tensors<L>)
-    static_assert(rejected<Where>,
-                  "this layer's bound type has no parameter tensors: give bind<In> a static constexpr "
-                  "std::array<ParameterTensor, N> parameter_tensors, or derive it from NoParameters");
-  else if constexpr (!has_parameter_count<L>)
-    static_assert(rejected<Where>,
-                  "this layer's bound type has no parameter count: give bind<In> static constexpr std::size_t "
-                  "parameter_count, the sum of its tensors' sizes");
-  else if constexpr (!has_packed_size<L>)
-    static_assert(rejected<Where>,
-                  "this layer's bound type has no packed size: give bind<In> static constexpr std::size_t "
-                  "packed_size (0 when it packs nothing)");
-  else if constexpr (!has_gradient_tiles<L>)
-    static_assert(rejected<Where>,
-                  "this layer's bound type has no gradient tile count: give bind<In> static constexpr "
-                  "std::size_t gradient_tiles (0 without parameters)");
-  else if constexpr (!has_saved_size<L>)
-    static_assert(rejected<Where>,
-                  "this layer's bound type has no saved size: give bind<In> static constexpr std::size_t "
-                  "saved_size, the values per sample kept from forward to backward, or derive it from NoWorkAreas");
-  else if constexpr (!has_scratch_size<L>)
-    static_assert(rejected<Where>,
-                  "this layer's bound type has no scratch size: give bind<In> static constexpr std::size_t "
-                  "scratch_size, the values per sample of work space in one call, or derive it from NoWorkAreas");
-  else if constexpr (!has_forward<L>)
-    static_assert(rejected<Where>,
-                  "this layer's bound type has no forward pass: give bind<In> a static forward(pass, x, y, n), a "
-                  "template on the scalar type S returning void");
-  else if constexpr (!has_backward<L>)
-    static_assert(rejected<Where>,
-                  "this layer's bound type has no backward pass: give bind<In> a static backward(pass, x, y, dy, "
-                  "dx, n), a template on the scalar type S returning void");
-  else if constexpr (!has_gradient<L>)
-    static_assert(rejected<Where>,
-                  "this layer's bound type has no parameter gradient: give bind<In> a static gradient(pass, tile, "
-                  "g, x, dy, n), a template on the scalar type S returning void (NoParameters has an empty one)");
-  else if constexpr (!has_pack<L>)
-    static_assert(rejected<Where>,
-                  "this layer's bound type has no pack: give bind<In> a static pack(params, packed), a template on "
-                  "the scalar type S returning void (NoParameters has an empty one)");
-  else if constexpr (!parameter_count_is_the_tensors<L>())
-    static_assert(rejected<Where>,
-                  "this layer's parameter_count is not the sum of its parameter tensors' sizes");
-  else if constexpr (!gradient_spans_fit<L>())
-    static_assert(rejected<Where>,
-                  "this layer's gradient spans overlap or leave its parameter block: give each of its "
-                  "gradient_tiles a part of the block of its own in gradient_span(tile)");
-  else
-    static_assert(rejected<Where>,
-                  "this layer's bound type declares batch_coupled but lacks partial_size, reduced_size, "
-                  "statistics, reduce, gradient_statistics, reduce_gradient or update_moving (see "
-                  "BatchNormalization)");
-}
-
-/// True when layer `D` at `Position` accepts `In`, checked in the protocol's order: the
-/// descriptor's parts, its parameter rule (`check_parameters`, e.g. Units > 0), its shape rule
-/// (`accepts`), then its bind<In> as a BoundLayer (a shorthand has none: its parts are folded).
-/// On the first rejection it instantiates the message, whose static_assert prints
-/// `at_layer<Position, D, In>`; after it, later layers receive the poison shape and stay silent.
-template <std::size_t Position, class D, class In>
-consteval bool check_layer() {
-  using Where = at_layer<Position, D, In>;
-  if constexpr (std::is_same_v<In, poison_shape>) {
-    return false;
-  } else if constexpr (!LayerDescriptor<D>) {
-    explain_descriptor<Where, D>();
-    return false;
-  } else if constexpr (!D::template check_parameters<Where>()) {
-    return false;
-  } else if constexpr (!has_shape_rule<D, In>) {
-    static_assert(rejected<Where>,
-                  "this layer has no shape rule: give it template <AnyShape In> static constexpr bool accepts, "
-                  "true for every input shape it takes");
-    return false;
-  } else if constexpr (!D::template accepts<In>) {
-    D::template explain<Where>();
-    return false;
-  } else if constexpr (is_shorthand<D>) {
-    return true;  // its parts are checked in their turn
-  } else if constexpr (!has_bind<D, In>) {
-    static_assert(rejected<Where>,
-                  "this layer has no bound type for this input: give it template <AnyShape In> struct bind, the "
-                  "layer made for input shape In");
-    return false;
-  } else if constexpr (!BoundLayer<typename D::template bind<In>>) {
-    explain_bound_layer<Where, typename D::template bind<In>>();
-    return false;
-  } else {
-    return true;
-  }
-}
-
 template <bool Ok, class D, class In>
 struct bind_or_skip {
   using type = Skipped<D>;
@@ -165,39 +34,148 @@ struct bind_or_skip<true, D, In> {
   using type = typename D::template bind<In>;
 };
 
-template <std::size_t Position, class In, class... Ds>
-struct Fold {
-  using layers = type_list<>;
-  using output = In;
-  static constexpr bool valid = !std::is_same_v<In, poison_shape>;
+// ---- paths: where a node sits in the blocks of its network ----------------------------------
+
+/// The step a merge takes in its block's path (the Add of a Residual, a Concat's join).
+struct at_merge;
+
+/// `Where` for a step inside `Context` (a type_list of the enclosing steps): the step alone at
+/// the network's top, at_path<Context..., Step> inside a block.
+template <class Context, class Step>
+struct where_in {
+  using type = Step;
+};
+template <class Outer, class... More, class Step>
+struct where_in<type_list<Outer, More...>, Step> {
+  using type = at_path<Outer, More..., Step>;
 };
 
-template <std::size_t Position, class In, class D, class... Rest>
-struct Fold<Position, In, D, Rest...> {
-  static constexpr bool accepted = check_layer<Position, D, In>();
-  using bound = typename bind_or_skip<accepted, D, In>::type;
-  using next = Fold<Position + 1, shape_t<bound::output_shape>, Rest...>;
-  template <class... Ls>
-  static type_list<bound, Ls...> prepend(type_list<Ls...>);
-  using layers = decltype(prepend(typename next::layers{}));
+template <class List, class T>
+struct appended;
+template <class... Ts, class T>
+struct appended<type_list<Ts...>, T> {
+  using type = type_list<Ts..., T>;
+};
+template <class List, class T>
+using append_t = typename appended<List, T>::type;
+
+template <class A, class B>
+struct joined;
+template <class... As, class... Bs>
+struct joined<type_list<As...>, type_list<Bs...>> {
+  using type = type_list<As..., Bs...>;
+};
+template <class A, class B>
+using join_t = typename joined<A, B>::type;
+
+// ---- nodes: the network laid out flat --------------------------------------------------------
+
+/// One node of a network laid out flat: the bound layer L (or a merge), the path of steps
+/// from the network's top to it (type_list of at_layer, at_branch and at_merge), and the
+/// positions of the outputs it reads (0 is the network's input). Positions count nodes in
+/// order, so a node only reads outputs made before it.
+template <class L, class Path, std::size_t... Sources>
+struct Node {
+  using layer = L;
+  using path = Path;
+  static constexpr std::array<std::size_t, sizeof...(Sources)> sources{Sources...};
+};
+
+/// What folding a list of layers gives: its nodes, the shape of its last output and that
+/// output's position, the next free position, and whether every layer was accepted.
+template <class Nodes, class Output, std::size_t Source, std::size_t Next>
+struct Folded {
+  using nodes = Nodes;
+  using output = Output;
+  static constexpr std::size_t source = Source;
+  static constexpr std::size_t next = Next;
+  static constexpr bool valid = !std::is_same_v<Output, poison_shape>;
+};
+
+/// Whether D is a block (Chain, Residual, Concat, Add, Repeat, or a struct derived from one):
+/// it folds its layers itself, `template <class Context, size_t Position, size_t Source, class
+/// In> using fold = Folded<...>`.
+template <class D>
+inline constexpr bool is_block = requires { requires D::is_block; };
+
+/// Folds layers Ds on shape In, read from position Source, inside Context; the first is the
+/// Index-th of its list and takes position Position.
+template <class Context, std::size_t Index, std::size_t Position, std::size_t Source, class In, class... Ds>
+struct Fold : Folded<type_list<>, In, Source, Position> {};
+
+/// The rest of a list after one entry that made `Made` (a Folded).
+template <class Context, std::size_t Index, class Made, class... Rest>
+struct FoldOn {
+  using next = Fold<Context, Index + 1, Made::next, Made::source, typename Made::output, Rest...>;
+  using nodes = join_t<typename Made::nodes, typename next::nodes>;
   using output = typename next::output;
-  static constexpr bool valid = next::valid;
+  static constexpr std::size_t source = next::source;
+  static constexpr std::size_t next_position = next::next;
 };
 
-/// A shorthand (`Dense<128, ReLU>`) is checked by its own rules at its position, then replaced
-/// by its parts, which take that position and the ones after it (as summary() lists them).
-template <class In, class List>
+/// A layer: checked and bound at its place (check_layer), one node.
+template <class Context, std::size_t Index, std::size_t Position, std::size_t Source, class In, class D,
+          class... Rest>
+  requires(!is_shorthand<D> && !is_block<D>)
+struct Fold<Context, Index, Position, Source, In, D, Rest...> {
+  using step = at_layer<Index, D, In>;
+  static constexpr bool accepted = check_layer<typename where_in<Context, step>::type, D, In>();
+  using bound = typename bind_or_skip<accepted, D, In>::type;
+  using made = Folded<type_list<Node<bound, append_t<Context, step>, Source>>, shape_t<bound::output_shape>,
+                      Position, Position + 1>;
+  using on = FoldOn<Context, Index, made, Rest...>;
+  using nodes = typename on::nodes;
+  using output = typename on::output;
+  static constexpr std::size_t source = on::source;
+  static constexpr std::size_t next = on::next_position;
+  static constexpr bool valid = !std::is_same_v<output, poison_shape>;
+};
+
+/// A shorthand (`Dense<128, ReLU>`) is checked by its own rules at its place, then replaced
+/// by its parts, which take that index and the ones after it (as summary() lists them).
+template <class Context, std::size_t Index, std::size_t Position, std::size_t Source, class In, class List>
 struct expanded;
-template <class In, class... Parts>
-struct expanded<In, type_list<Parts...>> {
-  template <std::size_t Position, class... Rest>
-  using fold = Fold<Position, In, Parts..., Rest...>;
+template <class Context, std::size_t Index, std::size_t Position, std::size_t Source, class In, class... Parts>
+struct expanded<Context, Index, Position, Source, In, type_list<Parts...>> {
+  template <class... Rest>
+  using fold = Fold<Context, Index, Position, Source, In, Parts..., Rest...>;
 };
 
-template <std::size_t Position, class In, class D, class... Rest>
+template <class Context, std::size_t Index, std::size_t Position, std::size_t Source, class In, class D,
+          class... Rest>
   requires is_shorthand<D>
-struct Fold<Position, In, D, Rest...>
-    : expanded<std::conditional_t<check_layer<Position, D, In>(), In, poison_shape>,
-               typename D::expands_to>::template fold<Position, Rest...> {};
+struct Fold<Context, Index, Position, Source, In, D, Rest...>
+    : expanded<Context, Index, Position, Source,
+               std::conditional_t<check_layer<typename where_in<Context, at_layer<Index, D, In>>::type, D, In>(), In,
+                                  poison_shape>,
+               typename D::expands_to>::template fold<Rest...> {};
+
+/// A block folds its own layers, inside the step at_layer<Index, D, In>; after an earlier
+/// mistake it makes nothing and stays silent.
+template <class Context, std::size_t Position, std::size_t Source, class In, class D>
+struct block_fold {
+  using type = typename D::template fold<Context, Position, Source, In>;
+};
+template <class Context, std::size_t Position, std::size_t Source, class D>
+struct block_fold<Context, Position, Source, poison_shape, D> {
+  using type = Folded<type_list<>, poison_shape, Source, Position>;
+};
+
+template <class Context, std::size_t Index, std::size_t Position, std::size_t Source, class In, class D,
+          class... Rest>
+  requires is_block<D>
+struct Fold<Context, Index, Position, Source, In, D, Rest...> {
+  using made = typename block_fold<append_t<Context, at_layer<Index, D, In>>, Position, Source, In, D>::type;
+  using on = FoldOn<Context, Index, made, Rest...>;
+  using nodes = typename on::nodes;
+  using output = typename on::output;
+  static constexpr std::size_t source = on::source;
+  static constexpr std::size_t next = on::next_position;
+  static constexpr bool valid = !std::is_same_v<output, poison_shape>;
+};
+
+/// A Fold as the Folded it makes.
+template <class F>
+using folded_t = Folded<typename F::nodes, typename F::output, F::source, F::next>;
 
 }  // namespace typenet::detail
