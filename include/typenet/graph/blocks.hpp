@@ -95,7 +95,8 @@ struct merged<Context, Merge, Nodes, Position, std::index_sequence<Sources...>> 
                       shape_t<Merge::output_shape>, Position, Position + 1>;
 };
 
-/// What a block that has been rejected (or whose branch was) makes: nothing more, silently.
+/// What a block that has been rejected (or whose branch was) makes: nothing, silently; the
+/// layers after it take its positions.
 template <std::size_t Source, std::size_t Position>
 using rejected_block = Folded<type_list<>, poison_shape, Source, Position>;
 
@@ -232,20 +233,20 @@ consteval auto residual_make() {
             typename fold_list<append_t<Context, at_branch<1>>, body::next, Source, In, typename parts::shortcut>::type;
         using B = typename shortcut::output;
         if constexpr (any_poison<A, B>) {
-          return rejected_block<Source, shortcut::next>{};
+          return rejected_block<Source, Position>{};
         } else if constexpr (!std::is_same_v<A, B>) {
           explain_shortcut_shape<block_where_t<Context, body_output<A>, shortcut_output<B>>>();
-          return rejected_block<Source, shortcut::next>{};
+          return rejected_block<Source, Position>{};
         } else {
           return typename merged<Context, AddNode<A, 2>, join_t<typename body::nodes, typename shortcut::nodes>,
                                  shortcut::next, std::index_sequence<body::source, shortcut::source>>::type{};
         }
       }
     } else if constexpr (any_poison<A>) {
-      return rejected_block<Source, body::next>{};
+      return rejected_block<Source, Position>{};
     } else if constexpr (!std::is_same_v<A, In>) {
       explain_residual_shape<block_where_t<Context, body_output<A>, would_fit<typename shortcut_for<In, A>::type>>>();
-      return rejected_block<Source, body::next>{};
+      return rejected_block<Source, Position>{};
     } else {
       return typename merged<Context, AddNode<A, 2>, typename body::nodes, body::next,
                              std::index_sequence<body::source, Source>>::type{};
@@ -261,16 +262,16 @@ struct type_list_first<type_list<T, Ts...>> {
 };
 
 /// Add and Concat: branches folded from the same input, then their merge.
-template <bool IsConcat, class Context, std::size_t Source, class Branches, class... F>
+template <bool IsConcat, class Context, std::size_t Position, std::size_t Source, class Branches, class... F>
 consteval auto join_finish(type_list<F...>) {
   constexpr std::size_t at = Branches::next;
   using First = typename type_list_first<type_list<typename F::output...>>::type;
   if constexpr (any_poison<typename F::output...>) {
-    return rejected_block<Source, at>{};
+    return rejected_block<Source, Position>{};
   } else if constexpr (IsConcat) {
     if constexpr (!(joinable<First, typename F::output>() && ...)) {
       explain_concat_shapes<block_where_t<Context, branch_outputs<typename F::output...>>>();
-      return rejected_block<Source, at>{};
+      return rejected_block<Source, Position>{};
     } else {
       using Out = typename joined_shape<typename F::output...>::type;
       return typename merged<Context, ConcatNode<Out, typename F::output...>, typename Branches::nodes, at,
@@ -278,7 +279,7 @@ consteval auto join_finish(type_list<F...>) {
     }
   } else if constexpr (!(std::is_same_v<First, typename F::output> && ...)) {
     explain_add_shapes<block_where_t<Context, branch_outputs<typename F::output...>>>();
-    return rejected_block<Source, at>{};
+    return rejected_block<Source, Position>{};
   } else {
     return typename merged<Context, AddNode<First, sizeof...(F)>, typename Branches::nodes, at,
                            std::index_sequence<F::source...>>::type{};
@@ -294,7 +295,7 @@ consteval auto join_make() {
     return rejected_block<Source, Position>{};
   } else {
     using branches = fold_branches<Context, 0, Position, Source, In, Bs...>;
-    return join_finish<IsConcat, Context, Source, branches>(typename branches::all{});
+    return join_finish<IsConcat, Context, Position, Source, branches>(typename branches::all{});
   }
 }
 
