@@ -15,17 +15,17 @@ std::pair<std::size_t, std::size_t> tensor_location(const NetworkFacts& net, std
   throw Error("tensor: layer " + std::to_string(position) + " has no parameter tensor " + std::to_string(index));
 }
 
-std::string layer_name(const NetworkFacts& net, std::size_t position) {
-  if (position < 1 || position > net.layers.size()) return {};
-  return "layer " + std::to_string(position) + " (" + net.layers[position - 1].spelling() + ")";
-}
-
 io::Architecture architecture(const NetworkFacts& net) {
   io::Architecture layers;
   layers.reserve(net.layers.size());
   for (const LayerFacts& layer : net.layers) {
-    io::LayerRecord record{layer.spelling(), {layer.input.begin(), layer.input.end()},
-                           {layer.output.begin(), layer.output.end()}, {}};
+    io::LayerRecord record{layer.spelling(),
+                           {layer.input.begin(), layer.input.end()},
+                           {layer.output.begin(), layer.output.end()},
+                           {},
+                           path_key(layer.path),
+                           {layer.sources.begin(), layer.sources.end()},
+                           layer_path(net, layers.size() + 1)};
     for (const ParameterTensor& t : layer.tensors) record.tensors.push_back({std::string(t.name), t.size});
     layers.push_back(std::move(record));
   }

@@ -1,12 +1,15 @@
 // src/summary.cpp: print_summary, the Keras-like model table.
 #include <typenet/graph/summary.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <ostream>
 #include <string>
 
 #include <typenet/core/build_check.hpp>
+#include <typenet/core/shape.hpp>
+#include <typenet/graph/network_facts.hpp>
 
 namespace typenet {
 
@@ -36,19 +39,75 @@ std::string padded(std::string text, std::size_t width) {
 }
 }  // namespace
 
+namespace detail {
+
+std::vector<SummaryRow> summary_rows(const NetworkFacts& net) {
+  const auto row_of = [&](std::size_t p) {
+    const LayerFacts& node = net.layers[p - 1];
+    SummaryRow row{p, node.spelling(), shape_text(node.output.data(), node.output.size()), 0, 0,
+                   path_key(node.path)};
+    for (const ParameterTensor& t : node.tensors) {
+      row.parameters += t.size;
+      row.trainable += t.trainable ? t.size : 0;
+    }
+    for (std::size_t i = 0; i + 1 < node.path.size(); ++i) row.depth += node.path[i].kind == PathStep::layer;
+    return row;
+  };
+  // Whether the first `steps` steps of two paths agree.
+  const auto same_prefix = [](std::span<const PathStep> a, std::span<const PathStep> b, std::size_t steps) {
+    if (a.size() < steps || b.size() < steps) return false;
+    for (std::size_t i = 0; i < steps; ++i)
+      if (a[i].kind != b[i].kind || a[i].index != b[i].index) return false;
+    return true;
+  };
+  std::vector<SummaryRow> rows;
+  for (std::size_t p = 1; p <= net.layers.size(); ++p) {
+    const std::span<const PathStep> path = net.layers[p - 1].path;
+    // A heading for each block this node opens: a block step of its path that the node before
+    // it did not share.
+    for (std::size_t d = 0, depth = 0; d + 1 < path.size(); ++d) {
+      if (path[d].kind != PathStep::layer) continue;
+      if (p == 1 || !same_prefix(path, net.layers[p - 2].path, d + 1)) {
+        SummaryRow heading{p, path[d].name(), {}, 0, 0, path_key(path.first(d + 1)), depth, true};
+        for (std::size_t q = p; q <= net.layers.size() && same_prefix(path, net.layers[q - 1].path, d + 1); ++q) {
+          const SummaryRow inside = row_of(q);
+          heading.parameters += inside.parameters;
+          heading.trainable += inside.trainable;
+          heading.output_shape = inside.output_shape;  // the block's last node gives its output
+        }
+        rows.push_back(std::move(heading));
+      }
+      ++depth;
+    }
+    rows.push_back(row_of(p));
+  }
+  return rows;
+}
+
+}  // namespace detail
+
 void print_summary(std::ostream& out, const std::vector<SummaryRow>& rows, const Memory& memory,
                    std::size_t scalar_bytes, const char* advice, std::size_t batch) {
-  const std::string rule(72, '_');
-  const std::string double_rule(72, '=');
+  std::size_t label = 3;  // the first column: positions, or paths in a network with blocks
+  for (const SummaryRow& row : rows) label = std::max(label, row.path.size());
+  const auto name_of = [&](const SummaryRow& row) {
+    std::string name(1, ' ');
+    name.append(padded(row.path.empty() ? std::to_string(row.position) : row.path, label)).append(1, ' ');
+    return name.append(2 * row.depth, ' ').append(row.layer);
+  };
+  std::size_t width = 36;  // the layer column, wider where a name needs it
+  for (const SummaryRow& row : rows) width = std::max(width, name_of(row).size() + 1);
+  const std::string rule(width + 36, '_');
+  const std::string double_rule(width + 36, '=');
   out << rule << '\n'
-      << padded(" #   Layer", 36) << padded("Output shape", 24) << "Param #\n"
+      << padded(std::string(1, ' ').append(padded("#", label)).append(" Layer"), width) << padded("Output shape", 24)
+      << "Param #\n"
       << double_rule << '\n';
   std::size_t total = 0;
   std::size_t trainable = 0;
   for (const SummaryRow& row : rows) {
-    std::string name(1, ' ');
-    name.append(padded(std::to_string(row.position), 3)).append(1, ' ').append(row.layer);
-    out << padded(name, 36) << padded(row.output_shape, 24) << grouped(row.parameters) << '\n';
+    out << padded(name_of(row), width) << padded(row.output_shape, 24) << grouped(row.parameters) << '\n';
+    if (row.block) continue;
     total += row.parameters;
     trainable += row.trainable;
   }

@@ -41,6 +41,15 @@ std::string shape_text(const std::vector<std::uint64_t>& dims) {
   return text + (dims.size() == 1 ? ",)" : ")");
 }
 
+/// "nodes 3 and 7", "node 0 (the input)".
+std::string positions_text(const std::vector<std::uint64_t>& positions) {
+  if (positions.size() == 1 && positions[0] == 0) return "node 0 (the input)";
+  std::string text = positions.size() == 1 ? "node " : "nodes ";
+  for (std::size_t i = 0; i < positions.size(); ++i)
+    text += (i == 0 ? "" : i + 1 == positions.size() ? " and " : ", ") + std::to_string(positions[i]);
+  return text;
+}
+
 std::string tensors_text(const std::vector<LayerRecord::Tensor>& tensors) {
   if (tensors.empty()) return "none";
   std::string text;
@@ -155,8 +164,8 @@ FileContents check_file(std::vector<unsigned char> bytes, const std::string& nam
   ByteReader header(bytes, name);
   for (std::size_t i = 0; i < magic.size(); ++i) header.u8();
   const std::uint32_t version = header.u32();
-  if (version != format_version)
-    fail(name, "is in format version " + std::to_string(version) + "; this typenet reads version " +
+  if (version != format_version && version != 1)
+    fail(name, "is in format version " + std::to_string(version) + "; this typenet reads versions 1 to " +
                    std::to_string(format_version));
   const std::uint32_t kind = header.u32();
   if (kind != std::uint32_t(FileKind::weights) && kind != std::uint32_t(FileKind::checkpoint))
@@ -175,7 +184,7 @@ FileContents check_file(std::vector<unsigned char> bytes, const std::string& nam
   if (stored != computed)
     fail(name, "is corrupt: its checksum does not match its contents (CRC-32 stored " + hex32(stored) +
                    ", computed " + hex32(computed) + ")");
-  return {name, FileKind(kind), std::move(bytes), header_bytes, end};
+  return {name, FileKind(kind), version, std::move(bytes), header_bytes, end};
 }
 
 void write_architecture(ByteWriter& out, const Architecture& layers) {
@@ -191,14 +200,19 @@ void write_architecture(ByteWriter& out, const Architecture& layers) {
       out.text(tensor.name);
       out.u64(tensor.size);
     }
+    out.text(layer.path);
+    out.u32(static_cast<std::uint32_t>(layer.sources.size()));
+    for (const std::uint64_t source : layer.sources) out.u64(source);
   }
 }
 
 Architecture read_architecture(ByteReader& in) {
-  // Each layer takes at least 14 bytes (an empty kind, two rank-0 shapes, no tensors), each
-  // tensor at least 12: counts are checked against what is left before anything is sized.
+  // Each layer takes at least 14 bytes (an empty kind, two rank-0 shapes, no tensors; in version
+  // 2 also an empty path and no sources, 8 more), each tensor at least 12, each source 8:
+  // counts are checked against what is left before anything is sized.
+  const bool paths = in.version() >= 2;
   const std::uint32_t count = in.u32();
-  if (count > in.remaining() / 14)
+  if (count > in.remaining() / (paths ? 22 : 14))
     in.fail("announces " + std::to_string(count) + " layers, more than its remaining bytes can hold (corrupt)");
   Architecture layers(count);
   for (LayerRecord& layer : layers) {
@@ -216,7 +230,21 @@ Architecture read_architecture(ByteReader& in) {
       tensor.name = in.text();
       tensor.size = in.u64();
     }
+    if (paths) {
+      layer.path = in.text();
+      const std::uint32_t sources = in.u32();
+      if (sources > in.remaining() / 8)
+        in.fail("announces " + std::to_string(sources) + " inputs of layer " + layer.kind +
+                ", more than its remaining bytes can hold (corrupt)");
+      layer.sources.resize(sources);
+      for (auto& source : layer.sources) source = in.u64();
+    }
   }
+  if (!paths)  // version 1: every layer at the top, each reading the one before
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      layers[i].path = std::to_string(i + 1);
+      layers[i].sources = {i};
+    }
   return layers;
 }
 
@@ -228,8 +256,11 @@ void check_architecture(const std::string& name, const Architecture& file, const
   for (std::size_t i = 0; i < common; ++i) {
     const LayerRecord& f = file[i];
     const LayerRecord& m = model[i];
-    const std::string at = "layer " + std::to_string(i + 1);
+    const std::string at = m.where.empty() ? "layer " + std::to_string(i + 1) : m.where;
     if (f.kind != m.kind) mismatch(at + ": file has " + f.kind + ", model expects " + m.kind);
+    if (f.path != m.path)
+      mismatch(at + " (" + m.kind + "): in the file it sits at " + f.path + " of the blocks, in the model at " + m.path +
+               " (the blocks differ)");
     if (f.input != m.input)
       mismatch(at + " (" + m.kind + "): in the file it receives " + shape_text(f.input) + ", in the model " +
                shape_text(m.input));
@@ -239,6 +270,9 @@ void check_architecture(const std::string& name, const Architecture& file, const
     if (f.tensors != m.tensors)
       mismatch(at + " (" + m.kind + "): file has tensors " + tensors_text(f.tensors) + ", model expects " +
                tensors_text(m.tensors));
+    if (f.sources != m.sources)
+      mismatch(at + " (" + m.kind + "): in the file it reads the outputs of " + positions_text(f.sources) +
+               ", in the model of " + positions_text(m.sources) + " (the blocks are joined differently)");
   }
   if (file.size() > model.size())
     mismatch("file has " + std::to_string(file.size()) + " layers, model has " + std::to_string(model.size()) +

@@ -19,9 +19,11 @@ using typenet::fuzz::require;
 
 namespace {
 
-// The network make_corpus.py writes files for.
+// The networks make_corpus.py writes files for.
 struct FuzzNet : tn::Sequential<tn::Input<4>, tn::Dense<3>, tn::ReLU, tn::Dense<2>, tn::Softmax> {};
 using FuzzModel = tn::Model<FuzzNet, tn::loss::CrossEntropy, tn::optim::Adam>;
+struct FuzzBlocks : tn::Sequential<tn::Input<4>, tn::Residual<tn::Dense<4>, tn::ReLU>, tn::Dense<2>, tn::Softmax> {};
+using FuzzBlocksModel = tn::Model<FuzzBlocks, tn::loss::CrossEntropy, tn::optim::Adam>;
 
 /// The same bytes with the header's length and the trailing CRC-32 made right, so that the
 /// parser behind the checksum sees the mutations too.
@@ -35,7 +37,8 @@ std::vector<unsigned char> with_valid_checksum(std::span<const std::uint8_t> dat
 }
 
 /// Loads `bytes`: the model must either take them or keep exactly its parameters.
-void load(FuzzModel& model, std::vector<unsigned char> bytes) {
+template <class Model>
+void load(Model& model, std::vector<unsigned char> bytes) {
   const std::vector<float> before(model.parameters().begin(), model.parameters().end());
   try {
     model.load(std::move(bytes), typenet::fuzz::input_name);
@@ -74,9 +77,11 @@ void resume(const std::vector<unsigned char>& bytes) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static FuzzModel model;
+  static FuzzBlocksModel blocks;
   load(model, std::vector<unsigned char>(data, data + size));
   const auto fixed = with_valid_checksum(std::span(data, size));
   load(model, fixed);
+  load(blocks, fixed);
   if (fixed.size() >= 16 && fixed[12] == 2) resume(fixed);  // kind 2: a checkpoint
   return 0;
 }

@@ -45,18 +45,29 @@ def shape(dims):
     return bytes([len(dims)]) + b''.join(struct.pack('<Q', d) for d in dims)
 
 
-# The network of fuzz_weights.cpp: Input<4>, Dense<3>, ReLU, Dense<2>, Softmax.
-FUZZ_NET = [('Dense<3>', [4], [3], [('kernel', 12), ('bias', 3)]),
-            ('ReLU', [3], [3], []),
-            ('Dense<2>', [3], [2], [('kernel', 6), ('bias', 2)]),
-            ('Softmax', [2], [2], [])]
+# The networks of fuzz_weights.cpp: Input<4>, Dense<3>, ReLU, Dense<2>, Softmax; and Input<4>,
+# Residual<Dense<4>, ReLU>, Dense<2>, Softmax. A layer: kind, input shape, output shape, tensors,
+# and in version 2 its path in the blocks and the positions it reads (None: at the top, reading
+# the layer before it).
+FUZZ_NET = [('Dense<3>', [4], [3], [('kernel', 12), ('bias', 3)], None),
+            ('ReLU', [3], [3], [], None),
+            ('Dense<2>', [3], [2], [('kernel', 6), ('bias', 2)], None),
+            ('Softmax', [2], [2], [], None)]
+FUZZ_BLOCKS = [('Dense<4>', [4], [4], [('kernel', 16), ('bias', 4)], ('1.b0.1', [0])),
+               ('ReLU', [4], [4], [], ('1.b0.2', [1])),
+               ('Add', [4], [4], [], ('1.m', [2, 0])),
+               ('Dense<2>', [4], [2], [('kernel', 8), ('bias', 2)], ('2', [3])),
+               ('Softmax', [2], [2], [], ('3', [4]))]
 
 
-def architecture(layers):
+def architecture(layers, version=2):
     out = struct.pack('<I', len(layers))
-    for kind, given, made, tensors in layers:
+    for i, (kind, given, made, tensors, place) in enumerate(layers):
         out += text(kind) + shape(given) + shape(made) + struct.pack('<I', len(tensors))
         out += b''.join(text(name) + struct.pack('<Q', size) for name, size in tensors)
+        if version >= 2:
+            path, sources = place or (str(i + 1), [i])
+            out += text(path) + struct.pack('<I', len(sources)) + b''.join(struct.pack('<Q', s) for s in sources)
     return out
 
 
@@ -64,15 +75,15 @@ def values(count, seed):
     return b''.join(struct.pack('<f', ((i * 7 + seed) % 11 - 5) / 10) for i in range(count))
 
 
-def weight_file(body, kind=1, version=1):
+def weight_file(body, kind=1, version=2):
     """Magic, version, kind, total length, the body, then the CRC-32 of everything before it."""
     head = b'\x89TNW\r\n\x1a\n' + struct.pack('<IIQ', version, kind, 8 + 4 + 4 + 8 + len(body) + 4)
     return head + body + struct.pack('<I', zlib.crc32(head + body))
 
 
-def weights_body(layers=FUZZ_NET, scalar='float32'):
-    count = sum(size for *_, tensors in layers for _, size in tensors)
-    return text(scalar) + architecture(layers) + values(count, 1)
+def weights_body(layers=FUZZ_NET, scalar='float32', version=2):
+    count = sum(size for _, _, _, tensors, _ in layers for _, size in tensors)
+    return text(scalar) + architecture(layers, version) + values(count, 1)
 
 
 def checkpoint_body():
@@ -91,13 +102,15 @@ def checkpoint_body():
 
 def weight_files():
     good = weight_file(weights_body())
-    other = FUZZ_NET[:2] + [('Dense<5>', [3], [5], [('kernel', 15), ('bias', 5)]), ('Softmax', [5], [5], [])]
+    other = FUZZ_NET[:2] + [('Dense<5>', [3], [5], [('kernel', 15), ('bias', 5)], None), ('Softmax', [5], [5], [], None)]
     return {
         'weights/fuzz-net.tnw': good,
+        'weights/fuzz-net-version-1.tnw': weight_file(weights_body(version=1), version=1),
+        'weights/fuzz-blocks.tnw': weight_file(weights_body(FUZZ_BLOCKS)),
         'weights/fuzz-net.tnc': weight_file(checkpoint_body(), kind=2),
         'weights/bad-other-network.tnw': weight_file(weights_body(other)),
         'weights/bad-float64.tnw': weight_file(weights_body(scalar='float64')),
-        'weights/bad-version-2.tnw': weight_file(weights_body(), version=2),
+        'weights/bad-version-3.tnw': weight_file(weights_body(), version=3),
         'weights/bad-truncated.tnw': good[:len(good) // 2],
         'weights/bad-corrupt.tnw': good[:60] + bytes([good[60] ^ 0x40]) + good[61:],
         'weights/bad-empty.tnw': b'',

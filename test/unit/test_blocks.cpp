@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstring>
 #include <span>
+#include <sstream>
+#include <string>
 #include <cstdint>
 #include <numeric>
 #include <vector>
@@ -196,4 +198,39 @@ BOOST_AUTO_TEST_CASE(branching_training_is_the_same_on_one_and_two_threads) {
   for (std::size_t i = 0; i < one.size(); ++i) different += std::memcmp(&one[i], &two[i], sizeof(float)) != 0;
   BOOST_TEST(different == 0u);
   BOOST_TEST(std::ranges::any_of(one, [](float v) { return v != 0.0f && v != 1.0f; }));
+}
+
+// summary() shows each block as a heading over its nodes, indented, with their paths; the
+// heading's parameters are its nodes' and are not counted twice in the totals.
+template <std::size_t C>
+struct Down : tn::Residual<tn::Chain<tn::Conv2D<C, 3, 3, tn::Padding::same, 2>, tn::ReLU, tn::Conv2D<C, 3, 3, tn::Padding::same>>,
+                           tn::Shortcut<tn::Conv2D<C, 1, 1, tn::Padding::valid, 2>>> {};
+struct Stage : tn::Chain<tn::Conv2D<4, 3, 3, tn::Padding::same>, Down<6>> {};
+struct Staged : tn::Sequential<tn::Input<8, 8, 2>, Stage, tn::ReLU, tn::Flatten, tn::Dense<3>, tn::Softmax> {};
+
+BOOST_AUTO_TEST_CASE(summary_shows_blocks_indented_with_their_paths) {
+  const auto rows = Staged::summary_rows();
+  std::vector<std::string> paths;
+  for (const auto& row : rows) paths.push_back(row.path);
+  const std::vector<std::string> expected{"1", "1.1", "1.2", "1.2.b0.1", "1.2.b0.2", "1.2.b0.3", "1.2.b1.1", "1.2.m",
+                                          "2", "3", "4", "5"};
+  BOOST_TEST(paths == expected, boost::test_tools::per_element());
+  BOOST_TEST(rows[0].layer == "Stage");
+  BOOST_TEST(rows[0].block);
+  BOOST_TEST(rows[0].depth == 0u);
+  BOOST_TEST(rows[0].output_shape == "(4, 4, 6)");
+  BOOST_TEST(rows[0].parameters == Staged::parameter_count - (4 * 4 * 6 * 3 + 3));
+  BOOST_TEST(rows[2].layer == "Down<6>");
+  BOOST_TEST(rows[2].depth == 1u);
+  BOOST_TEST(rows[3].depth == 2u);
+  BOOST_TEST(rows[7].layer == "Add");
+  std::ostringstream text;
+  Staged::summary(text);
+  BOOST_TEST(text.str().find("Total params: " + std::to_string(Staged::parameter_count)) != std::string::npos);
+  BOOST_TEST(text.str().find(" 1.2.b0.1     Conv2D<6, 3, 3, same, 2, 2>") != std::string::npos, text.str());
+  // Messages name a node by its path.
+  const auto& facts = tn::detail::network_facts<Staged>;
+  BOOST_TEST(tn::detail::layer_name(facts, 2) == "layer 1 (Stage) > layer 2 (Down<6>) > branch 0 > layer 1 (Conv2D<6, 3, 3, same, 2, 2>)");
+  BOOST_TEST(tn::detail::layer_name(facts, 6) == "layer 1 (Stage) > layer 2 (Down<6>) > Add");
+  BOOST_TEST(tn::detail::layer_name(facts, 7) == "layer 2 (ReLU)");
 }

@@ -164,7 +164,7 @@ BOOST_AUTO_TEST_CASE(header_is_as_documented) {
   const auto bytes = read_bytes(dir.file("a.tnw"));
   const unsigned char magic[] = {0x89, 'T', 'N', 'W', '\r', '\n', 0x1a, '\n'};
   BOOST_TEST(std::equal(std::begin(magic), std::end(magic), bytes.begin()));
-  BOOST_TEST(field(bytes, 8, 4) == 1u);             // format version
+  BOOST_TEST(field(bytes, 8, 4) == 2u);             // format version
   BOOST_TEST(field(bytes, 12, 4) == 1u);            // kind: weights
   BOOST_TEST(field(bytes, 16, 8) == bytes.size());  // total length
   BOOST_TEST(field(bytes, bytes.size() - 4, 4) == tn::io::crc32(std::span(bytes.data(), bytes.size() - 4)));
@@ -174,7 +174,7 @@ BOOST_AUTO_TEST_CASE(header_is_as_documented) {
   BOOST_TEST(field(bytes, 35, 4) == MlpA::layer_count);
   // Every parameter is there once, as 4 bytes, and nothing else is large.
   BOOST_TEST(bytes.size() > MlpA::parameter_count * 4);
-  BOOST_TEST(bytes.size() < MlpA::parameter_count * 4 + 400);
+  BOOST_TEST(bytes.size() < MlpA::parameter_count * 4 + 600);
   // A known CRC-32: the check value of the standard ("123456789").
   const std::string check = "123456789";
   BOOST_TEST(tn::io::crc32(std::span(reinterpret_cast<const unsigned char*>(check.data()), check.size())) == 0xcbf43926u);
@@ -213,6 +213,105 @@ BOOST_AUTO_TEST_CASE(another_architecture_names_the_first_differing_layer) {
   expect_load_error(shorter, dir.file("a.tnw"), {"file has 6 layers, model has 4: layer 5 (Dense<4>) is not in the model"});
 }
 
+// ---- networks with blocks ----------------------------------------------------------------------
+
+template <std::size_t C>
+struct Down : tn::Residual<tn::Chain<tn::Conv2D<C, 3, 3, tn::Padding::same, 2>, tn::BatchNormalization, tn::ReLU,
+                                     tn::Conv2D<C, 3, 3, tn::Padding::same>>,
+                           tn::Shortcut<tn::Conv2D<C, 1, 1, tn::Padding::valid, 2>>> {};
+template <std::size_t C>
+struct DownWide : tn::Residual<tn::Chain<tn::Conv2D<2 * C, 3, 3, tn::Padding::same, 2>, tn::BatchNormalization,
+                                         tn::ReLU, tn::Conv2D<C, 3, 3, tn::Padding::same>>,
+                               tn::Shortcut<tn::Conv2D<C, 1, 1, tn::Padding::valid, 2>>> {};
+struct Blocky : tn::Sequential<tn::Input<8, 8, 2>, tn::Conv2D<4, 3, 3, tn::Padding::same>, tn::ReLU, Down<6>, tn::ReLU,
+                               tn::Flatten, tn::Dense<3>, tn::Softmax> {};
+struct BlockyWide : tn::Sequential<tn::Input<8, 8, 2>, tn::Conv2D<4, 3, 3, tn::Padding::same>, tn::ReLU, DownWide<6>,
+                                   tn::ReLU, tn::Flatten, tn::Dense<3>, tn::Softmax> {};
+struct Side : tn::Concat<tn::Dense<3>, tn::Dense<3>> {};
+struct Pair : tn::Add<tn::Dense<3>, tn::Dense<3>> {};
+struct Joined : tn::Sequential<tn::Input<6>, Side, tn::Dense<2>> {};
+struct Summed : tn::Sequential<tn::Input<6>, Pair, tn::Dense<2>> {};
+struct Deeper : tn::Add<tn::Dense<3>, tn::Chain<tn::Dense<3>, tn::ReLU>> {};
+struct SummedDeeper : tn::Sequential<tn::Input<6>, Deeper, tn::Dense<2>> {};
+
+BOOST_AUTO_TEST_CASE(blocks_round_trip_and_are_named_by_their_path) {
+  tn::test::TempDirectory dir("weights-blocks");
+  using M = tn::Model<Blocky, tn::loss::CrossEntropy, tn::optim::Adam>;
+  M saved({}, 3);
+  saved.save(dir.file("blocky.tnw"));
+  M loaded({}, 4);
+  loaded.load(dir.file("blocky.tnw"));
+  BOOST_TEST((parameters_of(loaded) == parameters_of(saved)));
+  const auto records = M::architecture();
+  BOOST_TEST(records[3].path == "3.b0.2");  // Down's BatchNormalization
+  BOOST_TEST(records[7].path == "3.m");
+  BOOST_TEST((records[7].sources == std::vector<std::uint64_t>{6, 7}));
+
+  // The first differing layer, by its path: the body's first convolution.
+  tn::Model<BlockyWide, tn::loss::CrossEntropy, tn::optim::Adam> wide({}, 5);
+  expect_load_error(wide, dir.file("blocky.tnw"),
+                    {"layer 3 (DownWide<6>) > branch 0 > layer 1: file has Conv2D<6, 3, 3, same, 2, 2>, model expects "
+                     "Conv2D<12, 3, 3, same, 2, 2>"});
+}
+
+BOOST_AUTO_TEST_CASE(the_same_layers_joined_otherwise_are_refused) {
+  tn::test::TempDirectory dir("weights-joins");
+  tn::Model<Joined, tn::loss::MeanSquaredError, tn::optim::Adam>({}, 1).save(dir.file("joined.tnw"));
+  tn::Model<Summed, tn::loss::MeanSquaredError, tn::optim::Adam>({}, 1).save(dir.file("summed.tnw"));
+  tn::Model<Summed, tn::loss::MeanSquaredError, tn::optim::Adam> summed({}, 2);
+  expect_load_error(summed, dir.file("joined.tnw"), {"layer 1 (Pair) > Add: file has Concat, model expects Add"});
+  tn::Model<SummedDeeper, tn::loss::MeanSquaredError, tn::optim::Adam> deeper({}, 2);
+  expect_load_error(deeper, dir.file("summed.tnw"), {"layer 1 (Deeper) > branch 1 > layer 2: file has Add, model expects ReLU"});
+}
+
+/// A weight file of format version 1 (docs/weight-format.md: no paths, no sources), written by
+/// hand from a model's records and values.
+template <class M>
+std::vector<unsigned char> version_one_file(const M& model) {
+  tn::io::ByteWriter body;
+  body.text("float32");
+  const auto records = M::architecture();
+  body.u32(static_cast<std::uint32_t>(records.size()));
+  for (const auto& layer : records) {
+    body.text(layer.kind);
+    for (const auto* shape : {&layer.input, &layer.output}) {
+      body.u8(static_cast<std::uint8_t>(shape->size()));
+      for (const std::uint64_t d : *shape) body.u64(d);
+    }
+    body.u32(static_cast<std::uint32_t>(layer.tensors.size()));
+    for (const auto& tensor : layer.tensors) {
+      body.text(tensor.name);
+      body.u64(tensor.size);
+    }
+  }
+  tn::detail::for_each_tensor(tn::detail::network_facts<typename M::network>, model.parameters().data(),
+                              [&](const float* values, std::size_t size) { body.values(values, size); });
+  tn::io::ByteWriter file;
+  const unsigned char magic[] = {0x89, 'T', 'N', 'W', '\r', '\n', 0x1a, '\n'};
+  for (const unsigned char c : magic) file.u8(c);
+  file.u32(1);
+  file.u32(1);
+  file.u64(24 + body.bytes().size() + 4);
+  file.raw(body.bytes());
+  file.u32(tn::io::crc32(file.bytes()));
+  return file.bytes();
+}
+
+BOOST_AUTO_TEST_CASE(version_one_files_still_load) {
+  tn::test::TempDirectory dir("weights-v1");
+  const ModelA saved({}, 6);
+  write_bytes(dir.file("v1.tnw"), version_one_file(saved));
+  ModelA loaded({}, 7);
+  loaded.load(dir.file("v1.tnw"));
+  BOOST_TEST((parameters_of(loaded) == parameters_of(saved)));
+  // A network with blocks cannot have been saved in version 1: its first block is refused.
+  tn::Model<Summed, tn::loss::MeanSquaredError, tn::optim::Adam> summed({}, 2);
+  const tn::Model<Joined, tn::loss::MeanSquaredError, tn::optim::Adam> joined({}, 1);
+  write_bytes(dir.file("joined-v1.tnw"), version_one_file(joined));
+  expect_load_error(summed, dir.file("joined-v1.tnw"), {"layer 1 (Pair) > branch 0 > layer 1 (Dense<3>)",
+                                                        "in the file it sits at 1 of the blocks, in the model at 1.b0.1"});
+}
+
 BOOST_AUTO_TEST_CASE(bad_files_get_clear_errors_and_leave_the_model_alone) {
   tn::test::TempDirectory dir("weights-bad");
   const std::string good = dir.file("good.tnw");
@@ -248,7 +347,7 @@ BOOST_AUTO_TEST_CASE(bad_files_get_clear_errors_and_leave_the_model_alone) {
   auto version = bytes;
   version[8] = 9;
   write_bytes(dir.file("version.tnw"), version);
-  expect_load_error(model, dir.file("version.tnw"), {"format version 9", "reads version 1"});
+  expect_load_error(model, dir.file("version.tnw"), {"format version 9", "reads versions 1 to 2"});
 
   auto kind = bytes;
   kind[12] = 7;

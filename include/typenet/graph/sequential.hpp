@@ -19,6 +19,7 @@
 #include <typenet/graph/detail/fold.hpp>
 #include <typenet/exec/plan.hpp>
 #include <typenet/graph/memory.hpp>
+#include <typenet/graph/network_facts.hpp>
 #include <typenet/graph/summary.hpp>
 #include <typenet/layers/input.hpp>
 #include <typenet/layers/layer_concepts.hpp>
@@ -172,19 +173,8 @@ struct Sequential {
   template <class S = float, std::size_t OptimizerSlots = 2>
   static constexpr Memory memory = exec::Plan<Sequential>::template memory<S, OptimizerSlots>;
 
-  /// The rows of `summary()`.
-  static std::vector<SummaryRow> summary_rows() {
-    std::vector<SummaryRow> rows;
-    std::size_t position = 0;
-    boost::hana::for_each(layers, [&](auto layer) {
-      using L = decltype(layer);
-      std::size_t trainable = 0;
-      for (const auto& t : L::parameter_tensors) trainable += t.trainable ? t.size : 0;
-      rows.push_back({++position, L::descriptor::spelling(), shape_t<L::output_shape>::to_string(),
-                      L::parameter_count, trainable});
-    });
-    return rows;
-  }
+  /// The rows of `summary()`: each node, and each block's heading before its nodes.
+  static std::vector<SummaryRow> summary_rows() { return detail::summary_rows(detail::network_facts<Sequential>); }
 
   /// A Keras-like table: each layer, its output shape and parameter count, then the totals
   /// and the memory figures (float, Adam, batch 32).

@@ -20,9 +20,12 @@ namespace typenet::io {
 /// training (a checkpoint).
 enum class FileKind : std::uint32_t { weights = 1, checkpoint = 2 };
 
-inline constexpr std::uint32_t format_version = 1;
+/// The version typenet writes; it reads this one and version 1 (files of networks without
+/// blocks, written before nodes had paths).
+inline constexpr std::uint32_t format_version = 2;
 
-/// One layer as a file describes it: what the model's type says about it.
+/// One node (a layer, or a merge of a block's branches) as a file describes it: what the
+/// model's type says about it.
 struct LayerRecord {
   std::string kind;                  ///< the layer as written in the type, e.g. "Dense<128>"
   std::vector<std::uint64_t> input;  ///< the shape it receives
@@ -33,7 +36,15 @@ struct LayerRecord {
     friend bool operator==(const Tensor&, const Tensor&) = default;
   };
   std::vector<Tensor> tensors;
-  friend bool operator==(const LayerRecord&, const LayerRecord&) = default;
+  std::string path;                     ///< where it sits in the blocks: "3", "5.b0.1", "5.m" (its merge)
+  std::vector<std::uint64_t> sources;  ///< the positions it reads (0: the network's input)
+  /// How messages name it ("layer 5 (Down<32>) > branch 0 > layer 1"): the model's side only,
+  /// not in the file.
+  std::string where;
+  friend bool operator==(const LayerRecord& a, const LayerRecord& b) {
+    return a.kind == b.kind && a.input == b.input && a.output == b.output && a.tensors == b.tensors &&
+           a.path == b.path && a.sources == b.sources;
+  }
 };
 
 /// A network as a file describes it: its layers in order.
@@ -89,7 +100,8 @@ class ByteWriter {
 /// can make it read outside the bytes or allocate more than they hold.
 class ByteReader {
  public:
-  ByteReader(std::span<const unsigned char> bytes, std::string name) : bytes_(bytes), name_(std::move(name)) {}
+  ByteReader(std::span<const unsigned char> bytes, std::string name, std::uint32_t version = format_version)
+      : bytes_(bytes), name_(std::move(name)), version_(version) {}
 
   std::uint8_t u8() { return static_cast<std::uint8_t>(unsigned_le(1, "a byte")); }
   std::uint32_t u32() { return static_cast<std::uint32_t>(unsigned_le(4, "a 32-bit field")); }
@@ -131,6 +143,8 @@ class ByteReader {
   std::size_t remaining() const { return bytes_.size() - at_; }
   std::size_t position() const { return at_; }
   const std::string& name() const { return name_; }
+  /// The format version of the file the bytes come from.
+  std::uint32_t version() const { return version_; }
   [[noreturn]] void fail(const std::string& what) const { throw Error(name_ + ": " + what); }
 
  private:
@@ -152,6 +166,7 @@ class ByteReader {
   std::span<const unsigned char> bytes_;
   std::size_t at_ = 0;
   std::string name_;
+  std::uint32_t version_;
 };
 
 /// CRC-32 (the one of zlib, gzip and PNG) of `bytes`.
@@ -174,6 +189,7 @@ void save_file(const std::string& path, FileKind kind, std::span<const unsigned 
 struct FileContents {
   std::string name;  ///< the file's path, for messages
   FileKind kind;
+  std::uint32_t version;  ///< its format version
   std::vector<unsigned char> bytes;  ///< the whole file
   std::size_t body_begin;            ///< where the body starts in `bytes`
   std::size_t body_end;              ///< where it ends (the CRC follows)
@@ -190,7 +206,8 @@ FileContents check_file(std::vector<unsigned char> bytes, const std::string& nam
 
 /// Writes an architecture as the format lays it out.
 void write_architecture(ByteWriter& out, const Architecture& layers);
-/// Reads one back (bounds-checked: a corrupt count cannot make it allocate).
+/// Reads one back (bounds-checked: a corrupt count cannot make it allocate), as the reader's
+/// format version lays it out (version 1 has no paths: each layer at the top, reading the one before).
 Architecture read_architecture(ByteReader& in);
 
 /// Throws Error unless `file` (read from `name`) describes the same network as `model`,

@@ -81,7 +81,7 @@ template <class S>
 Checkpoint<S> read_checkpoint(const std::string& path, const NetworkFacts& net, const TrainingSetup& setup,
                               const TrainingState& expected, std::size_t epochs) {
   const io::FileContents file = io::load_file(path);
-  io::ByteReader in(file.body(), file.name);
+  io::ByteReader in(file.body(), file.name, file.version);
   if (file.kind != io::FileKind::checkpoint) in.fail("holds weights only, not a checkpoint to resume from");
   Checkpoint<S> c;
   c.params.resize(net.parameter_block);

@@ -45,7 +45,7 @@ void read_parameters(io::ByteReader& in, const NetworkFacts& net, S* fresh) {
 /// the caller takes them only when this returns.
 template <class S>
 AlignedBuffer<S> read_weights(const io::FileContents& file, const NetworkFacts& net) {
-  io::ByteReader in(file.body(), file.name);
+  io::ByteReader in(file.body(), file.name, file.version);
   AlignedBuffer<S> fresh(net.parameter_block);
   read_parameters(in, net, fresh.data());
   if (file.kind == io::FileKind::weights && in.remaining() != 0)
