@@ -3,6 +3,7 @@
 
 usage: torch_reference.py WORKLOAD FIGURE THREADS
   WORKLOAD  seed (seed CNN, Fashion-MNIST) | cifar (seed CNN on 32x32x3, generated data) | mlp (784-128-10)
+            | resnet (ResNet-8, as examples/resnet8.hpp, Fashion-MNIST)
   FIGURE    train (images/s over one epoch of 60,000) | latency (batch-1 inference, median us of 1000 calls)
             | throughput (batch-256 inference, images/s)
 Prints one JSON object: the figure, and the process's peak resident memory in MiB.
@@ -30,6 +31,45 @@ def seed_cnn(channels, side):
                          nn.MaxPool2d(2), nn.Flatten(), nn.Linear(flat, 10))
 
 
+class Residual(nn.Module):
+    """y = body(x) + shortcut(x) (the identity without one), as typenet's Residual."""
+
+    def __init__(self, body, shortcut=None):
+        super().__init__()
+        self.body = body
+        self.shortcut = shortcut
+
+    def forward(self, x):
+        return self.body(x) + (self.shortcut(x) if self.shortcut is not None else x)
+
+
+def resnet8(channels):
+    """examples/resnet8.hpp in PyTorch: Keras's defaults (biases on every convolution, Glorot-uniform
+    kernels, zero biases, BatchNorm eps 1e-3 and momentum 0.01, i.e. Keras's 0.99). A strided 'same'
+    convolution pads 1 on each side, as PyTorch users write it; Keras (and typenet) pad 0 before and
+    1 after on an even size: the same cost, the window one pixel apart."""
+    def conv(cin, cout, k, stride=1):
+        return nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2)
+
+    def bn(c):
+        return nn.BatchNorm2d(c, eps=1e-3, momentum=0.01)
+
+    def basic(c):
+        return nn.Sequential(Residual(nn.Sequential(conv(c, c, 3), bn(c), nn.ReLU(), conv(c, c, 3), bn(c))), nn.ReLU())
+
+    def down(cin, c):
+        body = nn.Sequential(conv(cin, c, 3, 2), bn(c), nn.ReLU(), conv(c, c, 3), bn(c))
+        return nn.Sequential(Residual(body, nn.Sequential(conv(cin, c, 1, 2), bn(c))), nn.ReLU())
+
+    net = nn.Sequential(conv(channels, 16, 3), bn(16), nn.ReLU(), basic(16), down(16, 32), down(32, 64),
+                        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+    for m in net.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            nn.init.xavier_uniform_(m.weight)
+            nn.init.zeros_(m.bias)
+    return net
+
+
 def mlp():
     return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
 
@@ -53,6 +93,9 @@ def workload(name, n):
     g = torch.Generator().manual_seed(1)
     if name == 'cifar':
         return seed_cnn(3, 32), torch.rand(n, 3, 32, 32, generator=g), torch.randint(0, 10, (n,), generator=g), 'generated'
+    if name == 'resnet':
+        x, y, source = fashion_or_generated(n)
+        return resnet8(1), x, y, source
     x, y, source = fashion_or_generated(n)
     return mlp(), x, y, source
 

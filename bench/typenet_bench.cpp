@@ -2,6 +2,7 @@
 //
 // usage: typenet_bench WORKLOAD FIGURE THREADS
 //   WORKLOAD  seed (seed CNN, Fashion-MNIST) | cifar (seed CNN on 32x32x3, generated data) | mlp (784-128-10)
+//             | resnet (ResNet-8 of examples/resnet8.hpp, Fashion-MNIST)
 //   FIGURE    train (images/s over one epoch of 60,000) | latency (batch-1 inference, median us of 1000 calls)
 //             | throughput (batch-256 inference, images/s)
 // Prints one JSON object with the figure, the GFLOP/s it stands for, and the peak resident memory.
@@ -18,6 +19,8 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <typenet/typenet.hpp>
+
+#include "resnet8.hpp"
 
 namespace tn = typenet;
 
@@ -124,7 +127,7 @@ int run(const char* workload, const std::string& figure, std::size_t threads, co
 
 int main(int argc, char** argv) try {
   if (argc != 4) {
-    std::fprintf(stderr, "usage: typenet_bench seed|cifar|mlp train|latency|throughput THREADS\n");
+    std::fprintf(stderr, "usage: typenet_bench seed|cifar|mlp|resnet train|latency|throughput THREADS\n");
     return 2;
   }
   const std::string workload = argv[1], figure = argv[2];
@@ -132,6 +135,8 @@ int main(int argc, char** argv) try {
   std::string source = "generated";
   if (workload == "seed") return run<SeedCnn<tn::Input<28, 28, 1>>>("seed", figure, threads, fashion_or_generated(source), source);
   if (workload == "mlp") return run<Mlp>("mlp", figure, threads, fashion_or_generated(source), source);
+  if (workload == "resnet")
+    return run<ResNet8<tn::Input<28, 28, 1>>>("resnet", figure, threads, fashion_or_generated(source), source);
   if (workload == "cifar")
     return run<SeedCnn<tn::Input<32, 32, 3>>>("cifar", figure, threads, generated_cifar(figure == "train" ? 60000 : 1000),
                                               source);

@@ -101,6 +101,27 @@ BOOST_AUTO_TEST_CASE(normalised_regularised_dropout_network_allocates_nothing) {
   static_assert(decltype(model)::memory.statistics_per_chunk == (2 * 8 + 2 * 16) * sizeof(double));
 }
 
+// Networks that branch: a residual with BatchNormalization in its body and shortcut (stages), and
+// a Concat whose input's gradients are added through the accumulation area.
+struct Branching
+    : tn::Sequential<tn::Input<8, 8, 2>, tn::Conv2D<4, 3, 3, tn::Padding::same>, tn::ReLU,
+                     tn::Residual<tn::Chain<tn::Conv2D<6, 3, 3, tn::Padding::same, 2>, tn::BatchNormalization, tn::ReLU,
+                                            tn::Conv2D<6, 3, 3, tn::Padding::same>>,
+                                  tn::Shortcut<tn::Conv2D<6, 1, 1, tn::Padding::valid, 2>, tn::BatchNormalization>>,
+                     tn::ReLU, tn::Flatten, tn::Dense<3>, tn::Softmax> {};
+struct Joined : tn::Sequential<tn::Input<8, 8, 2>, tn::Conv2D<4, 3, 3>,
+                               tn::Concat<tn::Conv2D<3, 1, 1>, tn::Chain<tn::Conv2D<2, 3, 3, tn::Padding::same>, tn::ReLU>,
+                                          tn::MaxPool2D<3, 3, tn::Padding::same, 1>>,
+                               tn::Flatten, tn::Dense<3>, tn::Softmax> {};
+static_assert(tn::exec::Plan<Joined>::accumulated_size == 6 * 6 * 4);
+
+BOOST_AUTO_TEST_CASE(branching_networks_allocate_nothing) {
+  tn::Model<Branching, tn::loss::CrossEntropy, tn::optim::Adam> residual;
+  check_no_allocation(residual, data<Shape<8, 8, 2>, Shape<3>>(64));
+  tn::Model<Joined, tn::loss::CrossEntropy, tn::optim::Adam> joined;
+  check_no_allocation(joined, data<Shape<8, 8, 2>, Shape<3>>(64));
+}
+
 BOOST_AUTO_TEST_CASE(the_counter_counts) {
   const std::size_t before = allocation_count.load();
   // Through a volatile pointer: clang++ -O3 removes a new/delete pair nothing observes.
