@@ -61,10 +61,18 @@ static_assert(cnn.training_in_flight > 2 * 26 * 26 * 32 * 4);
 // Dense's output, the target, the loss and correctness.
 static_assert(cnn.training_per_sample == (13 * 13 * 32 + 10 + 10 + 10 + 2) * 4);
 
-// With a batch-coupled layer, every output and gradient is kept for the whole batch.
+// With a batch-coupled layer, every output and saved value is kept for the whole batch (its
+// stages are parallel loops of their own), and each gradient one backward stage writes and
+// another reads: the BatchNormalization's, written above it and read in its own stage; the
+// convolution's is written and read in the last stage, and lives in a chunk's work area.
 struct Normalized : tn::Sequential<tn::Input<8, 8, 1>, tn::Conv2D<4, 3, 3>, tn::BatchNormalization, tn::ReLU,
                                    tn::Flatten, tn::Dense<2>, tn::Softmax> {};
-static_assert(tn::exec::Plan<Normalized>::batch_output[0] && tn::exec::Plan<Normalized>::batch_output[1] && tn::exec::Plan<Normalized>::batch_gradient[1]);
+using NormalizedPlan = tn::exec::Plan<Normalized>;
+static_assert(NormalizedPlan::batch_output[0] && NormalizedPlan::batch_output[1] && NormalizedPlan::batch_saved[1]);
+static_assert(NormalizedPlan::backward_stage[1] == 1 && NormalizedPlan::backward_stage[2] == 1 &&
+              NormalizedPlan::backward_stage[3] == 0);
+static_assert(!NormalizedPlan::batch_gradient[1] && NormalizedPlan::batch_gradient[2] && !NormalizedPlan::batch_gradient[3] &&
+              NormalizedPlan::batch_gradient[5]);
 
 // The optimizer's slots and the scalar enter the figures.
 static_assert(Mlp::memory<double, 1>.optimizer_state == Mlp::parameter_block * 8);

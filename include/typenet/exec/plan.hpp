@@ -426,20 +426,60 @@ struct Plan {
 
   // ---- what lives for the whole batch, and what per chunk -----------------------------------
 
-  /// Which layer outputs and gradients training keeps for the whole batch. The parameter
-  /// gradient of a layer that does not sum per chunk (Dense) runs after the batch, over all of
-  /// it: its input and its output's gradient, and what it saved, stay (and the network's
-  /// output, for the loss). So does everything in a network with a batch-coupled layer,
-  /// whose stages hand the batch from one parallel loop to the next. The rest lives only while
-  /// its chunk runs, in the work area of one of the chunks running at a time. (Kept for the
-  /// whole batch, the CIFAR-shaped network's 22 MB outgrew the 16 MB L3 cache; in chunk areas
-  /// it trains 7-25 % faster, the more the busier the host.)
-  static constexpr auto batch_gradient = [] {
-    std::array<bool, layer_count + 1> kept{};
+  /// Which layer outputs, gradients and saved values training keeps for the whole batch. The
+  /// parameter gradient of a layer that does not sum per chunk (Dense) runs after the batch,
+  /// over all of it (after_batch_gradient): its input and its output's gradient, and what it
+  /// saved, stay (and the network's output, for the loss). In a network with a batch-coupled
+  /// layer the stages hand the batch from one parallel loop to the next, so every output and
+  /// saved value stays, and each gradient that one stage writes and another reads
+  /// (crosses_stages). The rest lives only while its chunk runs, in the work area of one of the
+  /// chunks running at a time. (Kept for the whole batch, the CIFAR-shaped network's 22 MB
+  /// outgrew the 16 MB L3 cache; in chunk areas it trains 7-25 % faster, the more the busier the
+  /// host.)
+  static constexpr auto after_batch_gradient = [] {
+    std::array<bool, layer_count + 1> after{};
     for_each_position([&](auto position) {
       constexpr std::size_t P = decltype(position)::value;
-      kept[P] = any_coupled || (layer<P>::parameter_count > 0 && !per_chunk_gradient[P]);
+      after[P] = coupled[P] || (layer<P>::parameter_count > 0 && !per_chunk_gradient[P]);
     });
+    return after;
+  }();
+  /// [p]: the backward stage that runs layer p's backward pass and per-chunk gradient: 0 above
+  /// the highest batch-coupled layer, one more below each (the coupled layers at or above p).
+  /// The gradient at p is completed in stage backward_stage[p + 1] (a coupled layer's, in the
+  /// stage above its own: its statistics need it whole).
+  static constexpr auto backward_stage = [] {
+    std::array<std::size_t, layer_count + 2> stage{};
+    for (std::size_t p = layer_count; p >= 1; --p) stage[p] = stage[p + 1] + (coupled[p] ? 1 : 0);
+    return stage;
+  }();
+  /// [q]: whether the gradient at q is written in one backward stage and read in another: by a
+  /// later layer in a higher stage, or read by a merge's source finished in another stage, or at
+  /// a coupled layer.
+  static constexpr auto crosses_stages = [] {
+    std::array<bool, layer_count + 1> crosses{};
+    for (std::size_t q = 1; q <= layer_count; ++q) {
+      const std::size_t finished = backward_stage[q + 1];
+      crosses[q] = coupled[q];
+      for (std::size_t c = q + 1; c <= layer_count; ++c)
+        if (makes_input_gradient[c] && gradient_target[c] == q && backward_stage[c] != finished) crosses[q] = true;
+    }
+    for_each_position([&](auto position) {
+      constexpr std::size_t A = decltype(position)::value;
+      if constexpr (detail::is_merge<layer<A>>)
+        for (std::size_t q : Net::template node<A - 1>::sources)
+          if (q > 0 && needs_gradient[q] && backward_stage[q + 1] != backward_stage[A + 1]) crosses[A] = true;
+    });
+    return crosses;
+  }();
+  static constexpr auto batch_gradient = [] {
+    std::array<bool, layer_count + 1> kept{};
+    for (std::size_t p = 1; p <= layer_count; ++p) kept[p] = after_batch_gradient[p] || crosses_stages[p];
+    return kept;
+  }();
+  static constexpr auto batch_saved = [] {
+    std::array<bool, layer_count + 1> kept{};
+    for (std::size_t p = 1; p <= layer_count; ++p) kept[p] = any_coupled || after_batch_gradient[p];
     return kept;
   }();
   static constexpr auto batch_output = [] {
@@ -447,7 +487,7 @@ struct Plan {
     kept[layer_count] = true;
     for_each_position([&](auto position) {
       constexpr std::size_t P = decltype(position)::value;
-      for (std::size_t q : Net::template node<P - 1>::sources) kept[q] = kept[q] || batch_gradient[P];
+      for (std::size_t q : Net::template node<P - 1>::sources) kept[q] = kept[q] || after_batch_gradient[P];
     });
     for (bool& k : kept) k = k || any_coupled;
     return kept;
@@ -476,7 +516,7 @@ struct Plan {
       at.output[p] = batch_output[p] ? region(batch * stored_output(p)) : in_area(samples * stored_output(p));
     for (std::size_t p = 1; p <= layer_count; ++p) {
       at.gradient[p] = batch_gradient[p] ? region(batch * stored_gradient(p)) : in_area(samples * stored_gradient(p));
-      at.saved[p] = batch_gradient[p] ? region(batch * saved_sizes[p - 1]) : in_area(samples * saved_sizes[p - 1]);
+      at.saved[p] = batch_saved[p] ? region(batch * saved_sizes[p - 1]) : in_area(samples * saved_sizes[p - 1]);
     }
     at.scratch = in_area(samples * largest_scratch);
     at.accumulation = in_area(samples * accumulated_size);
@@ -538,14 +578,14 @@ struct Plan {
     std::size_t total = (batch_output[0] ? activation_sizes[0] : 0) + activation_sizes[layer_count] + 2;
     for (std::size_t p = 1; p <= layer_count; ++p)
       total += (batch_output[p] ? stored_output(p) : 0) +
-               (batch_gradient[p] ? stored_gradient(p) + saved_sizes[p - 1] : 0);
+               (batch_gradient[p] ? stored_gradient(p) : 0) + (batch_saved[p] ? saved_sizes[p - 1] : 0);
     return total;
   }();
   static constexpr std::size_t training_elements_in_flight = [] {
     std::size_t total = (batch_output[0] ? 0 : activation_sizes[0]) + largest_scratch + accumulated_size;
     for (std::size_t p = 1; p <= layer_count; ++p)
       total += (batch_output[p] ? 0 : stored_output(p)) +
-               (batch_gradient[p] ? 0 : stored_gradient(p) + saved_sizes[p - 1]);
+               (batch_gradient[p] ? 0 : stored_gradient(p)) + (batch_saved[p] ? 0 : saved_sizes[p - 1]);
     return total;
   }();
   static constexpr std::size_t inference_elements_per_sample =

@@ -125,8 +125,8 @@ class StepEngine {
         }
       }
       backward_chunk(at, count, layer_count, down_to + 1);
+      chunk_weight_gradients(c, at, count, layer_count, down_to + 1);
       if (down_to > 0) coupled_gradient_statistics(down_to, c, first, count);
-      else chunk_weight_gradients(c, at, count);
     });
     while (down_to > 0) {
       const std::size_t b = down_to;
@@ -138,8 +138,8 @@ class StepEngine {
         const auto area = work_areas_.take();
         const Site at{first, area.index()};
         backward_chunk(at, count, b, down_to + 1);
+        chunk_weight_gradients(c, at, count, b, down_to + 1);
         if (down_to > 0) coupled_gradient_statistics(down_to, c, first, count);
-        else chunk_weight_gradients(c, at, count);
       });
     }
     weight_gradients(grads, chunks);
@@ -221,7 +221,7 @@ class StepEngine {
                                    : area_data(at.area) + layout_.gradient[p];
   }
   S* saved(std::size_t p, Site at) {
-    return plan::batch_gradient[p] ? train_.data() + layout_.saved[p] + at.first * plan::saved_sizes[p - 1]
+    return plan::batch_saved[p] ? train_.data() + layout_.saved[p] + at.first * plan::saved_sizes[p - 1]
                                    : area_data(at.area) + layout_.saved[p];
   }
   /// The whole batch's output of position p and gradient with respect to it (where
@@ -351,12 +351,15 @@ class StepEngine {
                                     gradient(b) + first * plan::activation_sizes[b], count);
   }
 
-  /// The parameter gradients of the layers that sum per chunk (Plan::per_chunk_gradient), for
-  /// the chunk's samples, into the chunk's own slot.
-  void chunk_weight_gradients(std::size_t chunk, Site at, std::size_t count) {
+  /// The parameter gradients of the layers from..down_to that sum per chunk
+  /// (Plan::per_chunk_gradient), for the chunk's samples, into the chunk's own slot: in the
+  /// backward stage that ran their backward passes, while the gradients at their outputs are
+  /// still in the chunk's work area.
+  void chunk_weight_gradients(std::size_t chunk, Site at, std::size_t count, std::size_t from, std::size_t down_to) {
     plan::for_each_position([&](auto position) {
       constexpr std::size_t P = decltype(position)::value;
       if constexpr (plan::per_chunk_gradient[P]) {
+        if (P > from || P < down_to) return;
         using L = typename plan::template layer<P>;
         S* slot = slots_.data() + chunk * plan::slot_block + plan::slot_offsets[P];
         for (std::size_t tile = 0; tile < L::gradient_tiles; ++tile)
