@@ -7,13 +7,14 @@ usage: compare.py BUILD_DIR [--repeat N] [--quick]
              the machines are shared and noisy, the best run is the least disturbed one
   --quick    one repeat, and no CIFAR-shaped or compile-time figures (for the test suite)
 
-For each workload (seed CNN on Fashion-MNIST, seed CNN on CIFAR-shaped input, MLP 784-128-10) it
+For each workload (seed CNN on Fashion-MNIST, seed CNN on CIFAR-shaped input, MLP 784-128-10,
+ResNet-8 of examples/resnet8.hpp on Fashion-MNIST) it
 measures training images/s over one epoch, batch-1 latency and batch-256 throughput with all
 threads, the peak resident memory, and the achieved GFLOP/s as a fraction of the FMA peak that
 bench/peak_flops measures (the workload's FLOPs counted as a direct convolution does them, over
 the time: the rate a direct convolution would need; Winograd's do fewer); then 1-thread against all-thread training, and the compile
-times and peak compiler memory of bench/compile_time.py (the header alone, the MLP and seed CNN examples, three models
-in one file), each beside a file of standard headers only. Every figure runs in its own process, so memory figures do not mix.
+times and peak compiler memory of bench/compile_time.py (the header alone, the MLP, seed CNN and ResNet-8 examples,
+three models in one file, a ResNet-18-sized network), each beside a file of standard headers only. Every figure runs in its own process, so memory figures do not mix.
 
 PyTorch is Debian's python3-torch, run by /usr/bin/python3 with torch.set_num_threads equal to
 typenet's thread count, in two configurations, keeping the faster: Debian's defaults, and a
@@ -118,8 +119,9 @@ def main():
     print()
     print('| workload | figure | typenet | PyTorch | ratio | typenet GFLOP/s, direct-convolution count (of peak) |')
     print('|---|---|---|---|---|---|')
-    workloads = ['seed', 'mlp'] if quick else ['seed', 'cifar', 'mlp']
-    names = {'seed': 'seed CNN, 28x28x1', 'cifar': 'seed CNN, 32x32x3', 'mlp': 'MLP 784-128-10'}
+    workloads = ['seed', 'mlp'] if quick else ['seed', 'cifar', 'mlp', 'resnet']
+    names = {'seed': 'seed CNN, 28x28x1', 'cifar': 'seed CNN, 32x32x3', 'mlp': 'MLP 784-128-10',
+             'resnet': 'ResNet-8, 28x28x1'}
     for workload in workloads:
         for figure in ['train', 'latency', 'throughput']:
             t = measure_typenet(build, workload, figure, threads, repeat)

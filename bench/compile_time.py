@@ -13,6 +13,9 @@ Compiles, one after another on one core and with BUILD's own command for example
   mlp              examples/mlp_fashion_mnist.cpp: one small MLP, fit, evaluate
   seed_cnn         examples/seed_cnn.cpp: the seed CNN for two input shapes, fit, evaluate, save
   three_models     bench/three_models.cpp: an MLP, the seed CNN and the regularised CNN in one file
+  resnet           examples/resnet.cpp: ResNet-8 for two input shapes, fit, evaluate, save
+  resnet18         bench/resnet18.cpp: a ResNet-18-sized network (four stages of two residual blocks)
+                   trained one step
 
 and prints, for each, the best wall time of --repeat runs, the ratio to the reference and the
 peak resident memory of the compiler (the largest of the runs). Compiling is to /dev/null: the
@@ -79,6 +82,8 @@ def measure(build, repeat):
         sources['mlp'] = os.path.join(ROOT, 'examples', 'mlp_fashion_mnist.cpp')
         sources['seed_cnn'] = os.path.join(ROOT, 'examples', 'seed_cnn.cpp')
         sources['three_models'] = os.path.join(HERE, 'three_models.cpp')
+        sources['resnet'] = os.path.join(ROOT, 'examples', 'resnet.cpp')
+        sources['resnet18'] = os.path.join(HERE, 'resnet18.cpp')
         results = []
         for name, source in sources.items():
             runs = [compile_once(command, source, directory) for _ in range(repeat)]
