@@ -18,6 +18,7 @@
 #include <typenet/typenet.hpp>
 
 #include "gradient_check.hpp"
+#include "temp_directory.hpp"
 
 namespace tn = typenet;
 using tn::Shape;
@@ -233,4 +234,28 @@ BOOST_AUTO_TEST_CASE(summary_shows_blocks_indented_with_their_paths) {
   BOOST_TEST(tn::detail::layer_name(facts, 2) == "layer 1 (Stage) > layer 2 (Down<6>) > branch 0 > layer 1 (Conv2D<6, 3, 3, same, 2, 2>)");
   BOOST_TEST(tn::detail::layer_name(facts, 6) == "layer 1 (Stage) > layer 2 (Down<6>) > Add");
   BOOST_TEST(tn::detail::layer_name(facts, 7) == "layer 2 (ReLU)");
+}
+
+// A run with blocks (BatchNormalization's moving averages and Dropout in a branch) resumed from a
+// checkpoint ends bitwise as the run without a break.
+BOOST_AUTO_TEST_CASE(resuming_a_branching_network_is_bitwise) {
+  tn::test::TempDirectory dir("blocks-resume");
+  const auto data = make_data<Shape<5, 5, 2>, Shape<3>>(64, true, 12);
+  using M = tn::Model<NormalisedResidual, tn::loss::CrossEntropy, tn::optim::Adam>;
+  tn::FitOptions<tn::data::Dataset<Shape<5, 5, 2>, Shape<3>>> options{.epochs = 4, .batch_size = 16, .seed = 5,
+                                                                       .verbose = false};
+  M straight({}, 3);
+  straight.fit(data, options);
+  options.checkpoint = dir.file("run.tnc");
+  options.epochs = 2;
+  M first({}, 3);
+  first.fit(data, options);
+  options.epochs = 4;
+  options.resume = true;
+  M second({}, 99);
+  const tn::History resumed = second.fit(data, options);
+  BOOST_TEST(resumed.resumed_after == 2u);
+  const auto bits = [](const M& m) { return std::vector<float>(m.parameters().begin(), m.parameters().end()); };
+  const auto a = bits(second), b = bits(straight);
+  BOOST_TEST(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
 }
