@@ -31,7 +31,10 @@ struct Case {
 // reading zeros around the image (each the tile its layer chooses). And a direct one. (More
 // than 48 input channels, two dW tiles, are checked in test_kernels: here, in double and under
 // the sanitizers, their gradient check took minutes.)
-using WinogradValid = Case<tn::Conv2D<16, 3, 3>, Shape<9, 7, 16>, Shape<7, 5, 16>, 3 * 3 * 16 * 16 + 16>;
+using WinogradValid = Case<tn::Conv2D<32, 3, 3>, Shape<9, 7, 16>, Shape<7, 5, 32>, 3 * 3 * 16 * 32 + 32>;
+// 16 channels to 16: trained directly, Winograd in inference only (kernels::conv2d_training_algorithm).
+using SplitValid = Case<tn::Conv2D<16, 3, 3>, Shape<9, 7, 16>, Shape<7, 5, 16>, 3 * 3 * 16 * 16 + 16>;
+static_assert(!SplitValid::layer::winograd && SplitValid::layer::winograd_inference);
 using WinogradSame =
     Case<tn::Conv2D<32, 3, 3, tn::Padding::same>, Shape<6, 5, 32>, Shape<6, 5, 32>, 3 * 3 * 32 * 32 + 32>;
 using DirectSame = Case<tn::Conv2D<3, 3, 3, tn::Padding::same>, Shape<5, 4, 2>, Shape<5, 4, 3>, 3 * 3 * 2 * 3 + 3>;
@@ -65,6 +68,7 @@ using Cases = std::tuple<
     Case<tn::Conv2D<6, 5, 5>, Shape<9, 9, 3>, Shape<5, 5, 6>, 5 * 5 * 3 * 6 + 6>,        // 75 rows: two dW tiles
     WinogradValid,
     WinogradSame,
+    SplitValid,
     Case<tn::MaxPool2D<2, 2>, Shape<5, 4, 3>, Shape<2, 2, 3>, 0>,                         // Keras flooring
     Case<tn::MaxPool2D<3, 3, tn::Padding::same, 2>, Shape<5, 6, 2>, Shape<3, 3, 2>, 0>,
     Case<tn::MaxPool2D<2, 3, tn::Padding::valid, 1, 2>, Shape<4, 7, 2>, Shape<3, 3, 2>, 0>,
@@ -184,6 +188,22 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(convolution_inference_equals_training_bitwise, C, 
     bench.training = false;
     const auto inferred = bench.forward();
     BOOST_TEST(std::equal(trained.data(), trained.data() + n * Bench<L>::out, inferred.data()));
+  }
+}
+
+// A convolution trained directly and run by Winograd in inference computes the same values,
+// rounded otherwise.
+BOOST_AUTO_TEST_CASE(split_convolution_inference_agrees_with_training) {
+  using L = SplitValid::layer;
+  for (std::size_t n : {1u, 4u}) {
+    Bench<L> bench(n, 0.0, 3 + n);
+    const auto trained = bench.forward();
+    bench.training = false;
+    const auto inferred = bench.forward();
+    double worst = 0;
+    for (std::size_t i = 0; i < n * Bench<L>::out; ++i) worst = std::max(worst, std::abs(trained[i] - inferred[i]));
+    BOOST_TEST(worst < 1e-12);
+    BOOST_TEST(!std::equal(trained.data(), trained.data() + n * Bench<L>::out, inferred.data()));  // two algorithms
   }
 }
 

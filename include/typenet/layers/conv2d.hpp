@@ -12,6 +12,7 @@
 #include <typenet/core/shape.hpp>
 #include <typenet/kernels/select.hpp>
 #include <typenet/layers/detail/conv2d_direct.hpp>
+#include <typenet/layers/detail/conv2d_split.hpp>
 #include <typenet/layers/detail/conv2d_winograd.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 #include <typenet/layers/padding.hpp>
@@ -87,13 +88,20 @@ struct Conv2D {
 
     /// The algorithm and its storage contract (what it keeps, packs and calls), chosen by size:
     /// kernels::conv2d_algorithm says how and why.
+    /// Inference may run by another algorithm than training (kernels::conv2d_training_algorithm).
     static constexpr kernels::ConvChoice algorithm =
         kernels::conv2d_algorithm<OH, OW, C, F, KernelH, KernelW, StrideH, StrideW>();
-    static constexpr bool winograd = algorithm.algorithm == kernels::ConvAlgorithm::winograd;
+    static constexpr kernels::ConvChoice training_algorithm =
+        kernels::conv2d_training_algorithm<OH, OW, C, F, KernelH, KernelW, StrideH, StrideW>();
+    static constexpr bool winograd = training_algorithm.algorithm == kernels::ConvAlgorithm::winograd;
+    static constexpr bool winograd_inference = algorithm.algorithm == kernels::ConvAlgorithm::winograd;
+    using winograd_storage =
+        detail::Conv2DWinograd<H, W, C, F, rows::pad_before, cols::pad_before, OH, OW, algorithm.tile>;
+    using direct_storage = detail::Conv2DDirect<H, W, C, F, KernelH, KernelW, StrideH, StrideW, rows::pad_before,
+                                                cols::pad_before, rows::padded, cols::padded>;
     using storage = std::conditional_t<
-        winograd, detail::Conv2DWinograd<H, W, C, F, rows::pad_before, cols::pad_before, OH, OW, algorithm.tile>,
-        detail::Conv2DDirect<H, W, C, F, KernelH, KernelW, StrideH, StrideW, rows::pad_before, cols::pad_before,
-                             rows::padded, cols::padded>>;
+        winograd, winograd_storage,
+        std::conditional_t<winograd_inference, detail::Conv2DSplit<direct_storage, winograd_storage>, direct_storage>>;
     using fast = storage;  ///< its former name (test_layers reads a Winograd tile as fast::tile)
 
     static constexpr std::size_t saved_size = storage::saved_size;

@@ -43,6 +43,10 @@ struct Conv2DWinograd {
   /// quarter of the input channels each; parts [4, 8) the transposed copy Vt for a quarter of the
   /// filters. Vt holds exactly V's values.
   static constexpr std::size_t pack_tasks = 8;
+  /// What the forward pass alone reads: V, made by the first 4 parts (a convolution whose
+  /// training runs directly keeps only this for its inference: Conv2DSplit).
+  static constexpr std::size_t forward_packed_size = P * C * F;
+  static constexpr std::size_t forward_pack_tasks = 4;
   template <class S>
   static void pack(const S* w, S* packed, std::size_t task) {
     constexpr std::size_t quarter_c = (C + 3) / 4, quarter_f = (F + 3) / 4;
