@@ -129,9 +129,16 @@ struct Conv2D {
                        pass.saved, pass.scratch);
     }
 
+    /// The gradient of a ReLU before it is taken here: dx is kept where the input is above zero
+    /// (the ReLU's output; its backward pass is then skipped, and the gradient at its output
+    /// never stored).
+    static constexpr bool gates_input_gradient = true;
+
     template <class S>
-    static void backward(const Pass<S>& pass, const S*, const S*, const S* dy, S* dx, std::size_t n) {
+    static void backward(const Pass<S>& pass, const S* x, const S*, const S* dy, S* dx, std::size_t n) {
       storage::backward(n, dy, pass.packed, dx, pass.saved, pass.scratch);
+      if (dx && pass.gate)
+        for (std::size_t i = 0; i < n * In::size; ++i) dx[i] = x[i] > S{} ? dx[i] : S{};
     }
 
     /// The kernel gradient's tiles (the storage's), then one tile for db.

@@ -49,11 +49,19 @@ struct Conv2DDirect {
                       S* saved, S*) {
     const S* source = x;
     if constexpr (padded) {
+      // The image, with zeros around it (only the border is cleared: clearing it all, then
+      // copying, had cost a ResNet-8 step 2 %).
+      constexpr std::size_t right = PW - W - PadLeft;
       for (std::size_t b = 0; b < n; ++b) {
         S* to = saved + b * saved_size;
-        std::fill(to, to + saved_size, S{});
-        for (std::size_t iy = 0; iy < H; ++iy)
-          std::copy(x + (b * H + iy) * W * C, x + (b * H + iy + 1) * W * C, to + ((iy + PadTop) * PW + PadLeft) * C);
+        std::fill(to, to + PadTop * PW * C, S{});
+        for (std::size_t iy = 0; iy < H; ++iy) {
+          S* row = to + (iy + PadTop) * PW * C;
+          std::fill(row, row + PadLeft * C, S{});
+          std::copy(x + (b * H + iy) * W * C, x + (b * H + iy + 1) * W * C, row + PadLeft * C);
+          std::fill(row + (PadLeft + W) * C, row + (PadLeft + W + right) * C, S{});
+        }
+        std::fill(to + (H + PadTop) * PW * C, to + saved_size, S{});
       }
       source = saved;
     }
