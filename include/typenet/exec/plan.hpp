@@ -168,6 +168,20 @@ struct Plan {
       if (makes_input_gradient[p]) written[gradient_target[p]] = true;
     return written;
   }();
+  /// [q]: the Add whose gradient is also q's, where that Add is the only node reading q (the end
+  /// of a residual body): its gradient passes to q unchanged, so q uses it where it is instead
+  /// of a copy of its own (0: q has a gradient of its own).
+  static constexpr auto gradient_alias = [] {
+    std::array<std::size_t, layer_count + 1> alias{};
+    for_each_position([&](auto position) {
+      constexpr std::size_t A = decltype(position)::value;
+      if constexpr (detail::is_merge<layer<A>> && detail::is_add_merge<layer<A>>)
+        for (std::size_t q : Net::template node<A - 1>::sources)
+          if (q > 0 && consumers[q] == 1 && !fused_backward[q]) alias[q] = A;
+    });
+    return alias;
+  }();
+
   /// The largest gradient a layer adds through the accumulation area, per sample.
   static constexpr std::size_t accumulated_size = [] {
     std::size_t most = 0;
@@ -218,7 +232,9 @@ struct Plan {
   /// The elements of one sample's output of layer p, and of the gradient with respect to it,
   /// that training keeps: none where fusion makes them unnecessary.
   static constexpr std::size_t stored_output(std::size_t p) { return fused_forward[p] ? 0 : activation_sizes[p]; }
-  static constexpr std::size_t stored_gradient(std::size_t p) { return fused_backward[p] ? 0 : activation_sizes[p]; }
+  static constexpr std::size_t stored_gradient(std::size_t p) {
+    return fused_backward[p] || gradient_alias[p] ? 0 : activation_sizes[p];
+  }
 
   // ---- chunks -------------------------------------------------------------------------------
 
@@ -475,6 +491,10 @@ struct Plan {
   static constexpr auto batch_gradient = [] {
     std::array<bool, layer_count + 1> kept{};
     for (std::size_t p = 1; p <= layer_count; ++p) kept[p] = after_batch_gradient[p] || crosses_stages[p];
+    for (std::size_t p = 1; p <= layer_count; ++p)  // an alias and its Add share one buffer
+      if (gradient_alias[p]) kept[gradient_alias[p]] = kept[gradient_alias[p]] || kept[p];
+    for (std::size_t p = 1; p <= layer_count; ++p)
+      if (gradient_alias[p]) kept[p] = kept[gradient_alias[p]];
     return kept;
   }();
   static constexpr auto batch_saved = [] {
@@ -518,6 +538,8 @@ struct Plan {
       at.gradient[p] = batch_gradient[p] ? region(batch * stored_gradient(p)) : in_area(samples * stored_gradient(p));
       at.saved[p] = batch_saved[p] ? region(batch * saved_sizes[p - 1]) : in_area(samples * saved_sizes[p - 1]);
     }
+    for (std::size_t p = 1; p <= layer_count; ++p)
+      if (gradient_alias[p]) at.gradient[p] = at.gradient[gradient_alias[p]];
     at.scratch = in_area(samples * largest_scratch);
     at.accumulation = in_area(samples * accumulated_size);
     at.target = region(batch * output_size);

@@ -337,7 +337,7 @@ class StepEngine {
         if constexpr (A > Q && detail::is_merge<M>) {
           constexpr auto& sources = Net::template node<A - 1>::sources;
           for (std::size_t k = 0; k < sources.size(); ++k) {
-            if (sources[k] != Q) continue;
+            if (sources[k] != Q || plan::gradient_alias[Q] == A) continue;  // already where Q's is
             M::merge_backward(k, gradient(A, at), gradient(Q, at), count, written);
             written = true;
           }

@@ -477,6 +477,9 @@ consteval bool gradient_spans_fit() {
 /// merge_backward instead of forward and backward. Merges are typenet's own (Add, Concat).
 template <class L>
 inline constexpr bool is_merge = requires { L::merge_inputs; };
+/// Whether a merge adds its inputs (`adds = true`): each input's gradient is the merge's.
+template <class L>
+inline constexpr bool is_add_merge = requires { requires L::adds; };
 
 /// A kernel penalty: the factors of Keras's L1 and L2 regularizers.
 template <class P>

@@ -37,6 +37,7 @@ struct AddNode : NoParameters {
   static constexpr Out input_shape{};
   static constexpr Out output_shape{};
   static constexpr std::size_t merge_inputs = K;
+  static constexpr bool adds = true;  ///< each input's gradient is the sum's (Plan::gradient_alias)
   static constexpr bool fuses_relu = true;
 
   template <class S>
