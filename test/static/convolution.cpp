@@ -53,9 +53,12 @@ struct AllConv : tn::Sequential<tn::Input<32, 32, 3>, tn::Conv2D<16, 3, 3, Paddi
 static_assert(AllConv::output_shape == Shape<10>{});
 static_assert(AllConv::parameter_count == (3 * 3 * 3 * 16 + 16) + (3 * 3 * 16 * 10 + 10));
 
-// What a convolution keeps per sample: a padded input for same padding, nothing otherwise.
-// Its input gradient is scattered straight into dx, so it borrows no scratch.
+// What a convolution keeps per sample: a padded input for same padding, nothing otherwise. Of
+// stride 1, it gathers its input gradient from its output gradient padded to (H + 2) x (W + 2)
+// in scratch; strided, it scatters it straight into dx and borrows no scratch.
 using Same = tn::Conv2D<4, 3, 3, Padding::same>::bind<Shape<5, 5, 2>>;
-static_assert(Same::saved_size == 7 * 7 * 2 && Same::scratch_size == 0);
+static_assert(Same::saved_size == 7 * 7 * 2 && Same::scratch_size == 7 * 7 * 4);
 using Valid = tn::Conv2D<4, 3, 3>::bind<Shape<5, 5, 2>>;
-static_assert(Valid::saved_size == 0 && Valid::scratch_size == 0);
+static_assert(Valid::saved_size == 0 && Valid::scratch_size == 7 * 7 * 4);
+using Strided = tn::Conv2D<4, 3, 3, Padding::same, 2>::bind<Shape<5, 5, 2>>;
+static_assert(Strided::scratch_size == 0);
