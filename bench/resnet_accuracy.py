@@ -4,7 +4,7 @@
 usage: resnet_accuracy.py BUILD_DIR [--epochs 10] [--seeds 1,2] [--threads 2]
 
 Trains examples/resnet (BUILD_DIR/examples/resnet) and the same network in PyTorch
-(torch_reference.resnet8: Keras's initialisation, BatchNorm eps and momentum) with the same
+(torch_reference.resnet8: Keras's initialisation, padding, BatchNorm eps and momentum) with the same
 recipe: Adam (lr 1e-3, eps 1e-7), the learning rate times 0.8 per epoch, smoothly per step (Keras's
 ExponentialDecay), batches of 32 reshuffled every epoch, pixels scaled to [0, 1]. For each seed it
 prints both test accuracies after the last epoch and the seconds each took, then their means.
@@ -39,7 +39,7 @@ def torch_accuracy(seed, epochs, threads):
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     (x, y), (tx, ty) = fashion('train'), fashion('t10k')
-    net = resnet8(1)
+    net = resnet8(1, keras_padding=True)
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
     steps = (len(x) + 31) // 32
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 0.8 ** (step / steps))

@@ -43,12 +43,19 @@ class Residual(nn.Module):
         return self.body(x) + (self.shortcut(x) if self.shortcut is not None else x)
 
 
-def resnet8(channels):
+def resnet8(channels, keras_padding=False):
     """examples/resnet8.hpp in PyTorch: Keras's defaults (biases on every convolution, Glorot-uniform
     kernels, zero biases, BatchNorm eps 1e-3 and momentum 0.01, i.e. Keras's 0.99). A strided 'same'
-    convolution pads 1 on each side, as PyTorch users write it; Keras (and typenet) pad 0 before and
-    1 after on an even size: the same cost, the window one pixel apart."""
+    convolution pads 1 on each side, as PyTorch users write it (the speed figures: the same cost);
+    Keras (and typenet) pad 0 before and 1 after on an even size, the window one pixel further on,
+    which keras_padding=True reproduces exactly (a ZeroPad2d before the convolution: the accuracy
+    figures, where the two networks must be the same function)."""
     def conv(cin, cout, k, stride=1):
+        if keras_padding and stride > 1 and k > 1:
+            # Keras's 'same' on an even size: pad total k - stride, the smaller half before
+            total = k - stride
+            return nn.Sequential(nn.ZeroPad2d((total // 2, total - total // 2, total // 2, total - total // 2)),
+                                 nn.Conv2d(cin, cout, k, stride=stride, padding=0))
         return nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2)
 
     def bn(c):
