@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the fuzz targets' seed corpora: corpus/idx/, corpus/cifar10/ and corpus/weights/.
+"""Writes the fuzz targets' seed corpora: corpus/idx/, corpus/cifar10/, corpus/weights/ and corpus/safetensors/.
 
 usage: make_corpus.py [DIRECTORY]   (default: the corpus/ directory beside this script)
 
@@ -117,6 +117,55 @@ def weight_files():
     }
 
 
+# ---- safetensors (https://github.com/huggingface/safetensors), written from the format alone ----
+
+def safetensors(tensors, metadata=None, pad=True, order=None):
+    """A safetensors file: tensors is [(name, dtype, shape, raw bytes)], laid out in that order."""
+    import json
+    header, offset = {}, 0
+    if metadata is not None:
+        header['__metadata__'] = metadata
+    for name, dtype, dims, raw in tensors:
+        header[name] = {'dtype': dtype, 'shape': dims, 'data_offsets': [offset, offset + len(raw)]}
+        offset += len(raw)
+    if order:
+        header = {k: header[k] for k in order}
+    text = json.dumps(header, separators=(',', ':')).encode()
+    if pad:
+        text += b' ' * (-len(text) % 8)
+    return struct.pack('<Q', len(text)) + text + b''.join(raw for _, _, _, raw in tensors)
+
+
+def safetensors_files():
+    f32 = struct.pack('<6f', 0.5, -1.25, 3.0, 1e-3, -0.0, 7.5)
+    f64 = struct.pack('<2d', 1.5, -2.25)
+    f16 = struct.pack('<4H', 0x3c00, 0xc000, 0x0001, 0x7c00)   # 1, -2, the smallest subnormal, infinity
+    bf16 = struct.pack('<2H', 0x3f80, 0xc040)                 # 1, -3
+    i64 = struct.pack('<2q', 1, 2)
+    good = [('conv.weight', 'F32', [2, 3], f32), ('conv.bias', 'F64', [2], f64), ('half', 'F16', [2, 2], f16),
+            ('brain', 'BF16', [2], bf16)]
+    return {
+        'safetensors/four-dtypes.safetensors': safetensors(good, {'format': 'pt'}),
+        'safetensors/header-order.safetensors': safetensors(good, order=['half', 'brain', 'conv.bias', 'conv.weight']),
+        'safetensors/unpadded.safetensors': safetensors(good[:1], pad=False),
+        'safetensors/scalar-and-empty.safetensors': safetensors([('s', 'F32', [], f32[:4]), ('e', 'F32', [0, 3], b'')]),
+        'safetensors/no-tensors.safetensors': safetensors([]),
+        'safetensors/integer.safetensors': safetensors([('num_batches_tracked', 'I64', [2], i64)]),
+        'safetensors/bad-truncated.safetensors': safetensors(good)[:-3],
+        'safetensors/bad-trailing.safetensors': safetensors(good) + b'\0\0',
+        'safetensors/bad-header-length.safetensors': struct.pack('<Q', 1 << 40) + b'{}',
+        'safetensors/bad-not-json.safetensors': struct.pack('<Q', 8) + b'{"a":1,}',
+        'safetensors/bad-duplicate.safetensors': (lambda t: struct.pack('<Q', len(t)) + t + f32[:8])(
+            b'{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}'),
+        'safetensors/bad-overlap.safetensors': (lambda t: struct.pack('<Q', len(t)) + t + f32[:8])(
+            b'{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}'),
+        'safetensors/bad-shape-size.safetensors': (lambda t: struct.pack('<Q', len(t)) + t + f32[:8])(
+            b'{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}'),
+        'safetensors/bad-overflow.safetensors': (lambda t: struct.pack('<Q', len(t)) + t)(
+            b'{"a":{"dtype":"F64","shape":[4294967296,4294967296],"data_offsets":[0,0]}}'),
+    }
+
+
 def main():
     root = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else pathlib.Path(__file__).resolve().parent / 'corpus'
     images = idx([3, 4, 4], pattern(48))
@@ -144,6 +193,7 @@ def main():
         'cifar10/bad-truncated.bin': cifar([2])[:3000],
         'cifar10/bad-empty.bin': b'',
         **weight_files(),
+        **safetensors_files(),
     }
     for name, data in files.items():
         assert len(data) < 10_000, name
