@@ -313,3 +313,102 @@ BOOST_AUTO_TEST_CASE(a_refused_save_leaves_the_previous_file) {
   BOOST_CHECK_THROW(typenet::io::write_safetensors(dir.file("no/such/dir/w.safetensors"), std::span<const NamedTensor<float>>(good)),
                     Error);
 }
+
+// ---- a model's parameters as a safetensors file ---------------------------------------------------
+
+#include <typenet/typenet.hpp>
+
+namespace {
+
+namespace tn = typenet;
+struct Block : tn::Residual<tn::Conv2D<4, 3, 3, tn::Padding::same>, tn::BatchNormalization> {};
+struct Small : tn::Sequential<tn::Input<6, 6, 2>, tn::Conv2D<4, 3, 3, tn::Padding::same>, tn::BatchNormalization, tn::ReLU,
+                              Block, tn::Flatten, tn::Dense<3>, tn::Softmax> {};
+struct Wider : tn::Sequential<tn::Input<6, 6, 2>, tn::Conv2D<5, 3, 3, tn::Padding::same>, tn::BatchNormalization, tn::ReLU,
+                              tn::Flatten, tn::Dense<3>, tn::Softmax> {};
+using SmallModel = tn::Model<Small, tn::loss::CrossEntropy, tn::optim::Adam>;
+
+template <class M>
+std::vector<typename M::scalar> parameters_of(const M& model) {
+  return {model.parameters().begin(), model.parameters().end()};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_model_saves_named_tensors_in_keras_layout_and_loads_them_back) {
+  TempDirectory dir("safetensors-model");
+  const std::string path = dir.file("small.safetensors");
+  SmallModel saved({}, 1);
+  saved.save_safetensors(path);
+  const Safetensors file = Safetensors::open(path);
+  std::vector<std::string> names;
+  for (const auto& t : file.tensors()) names.push_back(t.name);
+  BOOST_TEST(names == (std::vector<std::string>{"1.kernel", "1.bias", "2.gamma", "2.beta", "2.moving_mean",
+                                                "2.moving_variance", "4.b0.1.kernel", "4.b0.1.bias", "4.b0.2.gamma",
+                                                "4.b0.2.beta", "4.b0.2.moving_mean", "4.b0.2.moving_variance",
+                                                "6.kernel", "6.bias"}));
+  BOOST_TEST(file.find("1.kernel")->shape == (std::vector<std::size_t>{3, 3, 2, 4}));  // HWIO, as Keras
+  BOOST_TEST(file.find("6.kernel")->shape == (std::vector<std::size_t>{144, 3}));     // inputs x units
+  BOOST_TEST((file.find("1.kernel")->dtype == Dtype::F32));
+  // The kernel's values are the model's, in the order of its parameter block.
+  std::vector<float> kernel(72);
+  file.read(*file.find("1.kernel"), std::span<float>(kernel));
+  BOOST_TEST((kernel == std::vector<float>(saved.parameters().begin(), saved.parameters().begin() + 72)));
+
+  SmallModel loaded({}, 2);
+  BOOST_TEST((parameters_of(loaded) != parameters_of(saved)));
+  loaded.load_safetensors(path);
+  BOOST_TEST((parameters_of(loaded) == parameters_of(saved)));
+  std::array<float, 72> x{};
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(i % 7) / 7.0f - 0.4f;
+  BOOST_TEST((loaded.predict(x) == saved.predict(x)));  // the packed copies followed
+
+  // A double model writes F64, and reads the float file too.
+  tn::Model<Small, tn::loss::CrossEntropy, tn::optim::Adam, double> wide({}, 3);
+  wide.load_safetensors(path);
+  BOOST_TEST(wide.parameters()[5] == double(saved.parameters()[5]));
+  wide.save_safetensors(dir.file("double.safetensors"));
+  BOOST_TEST((Safetensors::open(dir.file("double.safetensors")).tensors()[0].dtype == Dtype::F64));
+}
+
+BOOST_AUTO_TEST_CASE(a_model_refuses_a_file_that_does_not_fit_and_keeps_its_parameters) {
+  TempDirectory dir("safetensors-model");
+  SmallModel model({}, 1);
+  const std::vector<float> before = parameters_of(model);
+  const auto refused = [&](const std::string& path, const std::string& expected) {
+    try {
+      model.load_safetensors(path);
+      BOOST_ERROR("loaded " << path);
+    } catch (const Error& error) {
+      BOOST_TEST(std::string(error.what()) == path + ": " + expected);
+    }
+    BOOST_TEST((parameters_of(model) == before));
+  };
+  // Another architecture: the first tensor whose shape differs is named, with its layer.
+  tn::Model<Wider, tn::loss::CrossEntropy, tn::optim::Adam>({}, 1).save_safetensors(dir.file("wider.safetensors"));
+  refused(dir.file("wider.safetensors"),
+          "tensor \"1.kernel\" has shape [3 x 3 x 2 x 5], layer 1 (Conv2D<4, 3, 3, same>)'s kernel is [3 x 3 x 2 x 4]");
+
+  // A tensor missing, one too many.
+  SmallModel({}, 1).save_safetensors(dir.file("good.safetensors"));
+  const Safetensors good = Safetensors::open(dir.file("good.safetensors"));
+  std::vector<std::vector<float>> values;
+  std::vector<NamedTensor<float>> tensors;
+  for (const auto& t : good.tensors()) {
+    values.emplace_back(t.elements());
+    good.read(t, std::span<float>(values.back()));
+  }
+  for (std::size_t i = 0; i < values.size(); ++i) tensors.push_back({good.tensors()[i].name, good.tensors()[i].shape, values[i]});
+  auto without = tensors;
+  without.erase(without.begin() + 8);  // 4.b0.2.gamma
+  typenet::io::write_safetensors(dir.file("missing.safetensors"), std::span<const NamedTensor<float>>(without));
+  refused(dir.file("missing.safetensors"), "has no tensor \"4.b0.2.gamma\" (layer 4 (Block) > branch 0 > layer 2 "
+                                           "(BatchNormalization)'s gamma, shape [4])");
+  auto extra = tensors;
+  const std::vector<float> one{1.0f};
+  extra.push_back({"7.kernel", {1}, one});
+  typenet::io::write_safetensors(dir.file("extra.safetensors"), std::span<const NamedTensor<float>>(extra));
+  refused(dir.file("extra.safetensors"),
+          "holds tensor \"7.kernel\", which is none of the model's (they are named \"1.kernel\" and so on: position.tensor)");
+  refused(dir.file("absent.safetensors"), "no such file");
+}

@@ -45,10 +45,10 @@ struct BatchNormalization : detail::AcceptsAnyShape {
     static constexpr std::size_t pixels = In::size / F;                           ///< values of a feature per sample
 
     static constexpr std::array<ParameterTensor, 4> parameter_tensors{
-        ParameterTensor{"gamma", F, Init::ones},
-        ParameterTensor{"beta", F, Init::zeros},
-        ParameterTensor{"moving_mean", F, Init::zeros, 0, 0, false},
-        ParameterTensor{"moving_variance", F, Init::ones, 0, 0, false},
+        ParameterTensor{"gamma", F, Init::ones, 0, 0, true, {F}},
+        ParameterTensor{"beta", F, Init::zeros, 0, 0, true, {F}},
+        ParameterTensor{"moving_mean", F, Init::zeros, 0, 0, false, {F}},
+        ParameterTensor{"moving_variance", F, Init::ones, 0, 0, false, {F}},
     };
     static constexpr std::size_t parameter_count = 4 * F;
     static constexpr std::size_t packed_size = 0;

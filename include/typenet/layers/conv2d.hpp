@@ -80,8 +80,9 @@ struct Conv2D {
 
     static constexpr std::size_t depth = KernelH * KernelW * C;
     static constexpr std::array<ParameterTensor, 2> parameter_tensors{
-        ParameterTensor{"kernel", depth * F, Init::glorot_uniform, depth, KernelH * KernelW * F},
-        ParameterTensor{"bias", F, Init::zeros},
+        ParameterTensor{"kernel", depth * F, Init::glorot_uniform, depth, KernelH * KernelW * F, true,
+                        {KernelH, KernelW, C, F}},
+        ParameterTensor{"bias", F, Init::zeros, 0, 0, true, {F}},
     };
     static constexpr std::size_t parameter_count = depth * F + F;
     static constexpr std::size_t bias_offset = detail::tensor_offset(parameter_tensors, 1);

@@ -88,8 +88,8 @@ struct Dense<Units, void> {
     static constexpr Shape<Units> output_shape{};
 
     static constexpr std::array<ParameterTensor, 2> parameter_tensors{
-        ParameterTensor{"kernel", K * N, Init::glorot_uniform, K, N},
-        ParameterTensor{"bias", N, Init::zeros},
+        ParameterTensor{"kernel", K * N, Init::glorot_uniform, K, N, true, {K, N}},
+        ParameterTensor{"bias", N, Init::zeros, 0, 0, true, {N}},
     };
     static constexpr std::size_t parameter_count = K * N + N;
     static constexpr std::size_t bias_offset = detail::tensor_offset(parameter_tensors, 1);

@@ -5,6 +5,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
@@ -128,6 +129,20 @@ namespace typenet {
 /// How a parameter tensor starts, as Keras initialises it.
 enum class Init { zeros, ones, glorot_uniform };
 
+/// A parameter tensor's axes, outermost first, as Keras lays it out: a Conv2D kernel is
+/// {height, width, input channels, filters}, a Dense kernel {inputs, units}. Rank 0 (the
+/// default) stands for one axis of the tensor's size.
+struct TensorShape {
+  std::array<std::size_t, 4> dims{};
+  std::size_t rank = 0;
+  constexpr TensorShape() = default;
+  constexpr TensorShape(std::initializer_list<std::size_t> axes) : rank(axes.size()) {
+    if (axes.size() > dims.size()) throw "a parameter tensor has at most 4 axes";  // a compile-time error
+    std::size_t i = 0;
+    for (const std::size_t axis : axes) dims[i++] = axis;
+  }
+};
+
 /// One named parameter tensor of a layer ("kernel", "bias"), in Keras's layout.
 struct ParameterTensor {
   std::string_view name;
@@ -136,6 +151,7 @@ struct ParameterTensor {
   std::size_t fan_in = 0;   ///< for Glorot initialisation
   std::size_t fan_out = 0;  ///< for Glorot initialisation
   bool trainable = true;    ///< false for state such as a moving mean
+  TensorShape shape{};      ///< its axes (weight files of other frameworks: docs/interop.md)
 };
 
 /// The part of a layer's parameter block that one tile of its gradient writes: `size` values
@@ -342,6 +358,17 @@ consteval bool parameter_count_is_the_tensors() {
   return L::parameter_count == logical_size(L::parameter_tensors);
 }
 
+/// The law of each tensor's shape: where it has one (rank above 0), its axes multiply to its size.
+template <class L>
+consteval bool tensor_shapes_fit() {
+  for (const ParameterTensor& t : L::parameter_tensors) {
+    std::size_t product = 1;
+    for (std::size_t a = 0; a < t.shape.rank; ++a) product *= t.shape.dims[a];
+    if (t.shape.rank > 0 && product != t.size) return false;
+  }
+  return true;
+}
+
 // ---- the members of a batch-coupled layer ---------------------------------------------------
 
 template <class L, class S>
@@ -526,7 +553,8 @@ concept BoundLayer = detail::has_descriptor<L> && detail::has_input_shape<L> && 
                      detail::has_packed_size<L> && detail::has_gradient_tiles<L> && detail::has_saved_size<L> &&
                      detail::has_scratch_size<L> && detail::has_forward<L> && detail::has_backward<L> &&
                      detail::has_gradient<L> && detail::has_pack<L> &&
-                     detail::parameter_count_is_the_tensors<L>() && detail::gradient_spans_fit<L>() &&
+                     detail::parameter_count_is_the_tensors<L>() && detail::tensor_shapes_fit<L>() &&
+                     detail::gradient_spans_fit<L>() &&
                      (!detail::is_batch_coupled<L> || BatchCoupledLayer<L>);
 
 /// Descriptor D is a layer for input shape In: its parts, its shape rule for In, and where it

@@ -269,6 +269,23 @@ class Model {
     take(detail::read_weights<S>(io::check_file(std::move(bytes), name), detail::network_facts<Net>));
   }
 
+  /// Saves the parameters to `path` as a safetensors file (docs/interop.md): one tensor per
+  /// parameter tensor, named after its layer's path ("1.kernel", "5.b0.1.bias"), in Keras's
+  /// layout (a Conv2D kernel [height, width, in, filters]), F32 for a float model and F64 for
+  /// a double one; written atomically.
+  void save_safetensors(const std::string& path) const {
+    detail::save_safetensors(path, detail::network_facts<Net>, params_.data());
+  }
+
+  /// Loads parameters from a safetensors file named and laid out as `save_safetensors` writes
+  /// them (F16, BF16, F32 or F64). Throws Error naming the file and the fault: a missing tensor
+  /// (with the layer it belongs to and the shape it needs), one of another shape or an integer
+  /// dtype, a tensor the model has no place for, or a corrupt file; the model is then exactly as
+  /// it was. The optimizer's state is untouched.
+  void load_safetensors(const std::string& path) {
+    take(detail::load_safetensors<S>(path, detail::network_facts<Net>));
+  }
+
   static void summary() { print_summary(Net::summary_rows(), memory, sizeof(S), detail::build_advice); }
   static void summary(std::ostream& out) {
     print_summary(out, Net::summary_rows(), memory, sizeof(S), detail::build_advice);

@@ -53,6 +53,23 @@ AlignedBuffer<S> read_weights(const io::FileContents& file, const NetworkFacts& 
   return fresh;
 }
 
+/// Writes the parameters to `path` as a safetensors file (docs/interop.md): each tensor named
+/// "PATH.NAME" after its layer's path ("3.kernel", "5.b0.1.bias"), in Keras's layout, in the
+/// order of the parameter block, F32 or F64 (src/interop.cpp).
+template <class S>
+void save_safetensors(const std::string& path, const NetworkFacts& net, const S* params);
+
+/// Reads such a file whole and checks it: every tensor of the network there under its name,
+/// with its shape, in a floating-point dtype, and no other tensor. The caller takes the result
+/// only when this returns.
+template <class S>
+AlignedBuffer<S> load_safetensors(const std::string& path, const NetworkFacts& net);
+
+extern template void save_safetensors(const std::string&, const NetworkFacts&, const float*);
+extern template void save_safetensors(const std::string&, const NetworkFacts&, const double*);
+extern template AlignedBuffer<float> load_safetensors(const std::string&, const NetworkFacts&);
+extern template AlignedBuffer<double> load_safetensors(const std::string&, const NetworkFacts&);
+
 // Compiled once, in src/parameters.cpp, for the usual scalar types.
 extern template void write_parameters(io::ByteWriter&, const NetworkFacts&, const float*);
 extern template void write_parameters(io::ByteWriter&, const NetworkFacts&, const double*);

@@ -94,6 +94,9 @@ consteval void explain_bound_layer() {
   else if constexpr (!parameter_count_is_the_tensors<L>())
     static_assert(rejected<Where>,
                   "this layer's parameter_count is not the sum of its parameter tensors' sizes");
+  else if constexpr (!tensor_shapes_fit<L>())
+    static_assert(rejected<Where>,
+                  "a parameter tensor of this layer has a shape whose axes do not multiply to its size");
   else if constexpr (!gradient_spans_fit<L>())
     static_assert(rejected<Where>,
                   "this layer's gradient spans overlap or leave its parameter block: give each of its "
