@@ -1,7 +1,9 @@
-// src/file_errors.hpp: the helpers src/'s file readers share: fail (an Error naming the file), File, dims_text.
+// src/file_errors.hpp: the helpers src/'s file readers share: fail (an Error naming the file), File, dims_text, half_to_float.
 #pragma once
 
+#include <bit>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -28,6 +30,30 @@ inline std::string dims_text(const std::vector<std::size_t>& dims) {
     text += std::to_string(dims[i]);
   }
   return text;
+}
+
+/// IEEE binary16 to float, exactly (every half is a float).
+inline float half_to_float(std::uint16_t h) {
+  const std::uint32_t sign = std::uint32_t(h & 0x8000u) << 16;
+  const std::uint32_t exponent = (h >> 10) & 0x1fu;
+  std::uint32_t mantissa = h & 0x3ffu;
+  std::uint32_t bits;
+  if (exponent == 0x1f) {
+    bits = sign | 0x7f800000u | (mantissa << 13);  // infinity or NaN
+  } else if (exponent != 0) {
+    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  } else if (mantissa == 0) {
+    bits = sign;  // signed zero
+  } else {
+    // Subnormal: shift the mantissa up until its leading 1 is the implicit bit.
+    std::uint32_t e = 113;
+    while ((mantissa & 0x400u) == 0) {
+      mantissa <<= 1;
+      --e;
+    }
+    bits = sign | (e << 23) | ((mantissa & 0x3ffu) << 13);
+  }
+  return std::bit_cast<float>(bits);
 }
 
 }  // namespace typenet::detail

@@ -1,9 +1,11 @@
 // src/interop.cpp: a network's parameters as the named tensors of a safetensors file, saved and loaded (docs/interop.md).
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
 
 #include <typenet/core/error.hpp>
+#include <typenet/io/npz.hpp>
 #include <typenet/io/safetensors.hpp>
 #include <typenet/train/weight_file.hpp>
 
@@ -79,9 +81,67 @@ AlignedBuffer<S> load_safetensors(const std::string& path, const NetworkFacts& n
   return fresh;
 }
 
+namespace {
+
+/// The kind of a Keras weight from its name: what follows the last '/' or '.', without tf.keras's
+/// ":0" ("conv2d/kernel:0" -> "kernel", "dense.bias" -> "bias").
+std::string_view last_part(std::string_view name) {
+  if (const std::size_t colon = name.rfind(':');
+      colon != std::string_view::npos && colon + 1 < name.size() &&
+      name.find_first_not_of("0123456789", colon + 1) == std::string_view::npos)
+    name = name.substr(0, colon);
+  const std::size_t cut = name.find_last_of("/.");
+  return cut == std::string_view::npos ? name : name.substr(cut + 1);
+}
+
+}  // namespace
+
+template <class S>
+AlignedBuffer<S> load_npz(const std::string& path, const NetworkFacts& net) {
+  const io::Npz file = io::Npz::open(path);
+  const std::vector<Slot> all = slots(net);
+  const std::vector<io::Npz::Array>& arrays = file.arrays();
+  if (arrays.size() != all.size())
+    fail(path, "holds " + std::to_string(arrays.size()) + " arrays, the model has " + std::to_string(all.size()) +
+                   " parameter tensors");
+  // Arrays named as Keras names its weights ("dense/kernel"): the n-th "kernel" of the model is
+  // the n-th array whose name ends in "kernel", so that an order with every layer's trainable
+  // weights first and the moving statistics after (tf.keras's model.weights) fits as well as one
+  // layer after another (Keras 3's). Otherwise (numpy.savez(path, *arrays): arr_0, arr_1, ...)
+  // the arrays are taken in order.
+  std::set<std::string_view> tensor_names;
+  for (const Slot& s : all) tensor_names.insert(s.tensor);
+  const bool by_kind = std::all_of(arrays.begin(), arrays.end(),
+                                   [&](const io::Npz::Array& a) { return tensor_names.contains(last_part(a.name)); });
+  std::vector<bool> used(arrays.size(), false);
+  AlignedBuffer<S> fresh(net.parameter_block);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const Slot& s = all[i];
+    std::size_t pick = i;
+    if (by_kind) {
+      pick = 0;
+      while (pick < arrays.size() && (used[pick] || last_part(arrays[pick].name) != s.tensor)) ++pick;
+      if (pick == arrays.size())
+        fail(path, "has no array left for " + layer_name(net, s.position) + "'s " + std::string(s.tensor));
+    }
+    used[pick] = true;
+    const io::Npz::Array& a = arrays[pick];
+    if (a.shape != s.shape)
+      fail(path, "array \"" + a.name + "\" has shape [" + dims_text(a.shape) + "], " + layer_name(net, s.position) +
+                     "'s " + std::string(s.tensor) + " (tensor " + std::to_string(i + 1) + " of the model) is [" +
+                     dims_text(s.shape) + "]");
+    std::size_t size = 1;
+    for (const std::size_t axis : s.shape) size *= axis;
+    file.read(a, std::span<S>(fresh.data() + s.offset, size));
+  }
+  return fresh;
+}
+
 template void save_safetensors(const std::string&, const NetworkFacts&, const float*);
 template void save_safetensors(const std::string&, const NetworkFacts&, const double*);
 template AlignedBuffer<float> load_safetensors(const std::string&, const NetworkFacts&);
 template AlignedBuffer<double> load_safetensors(const std::string&, const NetworkFacts&);
+template AlignedBuffer<float> load_npz(const std::string&, const NetworkFacts&);
+template AlignedBuffer<double> load_npz(const std::string&, const NetworkFacts&);
 
 }  // namespace typenet::detail

@@ -173,30 +173,6 @@ std::size_t read_header(const std::string& file, std::string_view text, std::vec
   return start;
 }
 
-/// IEEE binary16 to float, exactly (every half is a float).
-float half_to_float(std::uint16_t h) {
-  const std::uint32_t sign = std::uint32_t(h & 0x8000u) << 16;
-  const std::uint32_t exponent = (h >> 10) & 0x1fu;
-  std::uint32_t mantissa = h & 0x3ffu;
-  std::uint32_t bits;
-  if (exponent == 0x1f) {
-    bits = sign | 0x7f800000u | (mantissa << 13);  // infinity or NaN
-  } else if (exponent != 0) {
-    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
-  } else if (mantissa == 0) {
-    bits = sign;  // signed zero
-  } else {
-    // Subnormal: shift the mantissa up until its leading 1 is the implicit bit.
-    std::uint32_t e = 113;
-    while ((mantissa & 0x400u) == 0) {
-      mantissa <<= 1;
-      --e;
-    }
-    bits = sign | (e << 23) | ((mantissa & 0x3ffu) << 13);
-  }
-  return std::bit_cast<float>(bits);
-}
-
 }  // namespace
 
 std::string_view dtype_name(Dtype dtype) { return entry(dtype).name; }
@@ -308,7 +284,7 @@ void Safetensors::read_values(const TensorInfo& tensor, std::span<S> out) const 
   }
   for (std::size_t i = 0; i < count; ++i) {
     switch (tensor.dtype) {
-      case Dtype::F16: out[i] = S(half_to_float(std::uint16_t(word(i)))); break;
+      case Dtype::F16: out[i] = S(detail::half_to_float(std::uint16_t(word(i)))); break;
       case Dtype::BF16: out[i] = S(std::bit_cast<float>(std::uint32_t(word(i)) << 16)); break;
       case Dtype::F32: out[i] = S(std::bit_cast<float>(std::uint32_t(word(i)))); break;
       default: out[i] = S(std::bit_cast<double>(word(i))); break;

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the fuzz targets' seed corpora: corpus/idx/, corpus/cifar10/, corpus/weights/ and corpus/safetensors/.
+"""Writes the fuzz targets' seed corpora: corpus/idx/, corpus/cifar10/, corpus/weights/, corpus/safetensors/
+and corpus/npz/.
 
 usage: make_corpus.py [DIRECTORY]   (default: the corpus/ directory beside this script)
 
@@ -166,6 +167,49 @@ def safetensors_files():
     }
 
 
+# ---- .npz: a zip of .npy files, as numpy.savez (stored) and savez_compressed (deflated) write ----
+
+def npy(descr, shape, raw, fortran=False, version=1):
+    """A .npy file: magic, version, header length, the dict literal padded to 64 bytes, the data."""
+    dims = '(' + ''.join(f'{d}, ' for d in shape).rstrip(' ')
+    dims = dims[:-1] + ',)' if len(shape) == 1 else dims.rstrip(',') + ')'
+    text = f"{{'descr': '{descr}', 'fortran_order': {fortran}, 'shape': {dims}, }}"
+    prefix = 10 if version == 1 else 12
+    text += ' ' * (-(prefix + len(text) + 1) % 64) + '\n'
+    length = struct.pack('<H', len(text)) if version == 1 else struct.pack('<I', len(text))
+    return b'\x93NUMPY' + bytes([version, 0]) + length + text.encode() + raw
+
+
+def npz(arrays, compressed):
+    """A zip with one member per array, with a fixed time stamp so the bytes are the same on every run."""
+    import io
+    import zipfile
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, 'w') as z:
+        for name, data in arrays:
+            info = zipfile.ZipInfo(name + '.npy', date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED if compressed else zipfile.ZIP_STORED
+            z.writestr(info, data)
+    return out.getvalue()
+
+
+def npz_files():
+    f4 = struct.pack('<6f', 0.5, -1.25, 3.0, 1e-3, -0.0, 7.5)
+    f8 = struct.pack('<2d', 1.5, -2.25)
+    f2 = struct.pack('<2H', 0x3c00, 0x7c00)
+    arrays = [('kernel', npy('<f4', [2, 3], f4)), ('bias', npy('<f8', [2], f8)), ('half', npy('<f2', [2], f2, version=2))]
+    good = npz(arrays, False)
+    return {
+        'npz/stored.npz': good,
+        'npz/deflated.npz': npz(arrays, True),
+        'npz/scalar-fortran-int.npz': npz([('s', npy('<f4', [], f4[:4])), ('f', npy('<f4', [3, 2], f4, fortran=True)),
+                                          ('i', npy('<i8', [1], struct.pack('<q', 7)))], False),
+        'npz/bad-truncated.npz': good[:-40],
+        'npz/bad-shape.npz': npz([('k', npy('<f4', [2, 4], f4))], False),
+        'npz/bad-header.npz': npz([('k', b"\x93NUMPY\x01\x00\x10\x00{'descr': '<f4'}")], False),
+    }
+
+
 def main():
     root = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else pathlib.Path(__file__).resolve().parent / 'corpus'
     images = idx([3, 4, 4], pattern(48))
@@ -194,6 +238,7 @@ def main():
         'cifar10/bad-empty.bin': b'',
         **weight_files(),
         **safetensors_files(),
+        **npz_files(),
     }
     for name, data in files.items():
         assert len(data) < 10_000, name

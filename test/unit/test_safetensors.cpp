@@ -282,7 +282,7 @@ BOOST_AUTO_TEST_CASE(open_names_the_path_and_the_fault) {
   const std::vector<NamedTensor<float>> tensors{{"w", {3}, w}};
   typenet::io::write_safetensors(dir.file("good.safetensors"), std::span<const NamedTensor<float>>(tensors));
   Bytes good = read_file(dir.file("good.safetensors"));
-  good.resize(good.size() - 1);
+  good.pop_back();
   std::ofstream(dir.file("cut.safetensors"), std::ios::binary).write(reinterpret_cast<const char*>(good.data()),
                                                                      static_cast<std::streamsize>(good.size()));
   BOOST_CHECK_EXCEPTION(Safetensors::open(dir.file("cut.safetensors")), Error, [&](const Error& e) {
@@ -411,4 +411,123 @@ BOOST_AUTO_TEST_CASE(a_model_refuses_a_file_that_does_not_fit_and_keeps_its_para
   refused(dir.file("extra.safetensors"),
           "holds tensor \"7.kernel\", which is none of the model's (they are named \"1.kernel\" and so on: position.tensor)");
   refused(dir.file("absent.safetensors"), "no such file");
+}
+
+// ---- a model's parameters from a NumPy .npz archive, as Keras's weights are saved ---------------
+
+#include <zlib.h>
+
+#include <typenet/io/npz.hpp>
+
+namespace {
+
+/// A .npz archive (a zip, members stored) of float32 arrays, as numpy.savez writes one.
+Bytes npz_of(const std::vector<std::pair<std::string, const typenet::io::TensorInfo*>>& arrays, const Safetensors& from) {
+  Bytes out, directory;
+  const auto put = [](Bytes& b, std::uint64_t v, int width) {
+    for (int i = 0; i < width; ++i) b.push_back(static_cast<unsigned char>(v >> (8 * i)));
+  };
+  for (const auto& [name, tensor] : arrays) {
+    std::string dims = "(";
+    for (const std::size_t d : tensor->shape) dims += std::to_string(d) + ", ";
+    if (tensor->shape.size() > 1) dims.resize(dims.size() - 2);
+    else if (tensor->shape.size() == 1) dims.resize(dims.size() - 1);
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + dims + "), }";
+    header.append(63 - (10 + header.size()) % 64, ' ');
+    header += '\n';
+    Bytes npy{0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
+    put(npy, header.size(), 2);
+    npy.insert(npy.end(), header.begin(), header.end());
+    const auto raw = from.bytes(*tensor);
+    npy.insert(npy.end(), raw.begin(), raw.end());
+    const std::string member = name + ".npy";
+    const auto crc = ::crc32(0L, npy.data(), static_cast<uInt>(npy.size()));
+    const std::size_t local = out.size();
+    for (Bytes* b : {&out, &directory}) {
+      const bool central = b == &directory;
+      put(*b, central ? 0x02014b50 : 0x04034b50, 4);
+      if (central) put(*b, 20, 2);  // made by
+      put(*b, 20, 2);               // version needed
+      put(*b, 0, 2);                // flags
+      put(*b, 0, 2);                // stored
+      put(*b, 0, 4);                // time and date
+      put(*b, crc, 4);
+      put(*b, npy.size(), 4);
+      put(*b, npy.size(), 4);
+      put(*b, member.size(), 2);
+      put(*b, 0, 2);  // extra
+      if (central) {
+        put(*b, 0, 2);  // comment
+        put(*b, 0, 2);  // disk
+        put(*b, 0, 2);  // internal attributes
+        put(*b, 0, 4);  // external attributes
+        put(*b, local, 4);
+      }
+      b->insert(b->end(), member.begin(), member.end());
+      if (!central) b->insert(b->end(), npy.begin(), npy.end());
+    }
+  }
+  const std::size_t directory_at = out.size();
+  out.insert(out.end(), directory.begin(), directory.end());
+  put(out, 0x06054b50, 4);
+  put(out, 0, 4);
+  put(out, arrays.size(), 2);
+  put(out, arrays.size(), 2);
+  put(out, directory.size(), 4);
+  put(out, directory_at, 4);
+  put(out, 0, 2);
+  return out;
+}
+
+void write_bytes(const std::string& path, const Bytes& bytes) {
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_model_loads_keras_weights_saved_with_numpy_in_either_order) {
+  TempDirectory dir("npz-model");
+  SmallModel keras({}, 7);
+  keras.save_safetensors(dir.file("keras.safetensors"));
+  const Safetensors source = Safetensors::open(dir.file("keras.safetensors"));
+  // Keras 3's model.weights: layer after layer, named by path.
+  std::vector<std::pair<std::string, const typenet::io::TensorInfo*>> layered, trainable_first, unnamed;
+  for (const auto& t : source.tensors()) {
+    const std::string layer = t.name.substr(0, t.name.rfind('.'));
+    layered.emplace_back("model/layer_" + layer + "/" + t.name.substr(t.name.rfind('.') + 1), &t);
+  }
+  // tf.keras's: every trainable weight first, the moving statistics after, named "layer/kernel:0".
+  for (const auto& [name, t] : layered)
+    if (!name.ends_with("moving_mean") && !name.ends_with("moving_variance")) trainable_first.emplace_back(name + ":0", t);
+  for (const auto& [name, t] : layered)
+    if (name.ends_with("moving_mean") || name.ends_with("moving_variance")) trainable_first.emplace_back(name + ":0", t);
+  // numpy.savez(path, *arrays): arr_0, arr_1, ... in the model's order.
+  for (std::size_t i = 0; i < layered.size(); ++i) unnamed.emplace_back("arr_" + std::to_string(i), layered[i].second);
+
+  for (const auto* arrays : {&layered, &trainable_first, &unnamed}) {
+    write_bytes(dir.file("w.npz"), npz_of(*arrays, source));
+    SmallModel model({}, 8);
+    BOOST_TEST((parameters_of(model) != parameters_of(keras)));
+    model.load_npz(dir.file("w.npz"));
+    BOOST_TEST((parameters_of(model) == parameters_of(keras)));
+  }
+
+  // The arrays of an unnamed archive out of order: the first shape that differs is named, with its layer.
+  auto swapped = unnamed;
+  std::swap(swapped[0], swapped[1]);
+  write_bytes(dir.file("swapped.npz"), npz_of(swapped, source));
+  SmallModel model({}, 8);
+  const std::vector<float> before = parameters_of(model);
+  BOOST_CHECK_EXCEPTION(model.load_npz(dir.file("swapped.npz")), Error, [&](const Error& e) {
+    return std::string(e.what()) == dir.file("swapped.npz") +
+                                        ": array \"arr_1\" has shape [4], layer 1 (Conv2D<4, 3, 3, same>)'s kernel "
+                                        "(tensor 1 of the model) is [3 x 3 x 2 x 4]";
+  });
+  auto fewer = unnamed;
+  fewer.pop_back();
+  write_bytes(dir.file("fewer.npz"), npz_of(fewer, source));
+  BOOST_CHECK_EXCEPTION(model.load_npz(dir.file("fewer.npz")), Error, [&](const Error& e) {
+    return std::string(e.what()) == dir.file("fewer.npz") + ": holds 13 arrays, the model has 14 parameter tensors";
+  });
+  BOOST_TEST((parameters_of(model) == before));
 }

@@ -286,6 +286,12 @@ class Model {
     take(detail::load_safetensors<S>(path, detail::network_facts<Net>));
   }
 
+  /// Loads parameters from a NumPy .npz archive in Keras's layouts, as Keras's weights are saved
+  /// with `np.savez(path, **{w.path: w.numpy() for w in model.weights})` (docs/interop.md):
+  /// matched by position, each array with the shape its tensor needs, every tensor filled once.
+  /// Throws Error naming the file, the array and the layer; the model is then as it was.
+  void load_npz(const std::string& path) { take(detail::load_npz<S>(path, detail::network_facts<Net>)); }
+
   static void summary() { print_summary(Net::summary_rows(), memory, sizeof(S), detail::build_advice); }
   static void summary(std::ostream& out) {
     print_summary(out, Net::summary_rows(), memory, sizeof(S), detail::build_advice);

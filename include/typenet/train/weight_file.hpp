@@ -65,10 +65,18 @@ void save_safetensors(const std::string& path, const NetworkFacts& net, const S*
 template <class S>
 AlignedBuffer<S> load_safetensors(const std::string& path, const NetworkFacts& net);
 
+/// Reads a NumPy .npz archive of the parameters, in Keras's layouts, matched by position (a
+/// Keras weight's name says which kind it is: the n-th "kernel" array fills the n-th kernel),
+/// each with its shape, all of them, no more.
+template <class S>
+AlignedBuffer<S> load_npz(const std::string& path, const NetworkFacts& net);
+
 extern template void save_safetensors(const std::string&, const NetworkFacts&, const float*);
 extern template void save_safetensors(const std::string&, const NetworkFacts&, const double*);
 extern template AlignedBuffer<float> load_safetensors(const std::string&, const NetworkFacts&);
 extern template AlignedBuffer<double> load_safetensors(const std::string&, const NetworkFacts&);
+extern template AlignedBuffer<float> load_npz(const std::string&, const NetworkFacts&);
+extern template AlignedBuffer<double> load_npz(const std::string&, const NetworkFacts&);
 
 // Compiled once, in src/parameters.cpp, for the usual scalar types.
 extern template void write_parameters(io::ByteWriter&, const NetworkFacts&, const float*);
