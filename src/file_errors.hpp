@@ -1,12 +1,16 @@
-// src/file_errors.hpp: the helpers src/'s file readers share: fail (an Error naming the file), File, dims_text, half_to_float.
+// src/file_errors.hpp: the helpers src/'s file readers share: fail (an Error naming the file), File, read_whole_file, dims_text, half_to_float.
 #pragma once
 
+#include <array>
 #include <bit>
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <typenet/core/error.hpp>
@@ -21,6 +25,28 @@ struct FileCloser {
 };
 /// A C stream closed when it goes out of scope.
 using File = std::unique_ptr<std::FILE, FileCloser>;
+
+/// The bytes of the file at `path`, read in pieces: never more than the file holds, whatever a
+/// header in it claims. A missing file, a directory (`what` says what was expected: "a weight
+/// file") and a read error each throw an Error naming the path.
+inline std::vector<unsigned char> read_whole_file(const std::string& path, const std::string& what) {
+  std::error_code ec;
+  const std::filesystem::file_status status = std::filesystem::status(path, ec);
+  if (status.type() == std::filesystem::file_type::not_found) fail(path, "no such file");
+  if (status.type() == std::filesystem::file_type::directory) fail(path, "is a directory, not " + what);
+  File file(std::fopen(path.c_str(), "rb"));
+  if (!file) fail(path, "cannot open: " + std::generic_category().message(errno));
+  std::vector<unsigned char> bytes;
+  std::array<unsigned char, 1 << 16> piece;
+  for (;;) {
+    const std::size_t got = std::fread(piece.data(), 1, piece.size(), file.get());
+    bytes.insert(bytes.end(), piece.data(), piece.data() + got);
+    if (got < piece.size()) {
+      if (std::ferror(file.get())) fail(path, "cannot read: " + std::generic_category().message(errno));
+      return bytes;
+    }
+  }
+}
 
 /// "3 x 28 x 28".
 inline std::string dims_text(const std::vector<std::size_t>& dims) {

@@ -7,15 +7,12 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
 #include <limits>
 #include <set>
 #include <string>
-#include <system_error>
 
 #include <typenet/core/error.hpp>
 
@@ -312,23 +309,7 @@ Npz Npz::parse(std::span<const unsigned char> bytes, const std::string& name) {
   return result;
 }
 
-Npz Npz::open(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) fail(path, "is a directory, not a .npz archive");
-  detail::File file(std::fopen(path.c_str(), "rb"));
-  if (!file) fail(path, errno == ENOENT ? "no such file" : "cannot open: " + std::generic_category().message(errno));
-  std::vector<unsigned char> bytes;
-  std::array<unsigned char, 1 << 16> piece;
-  for (;;) {
-    const std::size_t got = std::fread(piece.data(), 1, piece.size(), file.get());
-    bytes.insert(bytes.end(), piece.data(), piece.data() + got);
-    if (got < piece.size()) {
-      if (std::ferror(file.get())) fail(path, "cannot read: " + std::generic_category().message(errno));
-      break;
-    }
-  }
-  return parse(bytes, path);
-}
+Npz Npz::open(const std::string& path) { return parse(detail::read_whole_file(path, "a .npz archive"), path); }
 
 const Npz::Array* Npz::find(std::string_view name) const {
   const auto at = std::find_if(arrays_.begin(), arrays_.end(), [&](const Array& a) { return a.name == name; });

@@ -134,25 +134,7 @@ void write_file_atomically(const std::string& path, std::span<const unsigned cha
 }
 
 FileContents load_file(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::file_status status = fs::status(path, ec);
-  if (status.type() == fs::file_type::not_found) fail(path, "no such file");
-  if (status.type() == fs::file_type::directory) fail(path, "is a directory, not a weight file");
-  detail::File file(std::fopen(path.c_str(), "rb"));
-  if (!file) fail(path, "cannot open: " + errno_text(errno));
-  // Read what is there, in pieces: never more than the file holds, whatever its size claims.
-  std::vector<unsigned char> bytes;
-  std::array<unsigned char, 1 << 16> piece;
-  for (;;) {
-    const std::size_t got = std::fread(piece.data(), 1, piece.size(), file.get());
-    bytes.insert(bytes.end(), piece.data(), piece.data() + got);
-    if (got < piece.size()) {
-      if (std::ferror(file.get())) fail(path, "cannot read: " + errno_text(errno));
-      break;
-    }
-  }
-  return check_file(std::move(bytes), path);
+  return check_file(detail::read_whole_file(path, "a weight file"), path);
 }
 
 FileContents check_file(std::vector<unsigned char> bytes, const std::string& name) {
