@@ -1,5 +1,8 @@
-// src/interop.cpp: a network's parameters as the named tensors of a safetensors file, saved and loaded (docs/interop.md).
+// src/interop.cpp: a network's parameters as the named tensors of a safetensors file (typenet's or PyTorch's names and layouts), saved and loaded, and read from Keras's .npz (docs/interop.md).
 #include <algorithm>
+#include <cstdio>
+#include <ranges>
+#include <tuple>
 #include <set>
 #include <string>
 #include <vector>
@@ -40,44 +43,398 @@ std::vector<Slot> slots(const NetworkFacts& net) {
 
 }  // namespace
 
+namespace {
+
+std::size_t product(const std::vector<std::size_t>& shape) {
+  std::size_t size = 1;
+  for (const std::size_t axis : shape) size *= axis;
+  return size;
+}
+
+/// Reads `tensor` into `out`, or says which layer's tensor an integer one was to fill.
 template <class S>
-void save_safetensors(const std::string& path, const NetworkFacts& net, const S* params) {
+void read_float(const io::Safetensors& file, const io::TensorInfo& tensor, std::span<S> out, const std::string& owner) {
+  const io::Dtype d = tensor.dtype;
+  if (d != io::Dtype::F16 && d != io::Dtype::BF16 && d != io::Dtype::F32 && d != io::Dtype::F64)
+    fail(file.name(), "tensor \"" + tensor.name + "\" is " + std::string(io::dtype_name(d)) +
+                          ", not a floating-point tensor (F16, BF16, F32 or F64) as " + owner + " needs");
+  file.read(tensor, out);
+}
+
+// ---- PyTorch's names and layouts -------------------------------------------------------
+
+/// The PyTorch module a layer with parameters corresponds to.
+enum class ModuleKind { conv, linear, norm };
+
+std::string_view kind_text(ModuleKind kind) {
+  switch (kind) {
+    case ModuleKind::conv: return "convolution (Conv2d)";
+    case ModuleKind::linear: return "Linear";
+    case ModuleKind::norm: return "BatchNorm";
+  }
+  return "";
+}
+
+/// One parameter tensor of the model as a PyTorch module holds it.
+struct TorchTensor {
+  std::string_view suffix;          // "weight", "bias", "running_mean", "running_var"
+  std::vector<std::size_t> shape;   // PyTorch's
+  const Slot* slot;                 // the model's tensor
+  /// order[t]: where the model's element t sits in PyTorch's tensor (empty: the same place).
+  std::vector<std::size_t> order;
+};
+
+/// One layer with parameters, as PyTorch sees it.
+struct TorchLayer {
+  std::size_t position;
+  ModuleKind kind;
+  std::vector<TorchTensor> tensors;
+  std::size_t flat_positions = 0;  // > 0: its inputs are a Flatten's of positions x channels
+  std::size_t flat_channels = 0;
+};
+
+/// Where a feature of a flattened (positions, channels) image sits: typenet flattens channels
+/// last (t = s C + c), PyTorch channels first (c S + s).
+std::size_t channels_first(std::size_t t, std::size_t positions, std::size_t channels) {
+  return (t % channels) * positions + t / channels;
+}
+
+/// For each position (0: the network's input), the (positions, channels) of the Flatten its
+/// output comes from unchanged in order, or (0, 0): a Flatten of an image, then layers that
+/// keep each feature in its place (activations, Dropout, BatchNormalization).
+std::vector<std::pair<std::size_t, std::size_t>> flattened(const NetworkFacts& net) {
+  std::vector<std::pair<std::size_t, std::size_t>> flat(net.layers.size() + 1, {0, 0});
+  for (std::size_t p = 1; p <= net.layers.size(); ++p) {
+    const LayerFacts& layer = net.layers[p - 1];
+    if (layer.sources.size() != 1) continue;
+    const std::string spelling = layer.spelling();
+    if (spelling == "Flatten" && layer.input.size() >= 2) {
+      const std::size_t channels = layer.input.back();
+      std::size_t positions = 1;
+      for (std::size_t a = 0; a + 1 < layer.input.size(); ++a) positions *= layer.input[a];
+      if (positions > 1 && channels > 1) flat[p] = {positions, channels};
+      continue;
+    }
+    const bool per_feature = layer.tensors.empty() || spelling.starts_with("BatchNormalization");
+    if (per_feature && layer.output.size() == 1 && std::ranges::equal(layer.input, layer.output))
+      flat[p] = flat[layer.sources[0]];
+  }
+  return flat;
+}
+
+/// The layers with parameters as PyTorch modules hold them, in the model's order.
+std::vector<TorchLayer> torch_layers(const NetworkFacts& net, const std::vector<Slot>& all) {
+  const auto flat = flattened(net);
+  std::vector<TorchLayer> out;
+  for (std::size_t i = 0; i < all.size();) {
+    const std::size_t p = all[i].position;
+    std::size_t j = i;
+    while (j < all.size() && all[j].position == p) ++j;
+    std::vector<std::string_view> names;
+    for (std::size_t k = i; k < j; ++k) names.push_back(all[k].tensor);
+    const LayerFacts& layer = net.layers[p - 1];
+    TorchLayer t{p, ModuleKind::linear, {}};
+    if (layer.sources.size() == 1) std::tie(t.flat_positions, t.flat_channels) = flat[layer.sources[0]];
+    const auto vector = [&](std::string_view suffix, const Slot& s) {
+      TorchTensor out{suffix, s.shape, &s, {}};
+      if (t.flat_positions > 0) {
+        out.order.resize(s.shape[0]);
+        for (std::size_t f = 0; f < s.shape[0]; ++f) out.order[f] = channels_first(f, t.flat_positions, t.flat_channels);
+      }
+      return out;
+    };
+    if (names == std::vector<std::string_view>{"kernel", "bias"} && all[i].shape.size() == 4) {
+      t.kind = ModuleKind::conv;
+      t.flat_positions = t.flat_channels = 0;
+      const std::size_t kh = all[i].shape[0], kw = all[i].shape[1], in = all[i].shape[2], filters = all[i].shape[3];
+      TorchTensor weight{"weight", {filters, in, kh, kw}, &all[i], std::vector<std::size_t>(kh * kw * in * filters)};
+      for (std::size_t y = 0; y < kh; ++y)
+        for (std::size_t x = 0; x < kw; ++x)
+          for (std::size_t c = 0; c < in; ++c)
+            for (std::size_t f = 0; f < filters; ++f)
+              weight.order[((y * kw + x) * in + c) * filters + f] = ((f * in + c) * kh + y) * kw + x;
+      t.tensors = {std::move(weight), TorchTensor{"bias", all[i + 1].shape, &all[i + 1], {}}};
+    } else if (names == std::vector<std::string_view>{"kernel", "bias"} && all[i].shape.size() == 2) {
+      t.kind = ModuleKind::linear;
+      const std::size_t inputs = all[i].shape[0], units = all[i].shape[1];
+      TorchTensor weight{"weight", {units, inputs}, &all[i], std::vector<std::size_t>(inputs * units)};
+      for (std::size_t k = 0; k < inputs; ++k) {
+        const std::size_t from = t.flat_positions > 0 ? channels_first(k, t.flat_positions, t.flat_channels) : k;
+        for (std::size_t n = 0; n < units; ++n) weight.order[k * units + n] = n * inputs + from;
+      }
+      t.tensors = {std::move(weight), TorchTensor{"bias", all[i + 1].shape, &all[i + 1], {}}};
+    } else if (names == std::vector<std::string_view>{"gamma", "beta", "moving_mean", "moving_variance"}) {
+      t.kind = ModuleKind::norm;
+      t.tensors = {vector("weight", all[i]), vector("bias", all[i + 1]), vector("running_mean", all[i + 2]),
+                   vector("running_var", all[i + 3])};
+    } else {
+      throw Error(layer_name(net, p) + " has parameters that no PyTorch module of typenet's layouts holds " +
+                  "(Conv2d, Linear and BatchNorm are mapped; docs/interop.md)");
+    }
+    out.push_back(std::move(t));
+    i = j;
+  }
+  return out;
+}
+
+/// Names compared as people number things: runs of digits by value ("features.2" before
+/// "features.10"), the rest character by character.
+bool natural_less(std::string_view a, std::string_view b) {
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (digit(a[i]) && digit(b[j])) {
+      std::size_t ie = i, je = j;
+      while (ie < a.size() && digit(a[ie])) ++ie;
+      while (je < b.size() && digit(b[je])) ++je;
+      std::string_view x = a.substr(i, ie - i), y = b.substr(j, je - j);
+      while (x.size() > 1 && x.front() == '0') x.remove_prefix(1);
+      while (y.size() > 1 && y.front() == '0') y.remove_prefix(1);
+      if (x.size() != y.size()) return x.size() < y.size();
+      if (x != y) return x < y;
+      i = ie;
+      j = je;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i;
+      ++j;
+    }
+  }
+  return a.size() - i < b.size() - j;
+}
+
+std::string_view module_of(std::string_view name) {
+  const std::size_t dot = name.rfind('.');
+  return dot == std::string_view::npos ? std::string_view() : name.substr(0, dot);
+}
+std::string_view suffix_of(std::string_view name) {
+  const std::size_t dot = name.rfind('.');
+  return dot == std::string_view::npos ? name : name.substr(dot + 1);
+}
+std::string module_tensor(std::string_view module, std::string_view suffix) {
+  return module.empty() ? std::string(suffix) : std::string(module) + "." + std::string(suffix);
+}
+
+/// The file's modules of each kind in the natural order of their names.
+std::vector<std::vector<std::string>> modules_by_kind(const io::Safetensors& file) {
+  std::vector<std::string> modules;
+  for (const io::TensorInfo& t : file.tensors())
+    if (suffix_of(t.name) != "num_batches_tracked") modules.emplace_back(module_of(t.name));
+  std::sort(modules.begin(), modules.end(), natural_less);
+  modules.erase(std::unique(modules.begin(), modules.end()), modules.end());
+  std::vector<std::vector<std::string>> by_kind(3);
+  for (const std::string& m : modules) {
+    const io::TensorInfo* weight = file.find(module_tensor(m, "weight"));
+    if (file.find(module_tensor(m, "running_mean")) || file.find(module_tensor(m, "running_var")))
+      by_kind[std::size_t(ModuleKind::norm)].push_back(m);
+    else if (weight && weight->shape.size() == 4)
+      by_kind[std::size_t(ModuleKind::conv)].push_back(m);
+    else if (weight && weight->shape.size() == 2)
+      by_kind[std::size_t(ModuleKind::linear)].push_back(m);
+    else {
+      const io::TensorInfo& any = weight ? *weight : *std::find_if(file.tensors().begin(), file.tensors().end(),
+                                                                   [&](const io::TensorInfo& t) { return module_of(t.name) == m; });
+      fail(file.name(), "holds tensor \"" + any.name + "\" of shape [" + dims_text(any.shape) +
+                            "], part of no Conv2d, Linear or BatchNorm module (the modules typenet maps; "
+                            "pass the module names to load_safetensors to choose them)");
+    }
+  }
+  return by_kind;
+}
+
+/// A BatchNormalization's epsilon, from its spelling (layers/batch_normalization.hpp).
+double epsilon_of(const std::string& spelling) {
+  constexpr std::string_view with = "BatchNormalizationWith<std::ratio<";
+  const std::size_t at = spelling.find(with);
+  if (at == std::string::npos) return 1e-3;
+  const std::string rest = spelling.substr(at + with.size());
+  const std::size_t comma = rest.find(',');
+  return std::stod(rest.substr(0, comma)) / std::stod(rest.substr(comma + 1));
+}
+
+std::string number_text(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
+}
+
+/// The names an nn.Sequential of the same layers gives them: the path with each layer
+/// counted from 0 ("3" -> "2", "5.b0.1" -> "4.b0.0").
+std::string sequential_name(const LayerFacts& layer) {
+  std::string out;
+  for (const PathStep& step : layer.path) {
+    if (!out.empty()) out += '.';
+    if (step.kind == PathStep::layer) out += std::to_string(step.index - 1);
+    else if (step.kind == PathStep::branch) out += "b" + std::to_string(step.index);
+    else out += "m";
+  }
+  return out;
+}
+
+/// The module names of the model's layers with parameters: `names`, checked, or nn.Sequential's.
+std::vector<std::string> module_names(const NetworkFacts& net, const std::vector<TorchLayer>& layers,
+                                      const std::vector<std::string>& names, const std::string& path) {
+  if (names.empty()) {
+    std::vector<std::string> out;
+    for (const TorchLayer& t : layers) out.push_back(sequential_name(net.layers[t.position - 1]));
+    return out;
+  }
+  if (names.size() != layers.size()) {
+    std::string which;
+    for (const TorchLayer& t : layers) which += (which.empty() ? "" : ", ") + layer_name(net, t.position);
+    fail(path, std::to_string(names.size()) + " module names given, the model has " + std::to_string(layers.size()) +
+                   " layers with parameters: " + which);
+  }
+  return names;
+}
+
+}  // namespace
+
+template <class S>
+void save_safetensors(const std::string& path, const NetworkFacts& net, const S* params, Layout layout,
+                      const std::vector<std::string>& names) {
   const std::vector<Slot> all = slots(net);
   std::vector<io::NamedTensor<S>> tensors;
-  tensors.reserve(all.size());
   std::size_t count = 0;
-  for (const Slot& s : all) {
-    std::size_t size = 1;
-    for (const std::size_t axis : s.shape) size *= axis;
-    tensors.push_back({s.name, s.shape, {params + s.offset, size}});
-    count += size;
+  if (layout == Layout::typenet) {
+    if (!names.empty()) fail(path, "module names are for Layout::pytorch; Layout::typenet names tensors by path");
+    for (const Slot& s : all) {
+      tensors.push_back({s.name, s.shape, {params + s.offset, product(s.shape)}});
+      count += product(s.shape);
+    }
+    io::write_safetensors(path, std::span<const io::NamedTensor<S>>(tensors),
+                          {{"format", "typenet"}, {"layout", "keras"}, {"parameters", std::to_string(count)}});
+    return;
   }
+  const std::vector<TorchLayer> layers = torch_layers(net, all);
+  const std::vector<std::string> modules = module_names(net, layers, names, path);
+  std::vector<std::vector<S>> reordered;  // the tensors whose order differs, in PyTorch's
+  for (const TorchLayer& t : layers)
+    for (const TorchTensor& x : t.tensors)
+      if (!x.order.empty()) {
+        std::vector<S> values(x.order.size());
+        for (std::size_t e = 0; e < x.order.size(); ++e) values[x.order[e]] = params[x.slot->offset + e];
+        reordered.push_back(std::move(values));
+      }
+  std::size_t next = 0;
+  for (std::size_t l = 0; l < layers.size(); ++l)
+    for (const TorchTensor& x : layers[l].tensors) {
+      const std::size_t size = product(x.shape);
+      const S* values = x.order.empty() ? params + x.slot->offset : reordered[next++].data();
+      tensors.push_back({module_tensor(modules[l], x.suffix), x.shape, {values, size}});
+      count += size;
+    }
   io::write_safetensors(path, std::span<const io::NamedTensor<S>>(tensors),
-                        {{"format", "typenet"}, {"layout", "keras"}, {"parameters", std::to_string(count)}});
+                        {{"format", "pt"}, {"layout", "pytorch"}, {"parameters", std::to_string(count)}});
 }
 
 template <class S>
-AlignedBuffer<S> load_safetensors(const std::string& path, const NetworkFacts& net) {
+AlignedBuffer<S> load_safetensors(const std::string& path, const NetworkFacts& net, Layout layout,
+                                  const std::vector<std::string>& names, ImportReport& report) {
   const io::Safetensors file = io::Safetensors::open(path);
   const std::vector<Slot> all = slots(net);
   AlignedBuffer<S> fresh(net.parameter_block);
-  std::set<std::string_view> expected;
-  for (const Slot& s : all) {
-    expected.insert(s.name);
-    const std::string owner = layer_name(net, s.position) + "'s " + std::string(s.tensor);
-    const io::TensorInfo* t = file.find(s.name);
-    if (!t) fail(path, "has no tensor \"" + s.name + "\" (" + owner + ", shape [" + dims_text(s.shape) + "])");
-    if (t->shape != s.shape)
-      fail(path, "tensor \"" + s.name + "\" has shape [" + dims_text(t->shape) + "], " + owner + " is [" +
-                     dims_text(s.shape) + "]");
-    std::size_t size = 1;
-    for (const std::size_t axis : s.shape) size *= axis;
-    file.read(*t, std::span<S>(fresh.data() + s.offset, size));
+  std::set<std::string> used;
+  if (layout == Layout::typenet) {
+    if (!names.empty()) fail(path, "module names are for Layout::pytorch; Layout::typenet names tensors by path");
+    for (const Slot& s : all) {
+      const std::string owner = layer_name(net, s.position) + "'s " + std::string(s.tensor);
+      const io::TensorInfo* t = file.find(s.name);
+      if (!t) fail(path, "has no tensor \"" + s.name + "\" (" + owner + ", shape [" + dims_text(s.shape) + "])");
+      if (t->shape != s.shape)
+        fail(path, "tensor \"" + s.name + "\" has shape [" + dims_text(t->shape) + "], " + owner + " is [" +
+                       dims_text(s.shape) + "]");
+      read_float(file, *t, std::span<S>(fresh.data() + s.offset, product(s.shape)), owner);
+      used.insert(s.name);
+    }
+    for (const io::TensorInfo& t : file.tensors())
+      if (!used.contains(t.name))
+        fail(path, "holds tensor \"" + t.name + "\", which is none of the model's (they are named \"" +
+                       (all.empty() ? std::string("...") : all.front().name) +
+                       "\" and so on: position.tensor; a PyTorch state_dict needs Layout::pytorch)");
+    report.lines.clear();
+    for (const Slot& s : all) report.lines.push_back(layer_name(net, s.position) + "'s " + std::string(s.tensor) + " <- " + s.name);
+    return fresh;
+  }
+
+  const std::vector<TorchLayer> layers = torch_layers(net, all);
+  std::vector<std::string> modules;
+  if (!names.empty()) {
+    modules = module_names(net, layers, names, path);
+  } else {
+    // By position among the modules of a kind.
+    const auto by_kind = modules_by_kind(file);
+    std::vector<std::size_t> taken(3, 0);
+    for (const TorchLayer& t : layers) {
+      const auto& candidates = by_kind[std::size_t(t.kind)];
+      std::size_t& k = taken[std::size_t(t.kind)];
+      if (k == candidates.size()) {
+        std::size_t model_count = 0;
+        for (const TorchLayer& u : layers) model_count += u.kind == t.kind;
+        fail(path, "holds " + std::to_string(candidates.size()) + " " + std::string(kind_text(t.kind)) +
+                       " module(s), the model has " + std::to_string(model_count) + "; " + layer_name(net, t.position) +
+                       " has none left (pass the module names to load_safetensors to choose them)");
+      }
+      modules.push_back(candidates[k++]);
+    }
+    for (std::size_t kind = 0; kind < 3; ++kind)
+      if (taken[kind] < by_kind[kind].size())
+        fail(path, "holds module \"" + by_kind[kind][taken[kind]] + "\", a " +
+                       std::string(kind_text(ModuleKind(kind))) + " that no layer of the model takes (the model has " +
+                       std::to_string(taken[kind]) + ")");
+  }
+  report.lines.clear();
+  report.notes.clear();
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    const TorchLayer& t = layers[l];
+    const std::string owner = layer_name(net, t.position);
+    std::string line = owner + " <- " + (modules[l].empty() ? std::string("(top level)") : modules[l]) + " (" +
+                       std::string(kind_text(t.kind)) + ")";
+    for (const TorchTensor& x : t.tensors) {
+      const std::string name = module_tensor(modules[l], x.suffix);
+      const io::TensorInfo* info = file.find(name);
+      const std::string expected = owner + "'s " + std::string(x.slot->tensor) + " is [" + dims_text(x.shape) +
+                                   "] in PyTorch's layout";
+      if (!info) {
+        std::string hint;
+        if (t.kind == ModuleKind::conv && x.suffix == "bias")
+          hint = "; typenet's Conv2D has a bias: for a Conv2d(bias=False) save a zero bias with it";
+        if (t.kind == ModuleKind::norm && (x.suffix == "weight" || x.suffix == "bias"))
+          hint = "; a BatchNorm with affine=False has none: save weight as ones and bias as zeros";
+        fail(path, "has no tensor \"" + name + "\" (" + expected + hint + ")");
+      }
+      if (info->shape != x.shape)
+        fail(path, "tensor \"" + name + "\" has shape [" + dims_text(info->shape) + "], " + expected);
+      S* into = fresh.data() + x.slot->offset;
+      const std::string what = owner + "'s " + std::string(x.slot->tensor);
+      if (x.order.empty()) {
+        read_float(file, *info, std::span<S>(into, product(x.shape)), what);
+      } else {
+        std::vector<S> values(x.order.size());
+        read_float(file, *info, std::span<S>(values), what);
+        for (std::size_t e = 0; e < x.order.size(); ++e) into[e] = values[x.order[e]];
+      }
+      used.insert(name);
+    }
+    if (t.kind == ModuleKind::conv) line += ": weight [out, in, height, width] transposed to [height, width, in, out]";
+    if (t.kind == ModuleKind::linear) line += ": weight [out, in] transposed to [in, out]";
+    if (t.flat_positions > 0)
+      line += std::string(t.kind == ModuleKind::linear ? "," : ":") + " its " + std::to_string(t.flat_positions * t.flat_channels) +
+              " inputs reordered from PyTorch's flattening (channels first: " + std::to_string(t.flat_channels) + " x " +
+              std::to_string(t.flat_positions) + ") to typenet's (channels last)";
+    if (t.kind == ModuleKind::norm) {
+      const double eps = epsilon_of(net.layers[t.position - 1].spelling());
+      line += ": epsilon " + number_text(eps) + " (the model's)";
+      if (eps != 1e-5)
+        report.notes.push_back(owner + " computes with epsilon " + number_text(eps) +
+                               "; PyTorch's BatchNorm defaults to 1e-05: if the module kept its default, declare "
+                               "PyTorchBatchNorm for the same outputs");
+    }
+    report.lines.push_back(std::move(line));
   }
   for (const io::TensorInfo& t : file.tensors())
-    if (!expected.contains(t.name))
-      fail(path, "holds tensor \"" + t.name + "\", which is none of the model's (they are named \"" +
-                     (all.empty() ? std::string("...") : all.front().name) + "\" and so on: position.tensor)");
+    if (!used.contains(t.name) && suffix_of(t.name) != "num_batches_tracked")
+      fail(path, "holds tensor \"" + t.name + "\", which no layer of the model takes");
   return fresh;
 }
 
@@ -137,10 +494,14 @@ AlignedBuffer<S> load_npz(const std::string& path, const NetworkFacts& net) {
   return fresh;
 }
 
-template void save_safetensors(const std::string&, const NetworkFacts&, const float*);
-template void save_safetensors(const std::string&, const NetworkFacts&, const double*);
-template AlignedBuffer<float> load_safetensors(const std::string&, const NetworkFacts&);
-template AlignedBuffer<double> load_safetensors(const std::string&, const NetworkFacts&);
+template void save_safetensors(const std::string&, const NetworkFacts&, const float*, Layout,
+                               const std::vector<std::string>&);
+template void save_safetensors(const std::string&, const NetworkFacts&, const double*, Layout,
+                               const std::vector<std::string>&);
+template AlignedBuffer<float> load_safetensors(const std::string&, const NetworkFacts&, Layout,
+                                               const std::vector<std::string>&, ImportReport&);
+template AlignedBuffer<double> load_safetensors(const std::string&, const NetworkFacts&, Layout,
+                                                const std::vector<std::string>&, ImportReport&);
 template AlignedBuffer<float> load_npz(const std::string&, const NetworkFacts&);
 template AlignedBuffer<double> load_npz(const std::string&, const NetworkFacts&);
 

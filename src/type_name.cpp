@@ -25,6 +25,12 @@ std::string tidy_type_name(std::string_view raw) {
     if (text[i] == ' ' && !out.empty() && out.back() == '>' && i + 1 < text.size() && text[i + 1] == '>') continue;
     out += text[i];
   }
+  // BatchNormalization is an alias of BatchNormalizationWith<> (layers/batch_normalization.hpp),
+  // which g++ spells with its arguments and clang++ without: the name the user wrote.
+  for (const std::string_view defaults : {std::string_view("BatchNormalizationWith<std::ratio<1, 1000>, std::ratio<99, 100>>"),
+                                          std::string_view("BatchNormalizationWith<>")})
+    for (std::size_t at = out.find(defaults); at != std::string::npos; at = out.find(defaults, at))
+      out.replace(at, defaults.size(), "BatchNormalization");
   return out;
 }
 

@@ -83,7 +83,8 @@ using Cases = std::tuple<
     Case<tn::Dropout<1, 3>, Shape<7>, Shape<7>, 0>,
     Case<tn::Regularized<tn::Dense<7>, tn::L2<1, 100>>, Shape<5>, Shape<7>, 5 * 7 + 7>,  // the layer's own passes
     Case<tn::BatchNormalization, Shape<6>, Shape<6>, 4 * 6>,                               // the n samples are the batch
-    Case<tn::BatchNormalization, Shape<3, 2, 5>, Shape<3, 2, 5>, 4 * 5>>;                  // per channel
+    Case<tn::BatchNormalization, Shape<3, 2, 5>, Shape<3, 2, 5>, 4 * 5>,                   // per channel
+    Case<tn::PyTorchBatchNorm, Shape<2, 3, 4>, Shape<2, 3, 4>, 4 * 4>>;                    // another epsilon
 
 namespace {
 
@@ -274,6 +275,38 @@ BOOST_AUTO_TEST_CASE(dropout_drops_its_rate_and_keeps_the_mean) {
   pass.training = false;
   L::forward(pass, x.data(), y.data(), n);
   BOOST_TEST((y == x));
+}
+
+BOOST_AUTO_TEST_CASE(batch_normalization_uses_its_epsilon_and_momentum) {
+  // Inference: gamma (x - mean) / sqrt(var + epsilon) + beta, with a variance small enough
+  // for the two epsilons to differ in the first digits.
+  const auto infer = []<class D>(D) {
+    using L = typename D::template bind<Shape<1>>;
+    std::vector<double> params(L::variance_at + 1);  // each tensor at its aligned offset
+    params[0] = 2.0;                                 // gamma
+    params[L::beta_at] = 0.5;
+    params[L::mean_at] = 0.25;
+    params[L::variance_at] = 1e-4;
+    const double x = 0.26;
+    double y = 0;
+    L::forward(tn::Pass<double>{params.data(), nullptr, false}, &x, &y, 1);
+    return y;
+  };
+  BOOST_TEST(infer(tn::BatchNormalization{}) == 2.0 * 0.01 / std::sqrt(1e-4 + 1e-3) + 0.5,
+             boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(infer(tn::PyTorchBatchNorm{}) == 2.0 * 0.01 / std::sqrt(1e-4 + 1e-5) + 0.5,
+             boost::test_tools::tolerance(1e-12));
+  // Training moves the averages by (1 - momentum) of the batch's statistics: PyTorch's 0.1.
+  using L = tn::PyTorchBatchNorm::bind<Shape<1>>;
+  std::vector<double> params(L::variance_at + 1);
+  params[L::variance_at] = 1.0;
+  const std::vector<double> reduced{2.0, 0.0, 3.0, 0.0, 0.0};  // the batch's mean 2 and variance 3
+  L::update_moving(params.data(), reduced.data());
+  BOOST_TEST(params[L::mean_at] == 0.2, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(params[L::variance_at] == 0.9 + 0.3, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(tn::BatchNormalization::spelling() == "BatchNormalization");
+  BOOST_TEST(tn::PyTorchBatchNorm::spelling() == "BatchNormalizationWith<std::ratio<1, 100000>, std::ratio<9, 10>>");
+  BOOST_TEST((std::is_same_v<tn::BatchNormalization, tn::BatchNormalizationWith<std::ratio<1, 1000>, std::ratio<99, 100>>>));
 }
 
 BOOST_AUTO_TEST_CASE(leaky_relu_is_keras_formula_and_spells_its_slope) {

@@ -409,7 +409,7 @@ BOOST_AUTO_TEST_CASE(a_model_refuses_a_file_that_does_not_fit_and_keeps_its_para
   extra.push_back({"7.kernel", {1}, one});
   typenet::io::write_safetensors(dir.file("extra.safetensors"), std::span<const NamedTensor<float>>(extra));
   refused(dir.file("extra.safetensors"),
-          "holds tensor \"7.kernel\", which is none of the model's (they are named \"1.kernel\" and so on: position.tensor)");
+          "holds tensor \"7.kernel\", which is none of the model's (they are named \"1.kernel\" and so on: position.tensor; a PyTorch state_dict needs Layout::pytorch)");
   refused(dir.file("absent.safetensors"), "no such file");
 }
 

@@ -5,40 +5,70 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <ratio>
 #include <string>
 #include <string_view>
 
 #include <typenet/core/shape.hpp>
-#include <typenet/layers/detail/accepts_any_shape.hpp>
+#include <typenet/core/diagnostics.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 
 namespace typenet {
 
-/// Keras's BatchNormalization with its defaults (axis -1, momentum 0.99, epsilon 1e-3, center
-/// and scale): each feature of the last axis (a Dense layer's units, a Conv2D's channels) is
-/// normalised over the batch (and every pixel) while training,
+/// Keras's BatchNormalization: each feature of the last axis (a Dense layer's units, a Conv2D's
+/// channels) is normalised over the batch (and every pixel) while training,
 ///     y = gamma (x - mean) / sqrt(var + epsilon) + beta,
 /// with the batch's mean and (biased) variance, which also move the running averages
 ///     moving = momentum moving + (1 - momentum) batch
 /// that inference uses instead. Parameters, in Keras's order: gamma (ones), beta (zeros),
 /// moving_mean (zeros), moving_variance (ones); the last two are not trainable: 4 per feature,
-/// 2 trainable, as Keras counts them. Momentum and epsilon are these fixed constants, not
-/// template arguments, so its spelling names none: every BatchNormalization computes the same.
+/// 2 trainable, as Keras counts them.
+///
+/// `BatchNormalization` has Keras's defaults, epsilon 1e-3 and momentum 0.99.
+/// `BatchNormalizationWith<Epsilon, Momentum>` takes others as std::ratio (clang++ does not yet
+/// take floating-point template arguments): PyTorch's BatchNorm2d, epsilon 1e-5 and momentum
+/// 0.1 in its convention (the weight of the new batch, Keras's 1 - momentum), is
+/// `PyTorchBatchNorm`, which weights imported from PyTorch need to compute what PyTorch does
+/// (docs/interop.md). Epsilon is part of the layer's spelling, so a weight file records it.
 ///
 /// It couples the samples of a batch, so the model runs it in stages (layer_concepts.hpp,
 /// "batch-coupled"): every chunk sums its samples (`statistics`), the sums are added in a fixed
 /// tree over the chunks (exec/batch_statistics.hpp, then `reduce`), then every chunk
 /// normalises; the same for the gradient. The chunking depends only on the batch size, so the
 /// result does not depend on the thread count.
-struct BatchNormalization : detail::AcceptsAnyShape {
+template <class Epsilon = std::ratio<1, 1000>, class Momentum = std::ratio<99, 100>>
+struct BatchNormalizationWith {
   static constexpr std::string_view name = "BatchNormalization";
-  static std::string spelling() { return "BatchNormalization"; }
-  static constexpr double momentum = 0.99;
-  static constexpr double epsilon = 1e-3;
+  static constexpr bool keras_defaults =
+      std::ratio_equal_v<Epsilon, std::ratio<1, 1000>> && std::ratio_equal_v<Momentum, std::ratio<99, 100>>;
+  static std::string spelling() {
+    if constexpr (keras_defaults) return "BatchNormalization";
+    else
+      return "BatchNormalizationWith<std::ratio<" + std::to_string(Epsilon::num) + ", " + std::to_string(Epsilon::den) +
+             ">, std::ratio<" + std::to_string(Momentum::num) + ", " + std::to_string(Momentum::den) + ">>";
+  }
+  static constexpr double epsilon = double(Epsilon::num) / double(Epsilon::den);
+  static constexpr double momentum = double(Momentum::num) / double(Momentum::den);
+
+  template <class Where>
+  static consteval bool check_parameters() {
+    constexpr bool fits = Epsilon::num > 0 && Momentum::num >= 0 && Momentum::num < Momentum::den;
+    static_assert(fits || detail::rejected<Where>,
+                  "BatchNormalizationWith<Epsilon, Momentum>: epsilon must be above 0 and momentum at least 0 "
+                  "and below 1, as std::ratio (PyTorch's eps=1e-5, momentum=0.1 is "
+                  "BatchNormalizationWith<std::ratio<1, 100000>, std::ratio<9, 10>>)");
+    return fits;
+  }
+
+  template <AnyShape In>
+  static constexpr bool accepts = true;
+
+  template <class Where>
+  static consteval void explain() {}
 
   template <AnyShape In>
   struct bind : detail::NoWorkAreas {
-    using descriptor = BatchNormalization;
+    using descriptor = BatchNormalizationWith;
     static constexpr In input_shape{};
     static constexpr In output_shape{};
     static constexpr std::size_t F = In::rank > 0 ? In::dims[In::rank - 1] : 1;  ///< features
@@ -225,5 +255,11 @@ struct BatchNormalization : detail::AcceptsAnyShape {
     }
   };
 };
+
+/// Keras's defaults: epsilon 1e-3, momentum 0.99.
+using BatchNormalization = BatchNormalizationWith<>;
+
+/// PyTorch's BatchNorm1d/2d defaults: eps 1e-5, momentum 0.1 (Keras's 0.9).
+using PyTorchBatchNorm = BatchNormalizationWith<std::ratio<1, 100000>, std::ratio<9, 10>>;
 
 }  // namespace typenet

@@ -269,21 +269,35 @@ class Model {
     take(detail::read_weights<S>(io::check_file(std::move(bytes), name), detail::network_facts<Net>));
   }
 
-  /// Saves the parameters to `path` as a safetensors file (docs/interop.md): one tensor per
-  /// parameter tensor, named after its layer's path ("1.kernel", "5.b0.1.bias"), in Keras's
-  /// layout (a Conv2D kernel [height, width, in, filters]), F32 for a float model and F64 for
-  /// a double one; written atomically.
-  void save_safetensors(const std::string& path) const {
-    detail::save_safetensors(path, detail::network_facts<Net>, params_.data());
+  /// Saves the parameters to `path` as a safetensors file (docs/interop.md), F32 for a float
+  /// model and F64 for a double one, written atomically. Layout::typenet (the default): one
+  /// tensor per parameter tensor, named after its layer's path ("1.kernel", "5.b0.1.bias"), in
+  /// Keras's layout (a Conv2D kernel [height, width, in, filters]). Layout::pytorch: as PyTorch's
+  /// state_dict holds the same layers, so that `torch_model.load_state_dict(load_file(path))`
+  /// works: the modules named `names` (one per layer with parameters, in order), or by default
+  /// as an nn.Sequential of the same layers names them ("0.weight", "0.bias", "3.weight", ...).
+  void save_safetensors(const std::string& path, Layout layout = Layout::typenet,
+                        const std::vector<std::string>& names = {}) const {
+    detail::save_safetensors(path, detail::network_facts<Net>, params_.data(), layout, names);
   }
 
-  /// Loads parameters from a safetensors file named and laid out as `save_safetensors` writes
-  /// them (F16, BF16, F32 or F64). Throws Error naming the file and the fault: a missing tensor
-  /// (with the layer it belongs to and the shape it needs), one of another shape or an integer
-  /// dtype, a tensor the model has no place for, or a corrupt file; the model is then exactly as
-  /// it was. The optimizer's state is untouched.
-  void load_safetensors(const std::string& path) {
-    take(detail::load_safetensors<S>(path, detail::network_facts<Net>));
+  /// Loads parameters from a safetensors file (F16, BF16, F32 or F64), strictly: every tensor of
+  /// the model filled exactly once, every tensor of the file used. Layout::typenet: named and
+  /// laid out as `save_safetensors` writes them. Layout::pytorch: a PyTorch state_dict, its
+  /// modules matched to the layers by `names` (module names, one per layer with parameters, in
+  /// order) or, by default, by position among the modules of a kind (the n-th convolution of
+  /// the file, in the natural order of the names, fills the n-th Conv2D); kernels transposed,
+  /// and a Linear after a Flatten has its inputs reordered from PyTorch's channels-first order;
+  /// num_batches_tracked is ignored. Returns what filled what and what was assumed (a
+  /// BatchNormalization's epsilon, which a file does not hold). Throws Error naming the file and
+  /// the fault: a missing tensor (with its layer and the shape it needs, in the file's
+  /// convention), one of another shape or an integer dtype, a tensor the model has no place for,
+  /// or a corrupt file; the model is then exactly as it was. The optimizer's state is untouched.
+  ImportReport load_safetensors(const std::string& path, Layout layout = Layout::typenet,
+                                const std::vector<std::string>& names = {}) {
+    ImportReport report;
+    take(detail::load_safetensors<S>(path, detail::network_facts<Net>, layout, names, report));
+    return report;
   }
 
   /// Loads parameters from a NumPy .npz archive in Keras's layouts, as Keras's weights are saved

@@ -4,8 +4,10 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <typenet/core/aligned_buffer.hpp>
+#include <typenet/io/layout.hpp>
 #include <typenet/io/weights.hpp>
 #include <typenet/train/parameters.hpp>
 
@@ -53,17 +55,25 @@ AlignedBuffer<S> read_weights(const io::FileContents& file, const NetworkFacts& 
   return fresh;
 }
 
-/// Writes the parameters to `path` as a safetensors file (docs/interop.md): each tensor named
-/// "PATH.NAME" after its layer's path ("3.kernel", "5.b0.1.bias"), in Keras's layout, in the
-/// order of the parameter block, F32 or F64 (src/interop.cpp).
+/// Writes the parameters to `path` as a safetensors file (docs/interop.md), F32 or F64
+/// (src/interop.cpp). Layout::typenet: each tensor named "PATH.NAME" after its layer's path
+/// ("3.kernel", "5.b0.1.bias"), in Keras's layout, in the order of the parameter block.
+/// Layout::pytorch: each layer's tensors as a PyTorch module's state_dict holds them, the
+/// modules named `names` (one per layer with parameters) or, when `names` is empty, as an
+/// nn.Sequential of the same layers names them (the path with each layer counted from 0).
 template <class S>
-void save_safetensors(const std::string& path, const NetworkFacts& net, const S* params);
+void save_safetensors(const std::string& path, const NetworkFacts& net, const S* params, Layout layout,
+                      const std::vector<std::string>& names);
 
-/// Reads such a file whole and checks it: every tensor of the network there under its name,
-/// with its shape, in a floating-point dtype, and no other tensor. The caller takes the result
-/// only when this returns.
+/// Reads such a file whole and checks it: every tensor of the network there, with its shape,
+/// in a floating-point dtype, and no other tensor (PyTorch's num_batches_tracked aside). In
+/// PyTorch's layout the modules are matched to the layers by `names`, or, when it is empty,
+/// by position among the modules of a kind (the n-th convolution of the file, in the natural
+/// order of the names, fills the n-th Conv2D). The caller takes the result only when this
+/// returns; `report` says what filled what.
 template <class S>
-AlignedBuffer<S> load_safetensors(const std::string& path, const NetworkFacts& net);
+AlignedBuffer<S> load_safetensors(const std::string& path, const NetworkFacts& net, Layout layout,
+                                  const std::vector<std::string>& names, ImportReport& report);
 
 /// Reads a NumPy .npz archive of the parameters, in Keras's layouts, matched by position (a
 /// Keras weight's name says which kind it is: the n-th "kernel" array fills the n-th kernel),
@@ -71,10 +81,14 @@ AlignedBuffer<S> load_safetensors(const std::string& path, const NetworkFacts& n
 template <class S>
 AlignedBuffer<S> load_npz(const std::string& path, const NetworkFacts& net);
 
-extern template void save_safetensors(const std::string&, const NetworkFacts&, const float*);
-extern template void save_safetensors(const std::string&, const NetworkFacts&, const double*);
-extern template AlignedBuffer<float> load_safetensors(const std::string&, const NetworkFacts&);
-extern template AlignedBuffer<double> load_safetensors(const std::string&, const NetworkFacts&);
+extern template void save_safetensors(const std::string&, const NetworkFacts&, const float*, Layout,
+                                     const std::vector<std::string>&);
+extern template void save_safetensors(const std::string&, const NetworkFacts&, const double*, Layout,
+                                     const std::vector<std::string>&);
+extern template AlignedBuffer<float> load_safetensors(const std::string&, const NetworkFacts&, Layout,
+                                                      const std::vector<std::string>&, ImportReport&);
+extern template AlignedBuffer<double> load_safetensors(const std::string&, const NetworkFacts&, Layout,
+                                                       const std::vector<std::string>&, ImportReport&);
 extern template AlignedBuffer<float> load_npz(const std::string&, const NetworkFacts&);
 extern template AlignedBuffer<double> load_npz(const std::string&, const NetworkFacts&);
 
