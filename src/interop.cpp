@@ -331,7 +331,13 @@ void save_safetensors(const std::string& path, const NetworkFacts& net, const S*
 template <class S>
 AlignedBuffer<S> load_safetensors(const std::string& path, const NetworkFacts& net, Layout layout,
                                   const std::vector<std::string>& names, ImportReport& report) {
-  const io::Safetensors file = io::Safetensors::open(path);
+  return load_safetensors<S>(io::Safetensors::open(path), net, layout, names, report);
+}
+
+template <class S>
+AlignedBuffer<S> load_safetensors(const io::Safetensors& file, const NetworkFacts& net, Layout layout,
+                                  const std::vector<std::string>& names, ImportReport& report) {
+  const std::string& path = file.name();
   const std::vector<Slot> all = slots(net);
   AlignedBuffer<S> fresh(net.parameter_block);
   std::set<std::string> used;
@@ -424,7 +430,7 @@ AlignedBuffer<S> load_safetensors(const std::string& path, const NetworkFacts& n
               std::to_string(t.flat_positions) + ") to typenet's (channels last)";
     if (t.kind == ModuleKind::norm) {
       const double eps = epsilon_of(net.layers[t.position - 1].spelling());
-      line += ": epsilon " + number_text(eps) + " (the model's)";
+      line += (t.flat_positions > 0 ? ", epsilon " : ": epsilon ") + number_text(eps) + " (the model's)";
       if (eps != 1e-5)
         report.notes.push_back(owner + " computes with epsilon " + number_text(eps) +
                                "; PyTorch's BatchNorm defaults to 1e-05: if the module kept its default, declare "
@@ -501,6 +507,10 @@ template void save_safetensors(const std::string&, const NetworkFacts&, const do
 template AlignedBuffer<float> load_safetensors(const std::string&, const NetworkFacts&, Layout,
                                                const std::vector<std::string>&, ImportReport&);
 template AlignedBuffer<double> load_safetensors(const std::string&, const NetworkFacts&, Layout,
+                                                const std::vector<std::string>&, ImportReport&);
+template AlignedBuffer<float> load_safetensors(const io::Safetensors&, const NetworkFacts&, Layout,
+                                               const std::vector<std::string>&, ImportReport&);
+template AlignedBuffer<double> load_safetensors(const io::Safetensors&, const NetworkFacts&, Layout,
                                                 const std::vector<std::string>&, ImportReport&);
 template AlignedBuffer<float> load_npz(const std::string&, const NetworkFacts&);
 template AlignedBuffer<double> load_npz(const std::string&, const NetworkFacts&);

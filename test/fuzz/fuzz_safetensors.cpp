@@ -1,4 +1,4 @@
-// test/fuzz/fuzz_safetensors.cpp: the fuzz target of Safetensors::parse: any bytes give a file whose tensors tile its data exactly, or an Error.
+// test/fuzz/fuzz_safetensors.cpp: the fuzz target of Safetensors::parse and of a model's load from it: any bytes give a file whose tensors tile its data exactly, or an Error; a load in either layout fills the model or throws an Error naming the input.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -8,6 +8,7 @@
 
 #include <typenet/core/error.hpp>
 #include <typenet/io/safetensors.hpp>
+#include <typenet/typenet.hpp>
 
 #include "fuzz_target.hpp"
 
@@ -17,6 +18,26 @@ using typenet::fuzz::require;
 using typenet::io::Dtype;
 using typenet::io::NamedTensor;
 using typenet::io::Safetensors;
+
+namespace tn = typenet;
+
+/// A network with every kind of module the PyTorch layout maps (convolution, BatchNorm over an
+/// image and over flattened features, Linear after a Flatten) and a block; the corpus has its
+/// weights in both layouts (make_corpus.py), so mutations reach the matching of names and shapes.
+struct Fuzzed : tn::Sequential<tn::Input<4, 4, 2>, tn::Conv2D<3, 3, 3, tn::Padding::same>, tn::BatchNormalization,
+                               tn::Residual<tn::Conv2D<3, 1, 1>>, tn::Flatten, tn::PyTorchBatchNorm, tn::Dense<2>> {};
+
+/// Loads the file into Fuzzed in `layout`: the parameters, complete, or an Error naming the input.
+void load(const Safetensors& file, tn::Layout layout) {
+  tn::ImportReport report;
+  try {
+    const auto params = tn::detail::load_safetensors<float>(file, tn::detail::network_facts<Fuzzed>, layout, {}, report);
+    require(params.size() == Fuzzed::parameter_block, "a load fills the whole parameter block");
+    require(!report.lines.empty(), "and says what filled what");
+  } catch (const typenet::Error& error) {
+    typenet::fuzz::require_named(error);
+  }
+}
 
 bool is_float(Dtype d) { return d == Dtype::F16 || d == Dtype::BF16 || d == Dtype::F32 || d == Dtype::F64; }
 
@@ -31,6 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     typenet::fuzz::require_named(error);
     return 0;
   }
+  load(*file, tn::Layout::typenet);
+  load(*file, tn::Layout::pytorch);
   // Accepted: the tensors tile the data area, each as many bytes as its shape and dtype need.
   std::size_t at = 0;
   std::uint64_t header = 0;

@@ -164,7 +164,33 @@ def safetensors_files():
             b'{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}'),
         'safetensors/bad-overflow.safetensors': (lambda t: struct.pack('<Q', len(t)) + t)(
             b'{"a":{"dtype":"F64","shape":[4294967296,4294967296],"data_offsets":[0,0]}}'),
+        # The weights of fuzz_safetensors.cpp's network Fuzzed, which it loads in both layouts.
+        'safetensors/model-typenet.safetensors': safetensors(model_tensors(FUZZED_TYPENET)),
+        'safetensors/model-pytorch.safetensors': safetensors(model_tensors(FUZZED_PYTORCH), {'format': 'pt'}),
+        'safetensors/model-pytorch-sorted.safetensors': safetensors(sorted(model_tensors(FUZZED_PYTORCH))),
     }
+
+
+# Fuzzed (Input<4, 4, 2>, Conv2D<3, 3, 3, same>, BatchNormalization, Residual<Conv2D<3, 1, 1>>,
+# Flatten, PyTorchBatchNorm, Dense<2>): its tensors as save_safetensors names and shapes them.
+FUZZED_TYPENET = [('1.kernel', [3, 3, 2, 3]), ('1.bias', [3]), ('2.gamma', [3]), ('2.beta', [3]),
+                  ('2.moving_mean', [3]), ('2.moving_variance', [3]), ('3.b0.1.kernel', [1, 1, 3, 3]),
+                  ('3.b0.1.bias', [3]), ('5.gamma', [48]), ('5.beta', [48]), ('5.moving_mean', [48]),
+                  ('5.moving_variance', [48]), ('6.kernel', [48, 2]), ('6.bias', [2])]
+FUZZED_PYTORCH = [('0.weight', [3, 2, 3, 3]), ('0.bias', [3]), ('1.weight', [3]), ('1.bias', [3]),
+                  ('1.running_mean', [3]), ('1.running_var', [3]), ('2.b0.0.weight', [3, 3, 1, 1]),
+                  ('2.b0.0.bias', [3]), ('4.weight', [48]), ('4.bias', [48]), ('4.running_mean', [48]),
+                  ('4.running_var', [48]), ('5.weight', [2, 48]), ('5.bias', [2])]
+
+
+def model_tensors(names_and_shapes):
+    out = []
+    for i, (name, dims) in enumerate(names_and_shapes):
+        count = 1
+        for d in dims:
+            count *= d
+        out.append((name, 'F32', dims, struct.pack(f'<{count}f', *[0.25 + 0.01 * ((i * 7 + k) % 13) for k in range(count)])))
+    return out
 
 
 # ---- .npz: a zip of .npy files, as numpy.savez (stored) and savez_compressed (deflated) write ----

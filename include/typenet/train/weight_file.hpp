@@ -11,6 +11,10 @@
 #include <typenet/io/weights.hpp>
 #include <typenet/train/parameters.hpp>
 
+namespace typenet::io {
+class Safetensors;
+}
+
 namespace typenet::detail {
 
 template <class S>
@@ -75,6 +79,11 @@ template <class S>
 AlignedBuffer<S> load_safetensors(const std::string& path, const NetworkFacts& net, Layout layout,
                                   const std::vector<std::string>& names, ImportReport& report);
 
+/// The same from a file already opened (or parsed from memory: the fuzz target).
+template <class S>
+AlignedBuffer<S> load_safetensors(const io::Safetensors& file, const NetworkFacts& net, Layout layout,
+                                  const std::vector<std::string>& names, ImportReport& report);
+
 /// Reads a NumPy .npz archive of the parameters, in Keras's layouts, matched by position (a
 /// Keras weight's name says which kind it is: the n-th "kernel" array fills the n-th kernel),
 /// each with its shape, all of them, no more.
@@ -88,6 +97,10 @@ extern template void save_safetensors(const std::string&, const NetworkFacts&, c
 extern template AlignedBuffer<float> load_safetensors(const std::string&, const NetworkFacts&, Layout,
                                                       const std::vector<std::string>&, ImportReport&);
 extern template AlignedBuffer<double> load_safetensors(const std::string&, const NetworkFacts&, Layout,
+                                                       const std::vector<std::string>&, ImportReport&);
+extern template AlignedBuffer<float> load_safetensors(const io::Safetensors&, const NetworkFacts&, Layout,
+                                                      const std::vector<std::string>&, ImportReport&);
+extern template AlignedBuffer<double> load_safetensors(const io::Safetensors&, const NetworkFacts&, Layout,
                                                        const std::vector<std::string>&, ImportReport&);
 extern template AlignedBuffer<float> load_npz(const std::string&, const NetworkFacts&);
 extern template AlignedBuffer<double> load_npz(const std::string&, const NetworkFacts&);
