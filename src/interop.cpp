@@ -533,9 +533,7 @@ AlignedBuffer<S> load_npz(const std::string& path, const NetworkFacts& net) {
       fail(path, "array \"" + a.name + "\" has shape [" + dims_text(a.shape) + "], " + layer_name(net, s.position) +
                      "'s " + std::string(s.tensor) + " (tensor " + std::to_string(i + 1) + " of the model) is [" +
                      dims_text(s.shape) + "]");
-    std::size_t size = 1;
-    for (const std::size_t axis : s.shape) size *= axis;
-    file.read(a, std::span<S>(fresh.data() + s.offset, size));
+    file.read(a, std::span<S>(fresh.data() + s.offset, product(s.shape)));
   }
   return fresh;
 }
