@@ -11,6 +11,7 @@
 #include <typenet/graph/blocks.hpp>
 #include <typenet/graph/memory.hpp>
 #include <typenet/graph/sequential.hpp>
+#include <typenet/infer/predictor.hpp>
 #include <typenet/layers/avg_pool2d.hpp>
 #include <typenet/layers/batch_normalization.hpp>
 #include <typenet/layers/conv2d.hpp>

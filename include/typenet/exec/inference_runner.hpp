@@ -8,6 +8,7 @@
 #include <typenet/core/aligned_buffer.hpp>
 #include <typenet/core/detail/compiler.hpp>
 #include <typenet/exec/chunks.hpp>
+#include <typenet/exec/forward.hpp>
 #include <typenet/exec/plan.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 
@@ -36,34 +37,12 @@ class InferenceRunner {
   std::size_t workspace_bytes() const { return buffer_.size() * sizeof(S); }
 
   /// Where sample i of the next run goes.
-  S* input(std::size_t i = 0) { return buffer_.data() + i * input_size; }
+  S* input(std::size_t i = 0) { return area().input(i); }
 
-  /// Runs samples [first, first + count) of the input through the network and returns where
-  /// their outputs are. Each chunk owns a slice of `widest` values per sample in both
-  /// buffers, whatever the layer, so chunks on other threads never share memory.
-  /// Never inlined: one copy of the forward pass serves predict and every run_all (a call per
-  /// sample or chunk costs nothing beside a pass).
-  TYPENET_NOINLINE const S* run(Weights<S> weights, std::size_t first, std::size_t count) {
-    plan::for_each_position([&](auto position) {
-      constexpr std::size_t P = decltype(position)::value;
-      if constexpr (!plan::fused_forward[P - 1]) {
-        using L = typename plan::template layer<P>;
-        Pass<S> pass{weights.params + Net::parameter_offsets[P - 1], weights.packed + plan::packed_offsets[P - 1],
-                     false, saved() + first * plan::largest_inference_saved,
-                     scratch() + first * plan::largest_inference_scratch};
-        pass.relu = plan::fused_forward[P];
-        S* out = output(plan::fused_forward[P] ? P + 1 : P, first);
-        if constexpr (detail::is_merge<L>) {
-          constexpr auto& sources = Net::template node<P - 1>::sources;
-          std::array<const S*, sources.size()> xs{};
-          for (std::size_t k = 0; k < sources.size(); ++k) xs[k] = output(sources[k], first);
-          L::merge_forward(pass, xs.data(), out, count);
-        } else {
-          L::forward(pass, output(plan::source[P], first), out, count);
-        }
-      }
-    });
-    return output(layer_count, first);
+  /// Runs samples [first, first + count) of the input through the network (exec/forward.hpp)
+  /// and returns where their outputs are.
+  const S* run(Weights<S> weights, std::size_t first, std::size_t count) {
+    return forward_pass<Net>(weights, area(), first, count);
   }
 
   /// Runs the `count` samples from `first` of `data` through the network, `batch` at a time,
@@ -86,16 +65,7 @@ class InferenceRunner {
   }
 
  private:
-  /// Where the output of position p (0: the input) is, from sample `first` on.
-  S* output(std::size_t p, std::size_t first) {
-    return p == 0 ? input(first) : buffer(plan::inference_slots.slot[p]) + first * widest;
-  }
-  S* buffer(std::size_t which) {
-    return buffer_.data() + detail::align_elements(capacity_ * input_size) +
-           which * detail::align_elements(capacity_ * widest);
-  }
-  S* saved() { return buffer(plan::inference_slots.count); }
-  S* scratch() { return saved() + detail::align_elements(capacity_ * plan::largest_inference_saved); }
+  InferenceArea<Net, S> area() { return {buffer_.data(), capacity_}; }
 
   detail::AlignedBuffer<S> buffer_;
   std::size_t capacity_ = 0;

@@ -5,6 +5,7 @@
 
 #include <typenet/core/aligned_buffer.hpp>
 #include <typenet/exec/chunks.hpp>
+#include <typenet/exec/forward.hpp>
 #include <typenet/exec/plan.hpp>
 
 namespace typenet::exec {
@@ -32,19 +33,8 @@ class PackedWeights {
   /// 2-thread training went from 1.82 to 1.94 times the 1-thread rate).
   void pack(const S* params) {
     stale_ = false;
-    for_each_chunk(plan::pack_offsets[plan::layer_count], [&](std::size_t task) {
-      plan::for_each_position([&](auto position) {
-        constexpr std::size_t P = decltype(position)::value;
-        if constexpr (plan::template pack_parts<P>() > 0) {
-          using L = typename plan::template layer<P>;
-          if (task < plan::pack_offsets[P - 1] || task >= plan::pack_offsets[P]) return;
-          const S* block = params + Net::parameter_offsets[P - 1];
-          S* packed = packed_.data() + plan::packed_offsets[P - 1];
-          if constexpr (detail::packs_in_tasks<L>) L::pack(block, packed, task - plan::pack_offsets[P - 1]);
-          else L::pack(block, packed);
-        }
-      });
-    });
+    for_each_chunk(plan::pack_offsets[plan::layer_count],
+                   [&](std::size_t task) { pack_part<Net>(params, packed_.data(), task); });
   }
 
  private:

@@ -129,6 +129,12 @@ namespace typenet {
 /// How a parameter tensor starts, as Keras initialises it.
 enum class Init { zeros, ones, glorot_uniform };
 
+namespace detail {
+/// Not constexpr: calling it while a constant is evaluated is the compile-time error, named by
+/// this function (no `throw`, so the header compiles with -fno-exceptions).
+inline void a_parameter_tensor_has_at_most_4_axes() {}
+}  // namespace detail
+
 /// A parameter tensor's axes, outermost first, as Keras lays it out: a Conv2D kernel is
 /// {height, width, input channels, filters}, a Dense kernel {inputs, units}. Rank 0 (the
 /// default) stands for one axis of the tensor's size.
@@ -137,7 +143,7 @@ struct TensorShape {
   std::size_t rank = 0;
   constexpr TensorShape() = default;
   constexpr TensorShape(std::initializer_list<std::size_t> axes) : rank(axes.size()) {
-    if (axes.size() > dims.size()) throw "a parameter tensor has at most 4 axes";  // a compile-time error
+    if (axes.size() > dims.size()) detail::a_parameter_tensor_has_at_most_4_axes();
     std::size_t i = 0;
     for (const std::size_t axis : axes) dims[i++] = axis;
   }

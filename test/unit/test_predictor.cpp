@@ -1,0 +1,159 @@
+// Predictor (typenet/infer.hpp), the deployment profile: its outputs are bitwise Model::predict's
+// for straight and branching networks, float and double; a batch predictor agrees with one
+// sample at a time; predictors on several threads sharing one parameter block agree with one
+// (the ThreadSanitizer run of .ci/sanitize includes this executable).
+#define BOOST_TEST_MODULE predictor
+#include <boost/test/unit_test.hpp>
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <numeric>
+#include <thread>
+#include <vector>
+
+#include <typenet/infer.hpp>
+#include <typenet/typenet.hpp>
+
+namespace tn = typenet;
+
+namespace {
+
+struct SeedCnn : tn::Sequential<tn::Input<28, 28, 1>, tn::Conv2D<32, 3, 3>, tn::ReLU, tn::MaxPool2D<2, 2>,
+                                tn::Conv2D<64, 3, 3>, tn::ReLU, tn::MaxPool2D<2, 2>, tn::Flatten, tn::Dense<10>,
+                                tn::Softmax> {};
+struct Mlp : tn::Sequential<tn::Input<784>, tn::Dense<128>, tn::ReLU, tn::Dense<10>> {};
+
+template <std::size_t C>
+struct Basic : tn::Residual<tn::Conv2D<C, 3, 3, tn::Padding::same>, tn::BatchNormalization, tn::ReLU,
+                            tn::Conv2D<C, 3, 3, tn::Padding::same>, tn::BatchNormalization> {};
+template <std::size_t C>
+struct Down : tn::Residual<tn::Chain<tn::Conv2D<C, 3, 3, tn::Padding::same, 2>, tn::BatchNormalization, tn::ReLU,
+                                     tn::Conv2D<C, 3, 3, tn::Padding::same>, tn::BatchNormalization>,
+                           tn::Shortcut<tn::Conv2D<C, 1, 1, tn::Padding::valid, 2>, tn::BatchNormalization>> {};
+struct Branching
+    : tn::Sequential<tn::Input<16, 16, 3>, tn::Conv2D<8, 3, 3, tn::Padding::same>, tn::BatchNormalization, tn::ReLU,
+                     Basic<8>, tn::ReLU, Down<16>, tn::ReLU,
+                     tn::Concat<tn::Chain<tn::Conv2D<4, 1, 1>, tn::ReLU>,
+                                tn::Chain<tn::MaxPool2D<3, 3, tn::Padding::same, 1>, tn::Conv2D<4, 1, 1>, tn::Tanh>>,
+                     tn::Dropout<25>, tn::GlobalAveragePooling2D, tn::Dense<6>, tn::Sigmoid> {};
+
+template <class Net, class S = float>
+using ModelOf = tn::Model<Net, tn::loss::MeanSquaredError, tn::optim::Adam, S>;
+
+template <class Net>
+using InShape = tn::shape_t<Net::input_shape>;
+template <class Net>
+using OutShape = tn::shape_t<Net::output_shape>;
+
+template <class Net>
+tn::data::Dataset<InShape<Net>, OutShape<Net>> make_data(std::size_t n, std::uint64_t seed) {
+  tn::Random random(seed);
+  std::vector<float> x(n * InShape<Net>::size), t(n * OutShape<Net>::size);
+  for (auto& v : x) v = float(random.uniform(-1, 1));
+  for (auto& v : t) v = float(random.uniform(0, 1));
+  return {std::move(x), std::move(t)};
+}
+
+/// A model whose parameters are not at their initial values (and whose BatchNormalization
+/// moving averages have moved): a few training steps on random data.
+template <class Net, class S>
+std::unique_ptr<ModelOf<Net, S>> trained(std::uint64_t seed) {
+  auto model = std::make_unique<ModelOf<Net, S>>(typename tn::optim::Adam::Options{}, seed);
+  const auto data = make_data<Net>(64, seed);
+  std::vector<std::uint32_t> batch(16);
+  for (std::uint32_t step = 0; step < 4; ++step) {
+    std::iota(batch.begin(), batch.end(), 16 * step);
+    model->train_step(data, batch);
+  }
+  return model;
+}
+
+template <class S, std::size_t N>
+bool bitwise_equal(const std::array<S, N>& a, const std::array<S, N>& b) {
+  return std::memcmp(a.data(), b.data(), sizeof(S) * N) == 0;
+}
+
+template <class Net, class S>
+void check_same_as_model(std::uint64_t seed) {
+  const auto model = trained<Net, S>(seed);
+  auto predictor = std::make_unique<tn::Predictor<Net, S>>(model->parameters().data());
+  const auto data = make_data<Net>(20, seed + 1);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    std::array<S, InShape<Net>::size> x;
+    data.input(i).copy_to(x.data());
+    const auto expected = model->predict(x);
+    const auto got = predictor->predict(x);
+    BOOST_TEST(bitwise_equal(expected, got), "sample " << i << ": Predictor's output differs from Model::predict's");
+    BOOST_TEST(predictor->classify(x) == model->predict_class(x));
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(outputs_are_model_predicts_bitwise) {
+  check_same_as_model<SeedCnn, float>(1);
+  check_same_as_model<Mlp, float>(2);
+  check_same_as_model<Branching, float>(3);
+  check_same_as_model<Branching, double>(4);
+  check_same_as_model<SeedCnn, double>(5);
+}
+
+BOOST_AUTO_TEST_CASE(a_changed_parameter_block_is_repacked) {
+  auto model = trained<SeedCnn, float>(6);
+  auto predictor = std::make_unique<tn::Predictor<SeedCnn>>(model->parameters().data());
+  const auto data = make_data<SeedCnn>(1, 7);
+  std::array<float, 784> x;
+  data.input(0).copy_to(x.data());
+  const auto before = predictor->predict(x);
+  for (float& w : model->tensor(4, 0)) w *= 0.5f;  // the second convolution's kernel, packed for its kernels
+  predictor->parameters_changed();
+  const auto after = predictor->predict(x);
+  BOOST_TEST(!bitwise_equal(before, after), "the prediction did not change with the parameters");
+  BOOST_TEST(bitwise_equal(after, model->predict(x)));
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_predictor_agrees_with_one_sample_at_a_time) {
+  const auto model = trained<Branching, float>(8);
+  auto one = std::make_unique<tn::Predictor<Branching>>(model->parameters().data());
+  auto four = std::make_unique<tn::Predictor<Branching, float, 4>>(model->parameters().data());
+  const auto data = make_data<Branching>(4, 9);
+  constexpr std::size_t in = InShape<Branching>::size, out = OutShape<Branching>::size;
+  std::vector<float> xs(4 * in), ys(4 * out, -1.0f);
+  for (std::size_t i = 0; i < 4; ++i) data.input(i).copy_to(xs.data() + i * in);
+  four->predict_batch(xs.data(), ys.data(), 3);  // fewer than Batch: the fourth is left alone
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto y = one->predict(std::span<const float, in>(xs.data() + i * in, in));
+    for (std::size_t j = 0; j < out; ++j) BOOST_TEST(ys[i * out + j] == y[j], boost::test_tools::tolerance(1e-5f));
+  }
+  for (std::size_t j = 0; j < out; ++j) BOOST_TEST(ys[3 * out + j] == -1.0f);
+}
+
+BOOST_AUTO_TEST_CASE(predictors_on_several_threads_agree_with_one) {
+  const auto model = trained<SeedCnn, float>(10);
+  const auto data = make_data<SeedCnn>(32, 11);
+  auto reference = std::make_unique<tn::Predictor<SeedCnn>>(model->parameters().data());
+  std::vector<std::array<float, 10>> expected(data.size());
+  std::vector<std::array<float, 784>> xs(data.size());
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    data.input(i).copy_to(xs[i].data());
+    expected[i] = reference->predict(xs[i]);
+  }
+  constexpr std::size_t threads = 4;
+  std::vector<std::vector<std::array<float, 10>>> got(threads, std::vector<std::array<float, 10>>(data.size()));
+  {
+    std::vector<std::thread> pool;
+    for (std::size_t t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] {
+        auto mine = std::make_unique<tn::Predictor<SeedCnn>>(model->parameters().data());
+        for (int round = 0; round < 3; ++round)
+          for (std::size_t i = 0; i < xs.size(); ++i) got[t][(i + t) % xs.size()] = mine->predict(xs[(i + t) % xs.size()]);
+      });
+    for (auto& thread : pool) thread.join();
+  }
+  for (std::size_t t = 0; t < threads; ++t)
+    for (std::size_t i = 0; i < data.size(); ++i)
+      BOOST_TEST(bitwise_equal(got[t][i], expected[i]), "thread " << t << ", sample " << i);
+}
