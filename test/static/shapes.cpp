@@ -101,3 +101,19 @@ static_assert(tn::Sequential<tn::Input<3>, tn::Dense<4, tn::LeakyReLU<1, 10>>>::
 static_assert(std::is_same_v<
               tn::Sequential<tn::Input<8>, tn::Regularized<tn::Dense<4, tn::ReLU>, tn::L2<1, 1000>>>::layer_tuple,
               tn::Sequential<tn::Input<8>, tn::Regularized<tn::Dense<4>, tn::L2<1, 1000>>, tn::ReLU>::layer_tuple>);
+
+// A layer's spelling is a constant (detail::Text), so a constant expression can compare the
+// architecture a weight file describes with the model's: here on g++ and clang++ alike.
+static_assert(tn::Conv2D<16, 3, 3, tn::Padding::same, 2>::spelling() == "Conv2D<16, 3, 3, same, 2, 2>");
+static_assert(tn::Conv2D<32, 3>::spelling() == "Conv2D<32, 3, 3>");
+static_assert(tn::MaxPool2D<3, 3, tn::Padding::same, 1>::spelling() == "MaxPool2D<3, 3, same, 1, 1>");
+static_assert(tn::AvgPool2D<>::spelling() == "AvgPool2D<2, 2>");
+static_assert(tn::Dense<10>::spelling() == "Dense<10>" && tn::Dropout<1, 3>::spelling() == "Dropout<1, 3>");
+static_assert(tn::LeakyReLU<1, 3>::spelling() == "LeakyReLU<1, 3>" && tn::LeakyReLU<>::spelling() == "LeakyReLU<>");
+static_assert(tn::Regularized<tn::Conv2D<8, 3>, tn::L1L2<tn::L1<1, 100>, tn::L2<2, 100>>>::spelling() ==
+              "Regularized<Conv2D<8, 3, 3>, L1L2<L1<1, 100>, L2<2, 100>>>");
+static_assert(tn::PyTorchBatchNorm::spelling() == "BatchNormalizationWith<std::ratio<1, 100000>, std::ratio<9, 10>>");
+static_assert(tn::Softmax::spelling() == "Softmax" && tn::Flatten::spelling() == "Flatten" &&
+              tn::GlobalAveragePooling2D::spelling() == "GlobalAveragePooling2D" && tn::ReLU::spelling() == "ReLU");
+static_assert(tn::detail::decimal(0) == "0" && tn::detail::decimal(18'446'744'073'709'551'615ull) == "18446744073709551615");
+static_assert((tn::detail::Text("a") + "b" + tn::detail::decimal(12)).size() == 4);

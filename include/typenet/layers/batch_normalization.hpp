@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include <typenet/core/text.hpp>
 #include <typenet/core/shape.hpp>
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/layers/layer_concepts.hpp>
@@ -41,11 +42,11 @@ struct BatchNormalizationWith {
   static constexpr std::string_view name = "BatchNormalization";
   static constexpr bool keras_defaults =
       std::ratio_equal_v<Epsilon, std::ratio<1, 1000>> && std::ratio_equal_v<Momentum, std::ratio<99, 100>>;
-  static std::string spelling() {
+  static constexpr detail::Text spelling() {
     if constexpr (keras_defaults) return "BatchNormalization";
     else
-      return "BatchNormalizationWith<std::ratio<" + std::to_string(Epsilon::num) + ", " + std::to_string(Epsilon::den) +
-             ">, std::ratio<" + std::to_string(Momentum::num) + ", " + std::to_string(Momentum::den) + ">>";
+      return "BatchNormalizationWith<std::ratio<" + detail::decimal(Epsilon::num) + ", " + detail::decimal(Epsilon::den) +
+             ">, std::ratio<" + detail::decimal(Momentum::num) + ", " + detail::decimal(Momentum::den) + ">>";
   }
   static constexpr double epsilon = double(Epsilon::num) / double(Epsilon::den);
   static constexpr double momentum = double(Momentum::num) / double(Momentum::den);

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include <typenet/core/text.hpp>
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/core/shape.hpp>
 #include <typenet/kernels/select.hpp>
@@ -28,11 +29,11 @@ template <std::size_t Filters, std::size_t KernelH, std::size_t KernelW = Kernel
           std::size_t StrideH = 1, std::size_t StrideW = StrideH>
 struct Conv2D {
   static constexpr std::string_view name = "Conv2D";
-  static std::string spelling() {
-    std::string text = "Conv2D<" + std::to_string(Filters) + ", " + std::to_string(KernelH) + ", " +
-                       std::to_string(KernelW);
-    if (Pad != Padding::valid || StrideH != 1 || StrideW != 1) text += std::string(", ") + detail::padding_text(Pad);
-    if (StrideH != 1 || StrideW != 1) text += ", " + std::to_string(StrideH) + ", " + std::to_string(StrideW);
+  static constexpr detail::Text spelling() {
+    detail::Text text = "Conv2D<" + detail::decimal(Filters) + ", " + detail::decimal(KernelH) + ", " +
+                        detail::decimal(KernelW);
+    if (Pad != Padding::valid || StrideH != 1 || StrideW != 1) text += detail::Text(", ") + detail::padding_text(Pad);
+    if (StrideH != 1 || StrideW != 1) text += ", " + detail::decimal(StrideH) + ", " + detail::decimal(StrideW);
     return text + ">";
   }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include <typenet/core/text.hpp>
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/core/shape.hpp>
 #include <typenet/core/simd.hpp>
@@ -17,9 +18,9 @@ namespace typenet {
 
 namespace detail {
 template <class Activation>
-std::string activation_spelling() {
+constexpr Text activation_spelling() {
   if constexpr (requires { Activation::spelling(); })
-    return Activation::spelling();
+    return Text(Activation::spelling());
   else
     return "?";
 }
@@ -31,8 +32,8 @@ std::string activation_spelling() {
 template <std::size_t Units, class Activation = void>
 struct Dense {
   static constexpr std::string_view name = "Dense";
-  static std::string spelling() {
-    return "Dense<" + std::to_string(Units) + ", " + detail::activation_spelling<Activation>() + ">";
+  static constexpr detail::Text spelling() {
+    return "Dense<" + detail::decimal(Units) + ", " + detail::activation_spelling<Activation>() + ">";
   }
 
   template <class Where>
@@ -62,7 +63,7 @@ struct Dense {
 template <std::size_t Units>
 struct Dense<Units, void> {
   static constexpr std::string_view name = "Dense";
-  static std::string spelling() { return "Dense<" + std::to_string(Units) + ">"; }
+  static constexpr detail::Text spelling() { return "Dense<" + detail::decimal(Units) + ">"; }
 
   template <class Where>
   static consteval bool check_parameters() {

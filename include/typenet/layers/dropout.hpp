@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include <typenet/core/text.hpp>
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/core/shape.hpp>
 #include <typenet/layers/layer_concepts.hpp>
@@ -36,8 +37,9 @@ constexpr std::uint32_t noise24(std::uint64_t key, std::uint64_t index) {
 template <std::size_t Numerator, std::size_t Denominator = 100>
 struct Dropout {
   static constexpr std::string_view name = "Dropout";
-  static std::string spelling() {
-    return "Dropout<" + std::to_string(Numerator) + (Denominator == 100 ? "" : ", " + std::to_string(Denominator)) + ">";
+  static constexpr detail::Text spelling() {
+    return "Dropout<" + detail::decimal(Numerator) + (Denominator == 100 ? "" : ", " + detail::decimal(Denominator)) +
+           ">";
   }
   static constexpr double rate = Denominator > 0 ? double(Numerator) / double(Denominator) : 0.0;
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include <typenet/core/text.hpp>
 #include <typenet/core/shape.hpp>
 #include <typenet/layers/detail/accepts_any_shape.hpp>
 #include <typenet/layers/layer_concepts.hpp>
@@ -15,7 +16,7 @@ namespace typenet {
 /// Row-major (channels fastest) flattening, the order Keras uses for channels-last tensors.
 struct Flatten : detail::AcceptsAnyShape {
   static constexpr std::string_view name = "Flatten";
-  static std::string spelling() { return "Flatten"; }
+  static constexpr detail::Text spelling() { return "Flatten"; }
 
   template <AnyShape In>
   struct bind : detail::NoParameters {

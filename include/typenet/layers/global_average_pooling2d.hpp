@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include <typenet/core/text.hpp>
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/core/shape.hpp>
 #include <typenet/layers/layer_concepts.hpp>
@@ -15,7 +16,7 @@ namespace typenet {
 /// (height, width, channels) -> (channels): a rank-1 output, ready for Dense without Flatten.
 struct GlobalAveragePooling2D {
   static constexpr std::string_view name = "GlobalAveragePooling2D";
-  static std::string spelling() { return "GlobalAveragePooling2D"; }
+  static constexpr detail::Text spelling() { return "GlobalAveragePooling2D"; }
 
   template <class Where>
   static consteval bool check_parameters() { return true; }

@@ -21,10 +21,11 @@
 //
 // A layer descriptor D (what the user writes: `Dense<10>`) provides, in this order:
 //   name                      static constexpr std::string_view: "Dense", for summaries and messages
-//   spelling()                static std::string: the type as written, "Dense<10>", naming every
-//                             template argument that changes what the layer computes (weight files
-//                             compare spellings, so a file saved with another slope or rate is
-//                             refused); a default argument may be left out
+//   spelling()                static, convertible to std::string: the type as written, "Dense<10>",
+//                             naming every template argument that changes what the layer computes
+//                             (weight files compare spellings, so a file saved with another slope or
+//                             rate is refused); a default argument may be left out. typenet's layers
+//                             return a constexpr detail::Text, so constant expressions can read it too
 //   check_parameters<Where>() template <class Where> static consteval bool: its parameter rule
 //                             (Units > 0); on failure a static_assert(... || detail::rejected<Where>)
 //   accepts<In>               template <AnyShape In> static constexpr bool: its shape rule, as data

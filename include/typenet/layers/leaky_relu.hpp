@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include <typenet/core/text.hpp>
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/layers/detail/activation.hpp>
 
@@ -24,10 +25,10 @@ namespace typenet {
 template <std::size_t Numerator = 3, std::size_t Denominator = 10>
 struct LeakyReLU : detail::Activation<LeakyReLU<Numerator, Denominator>> {
   static constexpr std::string_view name = "LeakyReLU";
-  static std::string spelling() {
+  static constexpr detail::Text spelling() {
     if (Numerator == 3 && Denominator == 10) return "LeakyReLU<>";
-    return "LeakyReLU<" + std::to_string(Numerator) + (Denominator == 10 ? "" : ", " + std::to_string(Denominator)) +
-           ">";
+    return "LeakyReLU<" + detail::decimal(Numerator) +
+           (Denominator == 10 ? detail::Text() : ", " + detail::decimal(Denominator)) + ">";
   }
   static constexpr double negative_slope = Denominator > 0 ? double(Numerator) / double(Denominator) : 0.0;
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include <typenet/core/text.hpp>
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/core/shape.hpp>
 #include <typenet/layers/layer_concepts.hpp>
@@ -16,7 +17,9 @@ template <std::size_t Numerator, std::size_t Denominator = 10000>
 struct L1 {
   static constexpr double l1 = double(Numerator) / double(Denominator);
   static constexpr double l2 = 0;
-  static std::string spelling() { return "L1<" + std::to_string(Numerator) + ", " + std::to_string(Denominator) + ">"; }
+  static constexpr detail::Text spelling() {
+    return "L1<" + detail::decimal(Numerator) + ", " + detail::decimal(Denominator) + ">";
+  }
 };
 
 /// Keras's `regularizers.L2(l2)`: l2 * sum w^2, with l2 = Numerator / Denominator
@@ -25,7 +28,9 @@ template <std::size_t Numerator, std::size_t Denominator = 10000>
 struct L2 {
   static constexpr double l1 = 0;
   static constexpr double l2 = double(Numerator) / double(Denominator);
-  static std::string spelling() { return "L2<" + std::to_string(Numerator) + ", " + std::to_string(Denominator) + ">"; }
+  static constexpr detail::Text spelling() {
+    return "L2<" + detail::decimal(Numerator) + ", " + detail::decimal(Denominator) + ">";
+  }
 };
 
 /// Keras's `regularizers.L1L2(l1, l2)`: both.
@@ -33,7 +38,7 @@ template <class First, class Second>
 struct L1L2 {
   static constexpr double l1 = First::l1 + Second::l1;
   static constexpr double l2 = First::l2 + Second::l2;
-  static std::string spelling() { return "L1L2<" + First::spelling() + ", " + Second::spelling() + ">"; }
+  static constexpr detail::Text spelling() { return "L1L2<" + First::spelling() + ", " + Second::spelling() + ">"; }
 };
 
 template <class Layer, detail::Penalty P>
@@ -73,7 +78,9 @@ struct regularized_parts<type_list<Head, Tail...>, P> {
 template <class Layer, detail::Penalty P>
 struct Regularized : detail::regularized_parts<Layer, P> {
   static constexpr std::string_view name = Layer::name;
-  static std::string spelling() { return "Regularized<" + Layer::spelling() + ", " + P::spelling() + ">"; }
+  static constexpr detail::Text spelling() {
+    return "Regularized<" + detail::Text(Layer::spelling()) + ", " + P::spelling() + ">";
+  }
 
   template <class Where>
   static consteval bool check_parameters() {

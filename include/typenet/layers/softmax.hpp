@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include <typenet/core/text.hpp>
 #include <typenet/core/shape.hpp>
 #include <typenet/layers/detail/accepts_any_shape.hpp>
 #include <typenet/layers/layer_concepts.hpp>
@@ -18,7 +19,7 @@ namespace typenet {
 struct Softmax : detail::AcceptsAnyShape {
   static constexpr std::string_view name = "Softmax";
   static constexpr bool activation = true;  ///< Dense<Units, Softmax> takes it
-  static std::string spelling() { return "Softmax"; }
+  static constexpr detail::Text spelling() { return "Softmax"; }
 
   template <AnyShape In>
   struct bind : detail::NoParameters {

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include <typenet/core/text.hpp>
 #include <typenet/core/shape.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 
@@ -22,11 +23,11 @@ namespace typenet::detail {
 /// The descriptors merges are spelled by (summaries, weight files).
 struct AddMerge {
   static constexpr std::string_view name = "Add";
-  static std::string spelling() { return "Add"; }
+  static constexpr Text spelling() { return "Add"; }
 };
 struct ConcatMerge {
   static constexpr std::string_view name = "Concat";
-  static std::string spelling() { return "Concat"; }
+  static constexpr Text spelling() { return "Concat"; }
 };
 
 /// The sum of K inputs of shape Out, added in the order of the branches (a Residual: the

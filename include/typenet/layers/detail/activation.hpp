@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <string>
 
+#include <typenet/core/text.hpp>
 #include <typenet/core/shape.hpp>
 #include <typenet/layers/detail/accepts_any_shape.hpp>
 #include <typenet/layers/layer_concepts.hpp>
@@ -17,7 +18,7 @@ namespace typenet::detail {
 template <class F>
 struct Activation : AcceptsAnyShape {
   static constexpr bool activation = true;  ///< Dense<Units, F> takes it
-  static std::string spelling() { return std::string(F::name); }
+  static constexpr Text spelling() { return Text(F::name); }
 
   template <AnyShape In>
   struct bind : NoParameters {

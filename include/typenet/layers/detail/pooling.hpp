@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include <typenet/core/text.hpp>
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/core/shape.hpp>
 #include <typenet/core/simd.hpp>
@@ -28,11 +29,11 @@ struct Pooling {
   static constexpr std::size_t StrideW = GivenW ? GivenW : GivenH ? GivenH : PoolW;
 
   static constexpr std::string_view name = Kind == PoolKind::max ? "MaxPool2D" : "AvgPool2D";
-  static std::string spelling() {
-    std::string text = std::string(name) + "<" + std::to_string(PoolH) + ", " + std::to_string(PoolW);
+  static constexpr Text spelling() {
+    Text text = Text(name) + "<" + decimal(PoolH) + ", " + decimal(PoolW);
     const bool default_strides = StrideH == PoolH && StrideW == PoolW;
-    if (Pad != Padding::valid || !default_strides) text += std::string(", ") + padding_text(Pad);
-    if (!default_strides) text += ", " + std::to_string(StrideH) + ", " + std::to_string(StrideW);
+    if (Pad != Padding::valid || !default_strides) text += Text(", ") + padding_text(Pad);
+    if (!default_strides) text += ", " + decimal(StrideH) + ", " + decimal(StrideW);
     return text + ">";
   }
 
