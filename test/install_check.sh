@@ -18,7 +18,9 @@ meson install -C "$build" --destdir "$root" --quiet >/dev/null
 installed=$(find "$root" -name typenet.pc -print -quit)
 [ -n "$installed" ] || { echo "typenet.pc was not installed"; exit 1; }
 pcdir=$(dirname "$installed")
-[ -f "$pcdir/typenet-native.pc" ] || { echo "typenet-native.pc was not installed beside typenet.pc"; exit 1; }
+for pc in typenet-native typenet-infer; do
+  [ -f "$pcdir/$pc.pc" ] || { echo "$pc.pc was not installed beside typenet.pc"; exit 1; }
+done
 echo "pkg-config files: ${pcdir#"$root"}"
 case "${pcdir#"$root"}" in
   */lib/*-linux-gnu/pkgconfig | */lib/pkgconfig | */lib64/pkgconfig) ;;
@@ -27,7 +29,7 @@ esac
 # The .pc files as they would be in the prefix, pointed at the temporary root.
 prefix=$(sed -n 's/^prefix=//p' "$installed")
 mkdir -p "$root/pc"
-for pc in typenet typenet-native; do sed "s|^prefix=.*|prefix=$root$prefix|" "$pcdir/$pc.pc" > "$root/pc/$pc.pc"; done
+for pc in typenet typenet-native typenet-infer; do sed "s|^prefix=.*|prefix=$root$prefix|" "$pcdir/$pc.pc" > "$root/pc/$pc.pc"; done
 export PKG_CONFIG_PATH="$root/pc"
 libdir=$(pkg-config --variable=libdir typenet)
 includedir=$(pkg-config --variable=includedir typenet)
@@ -105,4 +107,28 @@ has "$command" -std=c++20 -fno-math-errno -ffp-contract=off -march=native
 grep -q "Total params: 15" "$root/cmake.out" && ! grep -q "^typenet: this program" "$root/cmake.out" ||
   { echo "the CMake consumer's output is wrong:"; cat "$root/cmake.out"; exit 1; }
 echo "cmake: built through pkg_check_modules(... typenet-native) and ran"
+
+# The deployment profile (docs/deploying.md): headers only, built without exceptions or RTTI; the
+# program must load neither typenet's library nor oneTBB.
+cat > "$root/infer.cpp" <<'CPP'
+#include <typenet/infer.hpp>
+struct Net : typenet::Sequential<typenet::Input<4>, typenet::Dense<3>, typenet::Softmax> {};
+alignas(64) float parameters[Net::parameter_block + 16] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0};
+int main() {
+  static typenet::Predictor<Net> predictor(parameters);
+  const float x[4] = {0, 0, 0, 3};  // the kernel's fourth row (input 3 to every output) is zero: equal outputs
+  const auto y = predictor.predict(std::span<const float, 4>(x));
+  const float sum = y[0] + y[1] + y[2];
+  return sum > 0.999f && sum < 1.001f && y[0] == y[1] && y[1] == y[2] ? 0 : 1;
+}
+CPP
+infer=$(pkg-config --cflags --libs typenet-infer)
+echo "pkg-config --cflags --libs typenet-infer: ${infer//$root/}"
+has "$infer" -std=c++20 -fno-math-errno -ffp-contract=off
+[[ " $infer " != *" -ltypenet "* && " $infer " != *" -ltbb "* ]] || { echo "typenet-infer links a library: $infer"; exit 1; }
+"${cxx[@]}" -O2 -fno-exceptions -fno-rtti "$root/infer.cpp" $infer -o "$root/infer"
+"$root/infer" || { echo "the deployment-profile consumer computed a wrong output"; exit 1; }
+loaded=$(ldd "$root/infer")
+if grep -qE "libtbb|libtypenet" <<<"$loaded"; then echo "the deployment-profile consumer loads:"; echo "$loaded"; exit 1; fi
+echo "infer: built through pkg-config typenet-infer with -fno-exceptions -fno-rtti, ran, loads no typenet or TBB library"
 echo "every consumer built against the installed typenet ran"
