@@ -44,9 +44,13 @@ class Text {
   // Joined with a std::string, a Text gives a std::string (run-time code). Templates, so that
   // a string literal is never converted to std::string to join a Text: it becomes a Text.
   template <std::same_as<std::string> String>
-  friend String operator+(const String& a, const Text& b) { return a + std::string(b.view()); }
+  friend String operator+(const String& a, const Text& b) {
+    return a + std::string(b.view());
+  }
   template <std::same_as<std::string> String>
-  friend String operator+(const Text& a, const String& b) { return std::string(a.view()) + b; }
+  friend String operator+(const Text& a, const String& b) {
+    return std::string(a.view()) + b;
+  }
 
  private:
   constexpr Text& append(std::string_view s) {

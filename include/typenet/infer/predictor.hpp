@@ -16,8 +16,8 @@ namespace typenet {
 /// A trained network, ready to answer one sample (or up to `Batch`) at a time in a program
 /// that may not allocate, throw or wait: an audio callback, a game engine's search, a robot's
 /// control loop. It reads the parameters in place (the model's layout: Model::parameters(), or
-/// any block in that layout) and holds everything else in the object
-/// itself: the kernels' packed copies of the parameters and the workspace, sized at compile time
+/// any block in that layout) and holds everything else in the object itself: the kernels'
+/// packed copies of the parameters and the workspace, sized at compile time
 /// (`sizeof(Predictor)`, about Memory's packed and inference figures). Constructing it packs
 /// the parameters; after that `predict` only computes: no allocation, no TBB task, no lock, no
 /// exception, no virtual call. It runs the forward pass Model::predict runs (exec/forward.hpp),
@@ -45,9 +45,9 @@ class Predictor {
   static constexpr std::size_t parameter_block = Net::parameter_block;
 
   /// Reads the network's parameters from `parameters` (parameter_block values in the model's
-  /// layout, 64-byte aligned and followed by 64 readable bytes, as Model::parameters()
-  /// is), which must outlive it and not change while it runs (call
-  /// `parameters_changed` after a change). Packs them for the kernels.
+  /// layout, 64-byte aligned and followed by 64 readable bytes, as Model::parameters() is),
+  /// which must outlive it and not change while it runs (call `parameters_changed` after a
+  /// change). Packs them for the kernels.
   explicit Predictor(const S* parameters) noexcept : params_(parameters) { parameters_changed(); }
   Predictor(const Predictor&) = default;
   Predictor& operator=(const Predictor&) = default;

@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
-#include <typenet/core/text.hpp>
-#include <typenet/core/shape.hpp>
 #include <typenet/core/diagnostics.hpp>
+#include <typenet/core/shape.hpp>
+#include <typenet/core/text.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 
 namespace typenet {
@@ -45,8 +45,9 @@ struct BatchNormalizationWith {
   static constexpr detail::Text spelling() {
     if constexpr (keras_defaults) return "BatchNormalization";
     else
-      return "BatchNormalizationWith<std::ratio<" + detail::decimal(Epsilon::num) + ", " + detail::decimal(Epsilon::den) +
-             ">, std::ratio<" + detail::decimal(Momentum::num) + ", " + detail::decimal(Momentum::den) + ">>";
+      return "BatchNormalizationWith<std::ratio<" + detail::decimal(Epsilon::num) + ", " +
+             detail::decimal(Epsilon::den) + ">, std::ratio<" + detail::decimal(Momentum::num) + ", " +
+             detail::decimal(Momentum::den) + ">>";
   }
   static constexpr double epsilon = double(Epsilon::num) / double(Epsilon::den);
   static constexpr double momentum = double(Momentum::num) / double(Momentum::den);

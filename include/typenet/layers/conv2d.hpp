@@ -8,9 +8,9 @@
 #include <string_view>
 #include <type_traits>
 
-#include <typenet/core/text.hpp>
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/core/shape.hpp>
+#include <typenet/core/text.hpp>
 #include <typenet/kernels/select.hpp>
 #include <typenet/layers/detail/conv2d_direct.hpp>
 #include <typenet/layers/detail/conv2d_split.hpp>

@@ -6,10 +6,10 @@
 #include <string>
 #include <string_view>
 
-#include <typenet/core/text.hpp>
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/core/shape.hpp>
 #include <typenet/core/simd.hpp>
+#include <typenet/core/text.hpp>
 #include <typenet/kernels/gemm.hpp>
 #include <typenet/kernels/select.hpp>
 #include <typenet/layers/layer_concepts.hpp>

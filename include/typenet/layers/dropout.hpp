@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include <typenet/core/text.hpp>
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/core/shape.hpp>
+#include <typenet/core/text.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 
 namespace typenet {

@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include <typenet/core/text.hpp>
 #include <typenet/core/diagnostics.hpp>
+#include <typenet/core/text.hpp>
 #include <typenet/layers/detail/activation.hpp>
 
 namespace typenet {

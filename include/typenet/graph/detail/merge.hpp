@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include <typenet/core/text.hpp>
 #include <typenet/core/shape.hpp>
+#include <typenet/core/text.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 
 namespace typenet::detail {

@@ -4,8 +4,8 @@
 #include <cstddef>
 #include <string>
 
-#include <typenet/core/text.hpp>
 #include <typenet/core/shape.hpp>
+#include <typenet/core/text.hpp>
 #include <typenet/layers/detail/accepts_any_shape.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 

@@ -7,10 +7,10 @@
 #include <string>
 #include <string_view>
 
-#include <typenet/core/text.hpp>
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/core/shape.hpp>
 #include <typenet/core/simd.hpp>
+#include <typenet/core/text.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 #include <typenet/layers/padding.hpp>
 
