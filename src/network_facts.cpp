@@ -7,18 +7,7 @@ std::string layer_path(const NetworkFacts& net, std::size_t position) {
   if (position < 1 || position > net.layers.size()) return {};
   const LayerFacts& node = net.layers[position - 1];
   std::string text;
-  for (std::size_t i = 0; i < node.path.size(); ++i) {
-    const PathStep& step = node.path[i];
-    if (i > 0) text += " > ";
-    switch (step.kind) {
-      case PathStep::layer:
-        text += "layer " + std::to_string(step.index);
-        if (i + 1 < node.path.size()) text += " (" + step.name() + ")";
-        break;
-      case PathStep::branch: text += "branch " + std::to_string(step.index); break;
-      case PathStep::merge: text += node.spelling(); break;
-    }
-  }
+  append_layer_path(text, node.path, [](const PathStep& step) { return step.name(); }, node.spelling);
   return text;
 }
 
@@ -30,17 +19,7 @@ std::string layer_name(const NetworkFacts& net, std::size_t position) {
 
 std::string path_key(std::span<const PathStep> path) {
   std::string key;
-  for (const PathStep& step : path) {
-    if (!key.empty()) key += '.';
-    switch (step.kind) {
-      case PathStep::layer: key += std::to_string(step.index); break;
-      case PathStep::branch:
-        key += 'b';  // (one append: g++ 12 warns falsely of overlap in "b" + std::string)
-        key += std::to_string(step.index);
-        break;
-      case PathStep::merge: key += "m"; break;
-    }
-  }
+  append_path_key(key, path);
   return key;
 }
 

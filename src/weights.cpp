@@ -14,6 +14,8 @@
 #include <string>
 #include <system_error>
 
+#include <typenet/graph/architecture_check.hpp>
+
 #include "file_errors.hpp"
 
 namespace typenet::io {
@@ -32,29 +34,6 @@ std::string errno_text(int code) { return std::generic_category().message(code);
 std::string hex32(std::uint32_t v) {
   char text[16];
   std::snprintf(text, sizeof text, "0x%08x", v);
-  return text;
-}
-
-std::string shape_text(const std::vector<std::uint64_t>& dims) {
-  std::string text = "(";
-  for (std::size_t i = 0; i < dims.size(); ++i) text += (i ? ", " : "") + std::to_string(dims[i]);
-  return text + (dims.size() == 1 ? ",)" : ")");
-}
-
-/// "nodes 3 and 7", "node 0 (the input)".
-std::string positions_text(const std::vector<std::uint64_t>& positions) {
-  if (positions.size() == 1 && positions[0] == 0) return "node 0 (the input)";
-  std::string text = positions.size() == 1 ? "node " : "nodes ";
-  for (std::size_t i = 0; i < positions.size(); ++i)
-    text += (i == 0 ? "" : i + 1 == positions.size() ? " and " : ", ") + std::to_string(positions[i]);
-  return text;
-}
-
-std::string tensors_text(const std::vector<LayerRecord::Tensor>& tensors) {
-  if (tensors.empty()) return "none";
-  std::string text;
-  for (std::size_t i = 0; i < tensors.size(); ++i)
-    text += (i ? ", " : "") + tensors[i].name + " of " + std::to_string(tensors[i].size);
   return text;
 }
 
@@ -231,37 +210,9 @@ Architecture read_architecture(ByteReader& in) {
 }
 
 void check_architecture(const std::string& name, const Architecture& file, const Architecture& model) {
-  const auto mismatch = [&](const std::string& what) {
+  std::string what;
+  if (detail::describe_difference(what, file, model, [&](std::size_t i) { return std::string_view(model[i].where); }))
     fail(name, "was saved from a different network: " + what);
-  };
-  const std::size_t common = std::min(file.size(), model.size());
-  for (std::size_t i = 0; i < common; ++i) {
-    const LayerRecord& f = file[i];
-    const LayerRecord& m = model[i];
-    const std::string at = m.where.empty() ? "layer " + std::to_string(i + 1) : m.where;
-    if (f.kind != m.kind) mismatch(at + ": file has " + f.kind + ", model expects " + m.kind);
-    if (f.path != m.path)
-      mismatch(at + " (" + m.kind + "): in the file it sits at " + f.path + " of the blocks, in the model at " + m.path +
-               " (the blocks differ)");
-    if (f.input != m.input)
-      mismatch(at + " (" + m.kind + "): in the file it receives " + shape_text(f.input) + ", in the model " +
-               shape_text(m.input));
-    if (f.output != m.output)
-      mismatch(at + " (" + m.kind + "): in the file it produces " + shape_text(f.output) + ", in the model " +
-               shape_text(m.output));
-    if (f.tensors != m.tensors)
-      mismatch(at + " (" + m.kind + "): file has tensors " + tensors_text(f.tensors) + ", model expects " +
-               tensors_text(m.tensors));
-    if (f.sources != m.sources)
-      mismatch(at + " (" + m.kind + "): in the file it reads the outputs of " + positions_text(f.sources) +
-               ", in the model of " + positions_text(m.sources) + " (the blocks are joined differently)");
-  }
-  if (file.size() > model.size())
-    mismatch("file has " + std::to_string(file.size()) + " layers, model has " + std::to_string(model.size()) +
-             ": layer " + std::to_string(common + 1) + " (" + file[common].kind + ") is not in the model");
-  if (file.size() < model.size())
-    mismatch("file has " + std::to_string(file.size()) + " layers, model has " + std::to_string(model.size()) +
-             ": layer " + std::to_string(common + 1) + " (" + model[common].kind + ") is missing from the file");
 }
 
 }  // namespace typenet::io

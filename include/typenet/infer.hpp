@@ -4,6 +4,7 @@
 #include <typenet/core/shape.hpp>
 #include <typenet/graph/blocks.hpp>
 #include <typenet/graph/sequential.hpp>
+#include <typenet/infer/embedded.hpp>
 #include <typenet/infer/predictor.hpp>
 #include <typenet/layers/avg_pool2d.hpp>
 #include <typenet/layers/batch_normalization.hpp>

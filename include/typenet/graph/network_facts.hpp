@@ -10,6 +10,7 @@
 
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/core/shape.hpp>
+#include <typenet/core/text.hpp>
 #include <typenet/graph/detail/fold.hpp>
 #include <typenet/graph/detail/type_name.hpp>
 #include <typenet/layers/layer_concepts.hpp>
@@ -86,6 +87,50 @@ inline constexpr auto layer_facts = []<std::size_t... I>(std::index_sequence<I..
 
 template <class Net>
 inline constexpr NetworkFacts network_facts{layer_facts<Net>, Net::parameter_block};
+
+/// Appends to `out` (a std::string, or a BasicText in a constant expression) where a node sits
+/// as messages name it, from its path (PathStep or ConstPathStep, from the top): "layer 3",
+/// "layer 5 (Down<32>) > branch 0 > layer 1", "layer 5 (Down<32>) > Add" for a merge.
+/// `step_name(step)` spells a layer step's layer or block, `node_name()` the node itself.
+template <class Out, class Steps, class StepName, class NodeName>
+constexpr void append_layer_path(Out& out, const Steps& path, StepName step_name, NodeName node_name) {
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const auto& step = path[i];
+    if (i > 0) out += " > ";
+    switch (step.kind) {
+      case PathStep::layer:
+        out += "layer ";
+        append_decimal(out, step.index);
+        if (i + 1 < path.size()) {
+          out += " (";
+          out += step_name(step);
+          out += ")";
+        }
+        break;
+      case PathStep::branch:
+        out += "branch ";
+        append_decimal(out, step.index);
+        break;
+      case PathStep::merge: out += node_name(); break;
+    }
+  }
+}
+
+/// Appends the path as weight files record it, the same whatever the compiler: "3", "5.b0.1", "5.m".
+template <class Out, class Steps>
+constexpr void append_path_key(Out& out, const Steps& path) {
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    if (i > 0) out += ".";
+    switch (path[i].kind) {
+      case PathStep::layer: append_decimal(out, path[i].index); break;
+      case PathStep::branch:
+        out += "b";
+        append_decimal(out, path[i].index);
+        break;
+      case PathStep::merge: out += "m"; break;
+    }
+  }
+}
 
 /// "layer 3 (Conv2D<64, 3, 3>)"; inside a block its path, "layer 5 (Down<32>) > branch 0 >
 /// layer 1 (Conv2D<32, 3, 3, same, 2, 2>)", or "layer 5 (Down<32>) > Add" for its merge

@@ -140,6 +140,12 @@ class ByteReader {
     return n;
   }
 
+  /// Passes over `n` bytes (checked like any read).
+  void skip(std::uint64_t n, const char* what) {
+    need(n > remaining() ? remaining() + 1 : std::size_t(n), what);
+    at_ += std::size_t(n);
+  }
+
   std::size_t remaining() const { return bytes_.size() - at_; }
   std::size_t position() const { return at_; }
   const std::string& name() const { return name_; }
