@@ -7,11 +7,16 @@
 
 #include <typenet/core/detail/compiler.hpp>
 
+#if defined(__aarch64__) && defined(__ARM_NEON)
+#include <arm_neon.h>
+#endif
+
 namespace typenet::detail {
 
 /// Bytes in one vector register of the target this translation unit is compiled for. One
 /// portable kernel source serves every width: GNU vector extensions (g++ and clang++) lower
-/// `vec<S>` to the machine's instructions, so the `native` build option is all it takes.
+/// `vec<S>` to the machine's instructions (SSE, AVX2, AVX-512; NEON on aarch64), so the `native`
+/// build option is all it takes.
 #if defined(__AVX512F__)
 inline constexpr std::size_t simd_bytes = 64;
 #elif defined(__AVX__)
@@ -70,6 +75,13 @@ TYPENET_INLINE V multiply_add(V a, V b, V c) {
   if constexpr (std::is_same_v<S, double> && sizeof(V) == 64)
     return __builtin_ia32_vfmaddpd512_mask(a, b, c, static_cast<unsigned char>(-1), current_rounding);
 #endif
+#elif defined(__aarch64__) && defined(__ARM_NEON)
+  // NEON's fused multiply-add on 128-bit vectors (arm_neon.h, which only ARM builds parse).
+  using S = std::remove_cvref_t<decltype(a[0])>;
+  if constexpr (std::is_same_v<S, float> && sizeof(V) == 16)
+    return (V)vfmaq_f32((float32x4_t)c, (float32x4_t)a, (float32x4_t)b);
+  if constexpr (std::is_same_v<S, double> && sizeof(V) == 16)
+    return (V)vfmaq_f64((float64x2_t)c, (float64x2_t)a, (float64x2_t)b);
 #endif
   return a * b + c;
 }
