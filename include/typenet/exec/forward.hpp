@@ -10,6 +10,17 @@
 
 namespace typenet::exec {
 
+/// How a packed block is laid out: as the model keeps it for training and inference alike
+/// (Plan::packed_offsets), or for inference alone (Plan::inference_packed_offsets: Predictor).
+enum class Packing { training, inference };
+
+template <class Net, Packing Layout>
+inline constexpr const auto& packed_offsets =
+    Layout == Packing::training ? Plan<Net>::packed_offsets : Plan<Net>::inference_packed_offsets;
+template <class Net, Packing Layout>
+inline constexpr const auto& pack_offsets =
+    Layout == Packing::training ? Plan<Net>::pack_offsets : Plan<Net>::inference_pack_offsets;
+
 /// Where an inference workspace of `capacity` samples (Plan::inference_elements(capacity)
 /// elements, from `base`) keeps the input, the buffers the layers write in turn, and the saved
 /// and scratch areas of the layer running. Each sample owns `widest` values of every buffer,
@@ -37,8 +48,8 @@ struct InferenceArea {
 /// (Dropout passes values through, BatchNormalization uses its moving averages) and returns
 /// where their outputs are. No TBB task, no lock, no allocation, no exception: the one forward
 /// pass that Model::predict, its batches and the deployment profile's Predictor all run, so
-/// their results are bitwise the same. Never inlined: one copy serves every caller.
-template <class Net, class S>
+/// their results are bitwise the same. Never inlined: one copy serves every caller of a layout.
+template <class Net, Packing Layout = Packing::training, class S>
 TYPENET_NOINLINE const S* forward_pass(Weights<S> weights, InferenceArea<Net, S> area, std::size_t first,
                                        std::size_t count) noexcept {
   using plan = Plan<Net>;
@@ -46,7 +57,8 @@ TYPENET_NOINLINE const S* forward_pass(Weights<S> weights, InferenceArea<Net, S>
     constexpr std::size_t P = decltype(position)::value;
     if constexpr (!plan::fused_forward[P - 1]) {
       using L = typename plan::template layer<P>;
-      Pass<S> pass{weights.params + Net::parameter_offsets[P - 1], weights.packed + plan::packed_offsets[P - 1], false,
+      Pass<S> pass{weights.params + Net::parameter_offsets[P - 1],
+                   weights.packed + packed_offsets<Net, Layout>[P - 1], false,
                    area.saved() + first * plan::largest_inference_saved,
                    area.scratch() + first * plan::largest_inference_scratch};
       pass.relu = plan::fused_forward[P];
@@ -64,21 +76,23 @@ TYPENET_NOINLINE const S* forward_pass(Weights<S> weights, InferenceArea<Net, S>
   return area.output(plan::layer_count, first);
 }
 
-/// Writes packing part `task` (of Plan::pack_offsets[layer_count]) of the kernels' re-laid-out
-/// copy of `params` (transformed convolution kernels, a transposed Dense kernel) into `packed`
-/// (Plan::packed_block elements). PackedWeights runs the parts as parallel tasks; Predictor
-/// runs them in turn on its own thread.
-template <class Net, class S>
+/// Writes packing part `task` (of pack_offsets<Net, Layout>[layer_count]) of the kernels'
+/// re-laid-out copy of `params` (transformed convolution kernels, a transposed Dense kernel)
+/// into `packed` (laid out as packed_offsets<Net, Layout>). PackedWeights runs the parts as
+/// parallel tasks; Predictor runs them in turn on its own thread.
+template <class Net, Packing Layout = Packing::training, class S>
 void pack_part(const S* params, S* packed, std::size_t task) noexcept {
   using plan = Plan<Net>;
+  constexpr auto& parts = pack_offsets<Net, Layout>;
   plan::for_each_position([&](auto position) {
     constexpr std::size_t P = decltype(position)::value;
-    if constexpr (plan::template pack_parts<P>() > 0) {
+    if constexpr (Layout == Packing::training ? plan::template pack_parts<P>() > 0
+                                              : plan::template packed_for_forward<P>) {
       using L = typename plan::template layer<P>;
-      if (task < plan::pack_offsets[P - 1] || task >= plan::pack_offsets[P]) return;
+      if (task < parts[P - 1] || task >= parts[P]) return;
       const S* block = params + Net::parameter_offsets[P - 1];
-      S* to = packed + plan::packed_offsets[P - 1];
-      if constexpr (detail::packs_in_tasks<L>) L::pack(block, to, task - plan::pack_offsets[P - 1]);
+      S* to = packed + packed_offsets<Net, Layout>[P - 1];
+      if constexpr (detail::packs_in_tasks<L>) L::pack(block, to, task - parts[P - 1]);
       else L::pack(block, to);
     }
   });

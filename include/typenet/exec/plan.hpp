@@ -397,6 +397,31 @@ struct Plan {
     return offsets;
   }();
 
+  /// Whether the forward pass reads layer P's packed copy: not where only backward's dx reads
+  /// it (`packed_for_input_gradient`, Dense's transposed kernel).
+  template <std::size_t P>
+  static constexpr bool packed_for_forward = pack_parts<P>() > 0 && !detail::packed_for_input_gradient<layer<P>>;
+  /// The packed copies laid out for inference alone (Predictor): space and packing parts only
+  /// for those the forward pass reads. (The MLP 784-128-10's block shrinks from 100,480
+  /// elements, its transposed kernels, to none.)
+  static constexpr auto inference_packed_offsets = [] {
+    std::array<std::size_t, layer_count + 1> offsets{};
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      offsets[P] = offsets[P - 1] + (packed_for_forward<P> ? detail::align_elements(layer<P>::packed_size) : 0);
+    });
+    return offsets;
+  }();
+  static constexpr std::size_t inference_packed_block = inference_packed_offsets[layer_count];
+  static constexpr auto inference_pack_offsets = [] {
+    std::array<std::size_t, layer_count + 1> offsets{};
+    for_each_position([&](auto position) {
+      constexpr std::size_t P = decltype(position)::value;
+      offsets[P] = offsets[P - 1] + (packed_for_forward<P> ? pack_parts<P>() : 0);
+    });
+    return offsets;
+  }();
+
   // ---- batch-coupled layers -----------------------------------------------------------------
 
   /// coupled[p]: layer p normalises over the batch (BatchNormalization); the passes then run

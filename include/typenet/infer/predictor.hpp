@@ -54,14 +54,14 @@ class Predictor {
 
   /// Re-packs the parameters after they were changed in place.
   void parameters_changed() noexcept {
-    for (std::size_t part = 0; part < plan::pack_offsets[plan::layer_count]; ++part)
-      exec::pack_part<Net>(params_, packed_.data(), part);
+    for (std::size_t part = 0; part < plan::inference_pack_offsets[plan::layer_count]; ++part)
+      exec::pack_part<Net, exec::Packing::inference>(params_, packed_.data(), part);
   }
 
   /// The network's output for one sample.
   void predict(std::span<const S, input_size> x, std::span<S, output_size> y) noexcept {
     std::copy(x.begin(), x.end(), area().input(0));
-    const S* out = exec::forward_pass<Net>(weights(), area(), 0, 1);
+    const S* out = exec::forward_pass<Net, exec::Packing::inference>(weights(), area(), 0, 1);
     std::copy(out, out + output_size, y.begin());
   }
   std::array<S, output_size> predict(std::span<const S, input_size> x) noexcept {
@@ -75,7 +75,7 @@ class Predictor {
   void predict_batch(const S* x, S* y, std::size_t count) noexcept {
     count = std::min(count, Batch);
     std::copy(x, x + count * input_size, area().input(0));
-    const S* out = exec::forward_pass<Net>(weights(), area(), 0, count);
+    const S* out = exec::forward_pass<Net, exec::Packing::inference>(weights(), area(), 0, count);
     std::copy(out, out + count * output_size, y);
   }
 
@@ -98,7 +98,9 @@ class Predictor {
   exec::InferenceArea<Net, S> area() noexcept { return {workspace_.data(), Batch}; }
 
   const S* params_;
-  alignas(64) std::array<S, plan::packed_block + slack> packed_{};
+  // The copies the forward pass reads, and no more (not Dense's transposed kernel, which only
+  // training's backward pass reads).
+  alignas(64) std::array<S, plan::inference_packed_block + slack> packed_{};
   alignas(64) std::array<S, plan::inference_elements(Batch) + slack> workspace_{};
 };
 
