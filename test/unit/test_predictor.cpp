@@ -161,3 +161,61 @@ BOOST_AUTO_TEST_CASE(predictors_on_several_threads_agree_with_one) {
     for (std::size_t i = 0; i < data.size(); ++i)
       BOOST_TEST(bitwise_equal(got[t][i], expected[i]), "thread " << t << ", sample " << i);
 }
+
+namespace {
+
+/// The network as Embedded's compile-time check sees it against the run-time loader's view:
+/// node for node the same spellings, paths, names in messages, shapes, tensors and sources.
+template <class Net>
+void check_constant_architecture() {
+  constexpr auto& constant = tn::detail::const_architecture<Net>;
+  const tn::io::Architecture runtime = tn::detail::architecture(tn::detail::network_facts<Net>);
+  BOOST_TEST_REQUIRE(constant.size() == runtime.size());
+  for (std::size_t i = 0; i < runtime.size(); ++i) {
+    BOOST_TEST(std::string(constant[i].kind.view()) == runtime[i].kind);
+    BOOST_TEST(std::string(constant[i].path.view()) == runtime[i].path);
+    BOOST_TEST(std::string(constant[i].where.view()) == runtime[i].where);
+    BOOST_TEST(std::ranges::equal(constant[i].input, runtime[i].input));
+    BOOST_TEST(std::ranges::equal(constant[i].output, runtime[i].output));
+    BOOST_TEST(std::ranges::equal(constant[i].sources, runtime[i].sources));
+    BOOST_TEST(tn::detail::same_tensors(constant[i].tensors, runtime[i].tensors));
+  }
+}
+
+struct BranchingOther
+    : tn::Sequential<tn::Input<16, 16, 3>, tn::Conv2D<8, 3, 3, tn::Padding::same>, tn::BatchNormalization, tn::ReLU,
+                     Basic<8>, tn::ReLU, Down<12>, tn::ReLU,
+                     tn::Concat<tn::Chain<tn::Conv2D<4, 1, 1>, tn::ReLU>,
+                                tn::Chain<tn::MaxPool2D<3, 3, tn::Padding::same, 1>, tn::Conv2D<4, 1, 1>, tn::Tanh>>,
+                     tn::Dropout<25>, tn::GlobalAveragePooling2D, tn::Dense<6>, tn::Sigmoid> {};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_compile_time_architecture_is_the_loaders) {
+  check_constant_architecture<SeedCnn>();
+  check_constant_architecture<Mlp>();
+  check_constant_architecture<Branching>();
+  // A difference inside a block is put in the same words either way.
+  constexpr auto& file = tn::detail::const_architecture<Branching>;
+  constexpr auto& model = tn::detail::const_architecture<BranchingOther>;
+  tn::detail::Message constant;
+  BOOST_TEST(tn::detail::describe_difference(constant, file, model,
+                                             [&](std::size_t i) { return model[i].where.view(); }));
+  const tn::io::Architecture runtime_model = tn::detail::architecture(tn::detail::network_facts<BranchingOther>);
+  std::string runtime;
+  BOOST_TEST(tn::detail::describe_difference(
+      runtime, tn::detail::architecture(tn::detail::network_facts<Branching>), runtime_model,
+      [&](std::size_t i) { return std::string_view(runtime_model[i].where); }));
+  BOOST_TEST(std::string(constant.view()) == runtime);
+  BOOST_TEST(runtime ==
+                 "layer 6 (Down<12>) > branch 0 > layer 1: file has Conv2D<16, 3, 3, same, 2, 2>, model expects "
+                 "Conv2D<12, 3, 3, same, 2, 2>",
+             runtime);
+  // And the difference is found at compile time too.
+  static_assert([] {
+    tn::detail::Message message;
+    return tn::detail::describe_difference(message, tn::detail::const_architecture<Branching>,
+                                           tn::detail::const_architecture<BranchingOther>,
+                                           [](std::size_t) { return std::string_view(); });
+  }());
+}
