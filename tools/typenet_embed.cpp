@@ -19,6 +19,7 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -38,6 +39,13 @@ struct Usage {
   std::string what;
 };
 
+/// `byte` as a three-digit octal escape, which no following character can extend.
+void append_octal(std::string& out, unsigned char byte) {
+  char escaped[8];
+  std::snprintf(escaped, sizeof escaped, "\\%03o", byte);
+  out += escaped;
+}
+
 /// A C++ string literal of `text`: quotes, backslashes and line breaks escaped, anything else
 /// but printable ASCII as an octal escape, so no byte read from a file can end the literal or
 /// the line.
@@ -53,9 +61,7 @@ std::string literal(std::string_view text) {
     } else if (byte >= 0x20 && byte < 0x7f) {
       out += c;
     } else {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\%03o", byte);
-      out += escaped;
+      append_octal(out, byte);
     }
   }
   return out + "\"";
@@ -87,10 +93,11 @@ struct Embedding {
   io::Architecture layers;
   std::vector<Piece> pieces;
   std::uint64_t block_bytes = 0;  ///< the parameter block, padding included, slack not
+  std::vector<unsigned char> file;  ///< the whole file, read once (the portable form copies from it)
 };
 
 Embedding read(const std::string& path) {
-  const io::FileContents file = io::load_file(path);
+  io::FileContents file = io::load_file(path);
   io::ByteReader in(file.body(), file.name, file.version);
   Embedding e;
   e.scalar = in.text();
@@ -108,6 +115,7 @@ Embedding read(const std::string& path) {
     }
   if (file.kind == io::FileKind::weights && in.remaining() != 0)
     in.fail("has " + std::to_string(in.remaining()) + " unexpected bytes after the parameters (corrupt)");
+  e.file = std::move(file.bytes);
   return e;
 }
 
@@ -167,23 +175,16 @@ std::string source_text(const Embedding& e, const std::string& name, const std::
        ": typenet weight files hold little-endian values; this target is not little-endian\");\n\n";
   if (portable) {
     std::vector<unsigned char> bytes;
-    {
-      const io::FileContents file = io::load_file(path);
-      for (const Piece& p : e.pieces) {
-        bytes.insert(bytes.end(), file.bytes.begin() + std::ptrdiff_t(p.offset),
-                     file.bytes.begin() + std::ptrdiff_t(p.offset + p.bytes));
-        bytes.insert(bytes.end(), p.padding, 0);
-      }
+    for (const Piece& p : e.pieces) {
+      bytes.insert(bytes.end(), e.file.begin() + std::ptrdiff_t(p.offset),
+                   e.file.begin() + std::ptrdiff_t(p.offset + p.bytes));
+      bytes.insert(bytes.end(), p.padding, 0);
     }
     s += "extern \"C\" alignas(64) const unsigned char " + symbol + "[" + std::to_string(e.block_bytes + 64) + "] =\n";
     if (bytes.empty()) s += "    \"\"";
     for (std::size_t at = 0; at < bytes.size(); at += 32) {
       s += "    \"";
-      for (std::size_t k = at; k < bytes.size() && k < at + 32; ++k) {
-        char escaped[8];
-        std::snprintf(escaped, sizeof escaped, "\\%03o", bytes[k]);
-        s += escaped;
-      }
+      for (std::size_t k = at; k < bytes.size() && k < at + 32; ++k) append_octal(s, bytes[k]);
       s += at + 32 < bytes.size() ? "\"\n" : "\"";
     }
     s += ";\n";
