@@ -9,6 +9,10 @@
 
 namespace typenet::detail {
 
+/// The scalar type's name in weight files (and in their messages): "float32", "float64".
+template <class S>
+inline constexpr std::string_view scalar_name = sizeof(S) == 4 ? "float32" : "float64";
+
 /// A string of either side's records (std::string, string_view, Text) as a string_view.
 template <class T>
 constexpr std::string_view as_view(const T& text) {

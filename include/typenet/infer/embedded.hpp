@@ -10,10 +10,10 @@
 #include <utility>
 
 #include <typenet/core/text.hpp>
+#include <typenet/graph/architecture_check.hpp>
 #include <typenet/graph/detail/type_name.hpp>
 #include <typenet/graph/network_facts.hpp>
 #include <typenet/infer/predictor.hpp>
-#include <typenet/graph/architecture_check.hpp>
 
 namespace typenet {
 
@@ -120,7 +120,7 @@ constexpr Message embedded_mismatch() {
     out += Weights::file;
     out += ": ";
   };
-  constexpr std::string_view model_scalar = sizeof(S) == 4 ? "float32" : "float64";
+  constexpr std::string_view model_scalar = scalar_name<S>;
   if (Weights::scalar_name != model_scalar) {
     named();
     out += "holds ";

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <typenet/core/aligned_buffer.hpp>
+#include <typenet/graph/architecture_check.hpp>
 #include <typenet/io/layout.hpp>
 #include <typenet/io/weights.hpp>
 #include <typenet/train/parameters.hpp>
@@ -16,9 +17,6 @@ class Safetensors;
 }
 
 namespace typenet::detail {
-
-template <class S>
-inline constexpr std::string_view scalar_name = sizeof(S) == 4 ? "float32" : "float64";
 
 /// The network as a weight file describes it: each layer as written in the type, the shapes
 /// it receives and produces, and its parameter tensors (src/parameters.cpp).
