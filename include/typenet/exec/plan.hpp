@@ -77,6 +77,15 @@ struct Plan {
     return out;
   }
 
+  /// Running totals over the positions: [p] = size(1) + ... + size(p), [0] = 0, where
+  /// `size(position)` takes the position as a compile-time constant.
+  template <class F>
+  static constexpr auto running_total(F&& size) {
+    std::array<std::size_t, layer_count + 1> out{};
+    for_each_position([&](auto position) { out[position] = out[position - 1] + size(position); });
+    return out;
+  }
+
   // ---- the graph -----------------------------------------------------------------------------
 
   /// [p]: the (first) position node p reads; [0] unused. A merge reads `node<P>::sources`.
@@ -304,14 +313,8 @@ struct Plan {
     else return 1;
   }
   /// Those tasks numbered across layers: layer P's are [task_offsets[P - 1], task_offsets[P]).
-  static constexpr auto task_offsets = [] {
-    std::array<std::size_t, layer_count + 1> offsets{};
-    for_each_position([&](auto position) {
-      constexpr std::size_t P = decltype(position)::value;
-      offsets[P] = offsets[P - 1] + gradient_tasks<P>();
-    });
-    return offsets;
-  }();
+  static constexpr auto task_offsets =
+      running_total([](auto position) { return gradient_tasks<decltype(position)::value>(); });
   static constexpr std::size_t total_tasks = task_offsets[layer_count];
   /// The most values one task's tree sums in memory: the largest span (or block) of a layer
   /// summed so (a layer that `sums_chunk_tree` keeps its pending sums in registers).
@@ -368,14 +371,8 @@ struct Plan {
 
   // ---- packed copies ------------------------------------------------------------------------
 
-  static constexpr auto packed_offsets = [] {
-    std::array<std::size_t, layer_count + 1> offsets{};
-    for_each_position([&](auto position) {
-      constexpr std::size_t P = decltype(position)::value;
-      offsets[P] = offsets[P - 1] + detail::align_elements(layer<P>::packed_size);
-    });
-    return offsets;
-  }();
+  static constexpr auto packed_offsets = running_total(
+      [](auto position) { return detail::align_elements(layer<decltype(position)::value>::packed_size); });
   static constexpr std::size_t packed_block = packed_offsets[layer_count];
 
   /// The parts layer P's packing comes in: its `pack_tasks` (else 1), and none for a layer
@@ -388,14 +385,8 @@ struct Plan {
     else if constexpr (!needs_gradient[source[P]] && detail::packed_for_input_gradient<L>) return 0;
     else return detail::pack_task_count<L>();
   }
-  static constexpr auto pack_offsets = [] {
-    std::array<std::size_t, layer_count + 1> offsets{};
-    for_each_position([&](auto position) {
-      constexpr std::size_t P = decltype(position)::value;
-      offsets[P] = offsets[P - 1] + pack_parts<P>();
-    });
-    return offsets;
-  }();
+  static constexpr auto pack_offsets =
+      running_total([](auto position) { return pack_parts<decltype(position)::value>(); });
 
   /// Whether the forward pass reads layer P's packed copy: not where only backward's dx reads
   /// it (`packed_for_input_gradient`, Dense's transposed kernel).
@@ -404,23 +395,15 @@ struct Plan {
   /// The packed copies laid out for inference alone (Predictor): space and packing parts only
   /// for those the forward pass reads. (The MLP 784-128-10's block shrinks from 100,480
   /// elements, its transposed kernels, to none.)
-  static constexpr auto inference_packed_offsets = [] {
-    std::array<std::size_t, layer_count + 1> offsets{};
-    for_each_position([&](auto position) {
-      constexpr std::size_t P = decltype(position)::value;
-      offsets[P] = offsets[P - 1] + (packed_for_forward<P> ? detail::align_elements(layer<P>::packed_size) : 0);
-    });
-    return offsets;
-  }();
+  static constexpr auto inference_packed_offsets = running_total([](auto position) {
+    constexpr std::size_t P = decltype(position)::value;
+    return packed_for_forward<P> ? detail::align_elements(layer<P>::packed_size) : 0;
+  });
   static constexpr std::size_t inference_packed_block = inference_packed_offsets[layer_count];
-  static constexpr auto inference_pack_offsets = [] {
-    std::array<std::size_t, layer_count + 1> offsets{};
-    for_each_position([&](auto position) {
-      constexpr std::size_t P = decltype(position)::value;
-      offsets[P] = offsets[P - 1] + (packed_for_forward<P> ? pack_parts<P>() : 0);
-    });
-    return offsets;
-  }();
+  static constexpr auto inference_pack_offsets = running_total([](auto position) {
+    constexpr std::size_t P = decltype(position)::value;
+    return packed_for_forward<P> ? pack_parts<P>() : std::size_t{0};
+  });
 
   // ---- batch-coupled layers -----------------------------------------------------------------
 
