@@ -1,4 +1,4 @@
-# test/doc_checks.py: what doc_examples.py and check_mistakes_page.py share: whether a block is an excerpt of a file, and the verdict.
+# test/doc_checks.py: what doc_examples.py and check_mistakes_page.py share: whether a block is an excerpt of a file; and the verdict every test script prints.
 """A block is an excerpt of a file when its non-blank lines, stripped, appear in the file's
 non-blank lines one after another; a line '// ...' or '...' in the block lets lines of the file
 be left out there."""

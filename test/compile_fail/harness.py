@@ -19,9 +19,13 @@ between closing angle brackets removed, and a message clang++ spells as a pack o
 ('l', 'a', 'y', ...: an embedded weight file's check) joined into a string, so one expectation
 serves g++ and clang++.
 """
+import os
 import re
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from doc_checks import verdict  # noqa: E402 (test/doc_checks.py: the verdict every test script prints)
 
 
 def join_characters(match):
@@ -81,13 +85,7 @@ def main():
     print('compiler:', ' '.join(compiler))
     print('--- diagnostics of the broken model (normalised) ---')
     print(output)
-    if failures:
-        print('--- FAILED ---')
-        for failure in failures:
-            print(' -', failure)
-        return 1
-    print('--- passed ---')
-    return 0
+    return verdict(failures)
 
 
 if __name__ == '__main__':

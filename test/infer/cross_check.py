@@ -8,10 +8,10 @@ built for another architecture, under its emulator) on the first COUNT images of
 Fashion-MNIST test set. Passes when every image gets the same class and probabilities differ by
 at most 1e-5; says how many lines are bitwise the same.
 """
+import subprocess
 import sys
 
-from embedded_check import dataset_file
-import subprocess
+from embedded_check import dataset_file, verdict
 
 
 def main():
@@ -22,18 +22,14 @@ def main():
     ours = subprocess.run([native], input=images, capture_output=True, check=True).stdout.decode().splitlines()
     theirs = subprocess.run(command, input=images, capture_output=True, check=True).stdout.decode().splitlines()
     if len(ours) != count or len(theirs) != count:
-        print(f'FAILED: expected {count} lines each, got {len(ours)} (native) and {len(theirs)} (other)')
-        return 1
+        return verdict([f'expected {count} lines each, got {len(ours)} (native) and {len(theirs)} (other)'])
     classes = sum(a.split()[1] != b.split()[1] for a, b in zip(ours, theirs))
     largest = max(abs(float(a.split()[-1]) - float(b.split()[-1])) for a, b in zip(ours, theirs))
     same = sum(a == b for a, b in zip(ours, theirs))
     print(f'{count} images: {classes} classes differ, largest probability difference {largest:.3g}, '
           f'{same} lines bitwise the same')
-    if classes or largest > 1e-5:
-        print('FAILED')
-        return 1
-    print('passed')
-    return 0
+    return verdict([f'{classes} classes differ, or probabilities by more than 1e-5'] if classes or largest > 1e-5
+                   else [])
 
 
 if __name__ == '__main__':

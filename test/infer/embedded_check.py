@@ -17,6 +17,9 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from doc_checks import verdict  # noqa: E402 (test/doc_checks.py: the verdict every test script prints)
+
 
 def dataset_file(name):
     directory = os.environ.get('TYPENET_FASHION_MNIST', '/usr/share/datasets/fashion-mnist')
@@ -56,13 +59,7 @@ def main():
             failures.append(f'{classify} loads {unwanted}')
     size = subprocess.run(['size', classify], capture_output=True, text=True).stdout
     print(f'file size: {os.path.getsize(classify)} bytes\n{size.rstrip()}')
-    if failures:
-        print('--- FAILED ---')
-        for failure in failures:
-            print(' -', failure)
-        return 1
-    print('--- passed ---')
-    return 0
+    return verdict(failures)
 
 
 if __name__ == '__main__':

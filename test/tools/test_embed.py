@@ -17,6 +17,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from doc_checks import verdict  # noqa: E402 (test/doc_checks.py: the verdict every test script prints)
+
 PRINT_DATA = r'''
 #include <cstdio>
 #include "w.hpp"
@@ -123,13 +126,7 @@ def main():
             failures.append('the header declares no type w')
     finally:
         shutil.rmtree(work)
-    if failures:
-        print('--- FAILED ---')
-        for failure in failures:
-            print(' -', failure)
-        return 1
-    print('--- passed ---')
-    return 0
+    return verdict(failures)
 
 
 if __name__ == '__main__':
