@@ -122,6 +122,16 @@ BOOST_AUTO_TEST_CASE(branching_networks_allocate_nothing) {
   check_no_allocation(joined, data<Shape<8, 8, 2>, Shape<3>>(64));
 }
 
+// Sequences: a causal Conv1D (its padded input saved), GRU and LSTM trained through time.
+struct Sequences : tn::Sequential<tn::Input<16, 3>, tn::Conv1D<8, 3, tn::Padding::causal, 1, 2>, tn::ReLU,
+                                  tn::GRU<8, tn::Return::sequences>, tn::MaxPool1D<2>, tn::LSTM<6>, tn::Dense<3>,
+                                  tn::Softmax> {};
+
+BOOST_AUTO_TEST_CASE(sequence_networks_allocate_nothing) {
+  tn::Model<Sequences, tn::loss::CrossEntropy, tn::optim::Adam> model;
+  check_no_allocation(model, data<Shape<16, 3>, Shape<3>>(64));
+}
+
 BOOST_AUTO_TEST_CASE(the_counter_counts) {
   const std::size_t before = allocation_count.load();
   // Through a volatile pointer: clang++ -O3 removes a new/delete pair nothing observes.

@@ -79,6 +79,23 @@ using Cases = std::tuple<
     Case<tn::AvgPool2D<2, 2>, Shape<5, 5, 18>, Shape<2, 2, 18>, 0>,
     Case<tn::AvgPool2D<3, 3, tn::Padding::same, 2>, Shape<5, 5, 2>, Shape<3, 3, 2>, 0>,
     Case<tn::GlobalAveragePooling2D, Shape<3, 4, 5>, Shape<5>, 0>,
+    Case<tn::Conv1D<4, 3>, Shape<8, 2>, Shape<6, 4>, 3 * 2 * 4 + 4>,                      // one product over the taps
+    Case<tn::Conv1D<5, 3, tn::Padding::same, 2>, Shape<9, 3>, Shape<5, 5>, 3 * 3 * 5 + 5>,
+    Case<tn::Conv1D<3, 2, tn::Padding::causal, 1, 2>, Shape<7, 2>, Shape<7, 3>, 2 * 2 * 3 + 3>,   // a product per tap
+    Case<tn::Conv1D<17, 2, tn::Padding::valid, 3>, Shape<10, 3>, Shape<3, 17>, 2 * 3 * 17 + 17>,  // a partial vector
+    Case<tn::Conv1D<4, 3, tn::Padding::causal, 1, 1, 2>, Shape<6, 4>, Shape<6, 4>, 3 * 2 * 4 + 4>,  // two groups
+    Case<tn::Conv1D<6, 3, tn::Padding::same, 1, 2, 3>, Shape<5, 3>, Shape<5, 6>, 3 * 1 * 6 + 6>,   // depthwise, x2
+    Case<tn::MaxPool1D<>, Shape<5, 3>, Shape<2, 3>, 0>,                                     // Keras flooring
+    Case<tn::MaxPool1D<3, tn::Padding::same, 2>, Shape<6, 17>, Shape<3, 17>, 0>,            // overlapping windows
+    Case<tn::AvgPool1D<2>, Shape<5, 18>, Shape<2, 18>, 0>,
+    Case<tn::AvgPool1D<3, tn::Padding::same, 1>, Shape<4, 2>, Shape<4, 2>, 0>,
+    Case<tn::GlobalAveragePooling1D, Shape<4, 5>, Shape<5>, 0>,
+    Case<tn::SimpleRNN<4>, Shape<3, 2>, Shape<4>, 2 * 4 + 4 * 4 + 4>,
+    Case<tn::SimpleRNN<3, tn::Return::sequences>, Shape<4, 2>, Shape<4, 3>, 2 * 3 + 3 * 3 + 3>,
+    Case<tn::GRU<3>, Shape<4, 2>, Shape<3>, 3 * (2 * 3 + 3 * 3 + 2 * 3)>,
+    Case<tn::GRU<17, tn::Return::sequences>, Shape<3, 5>, Shape<3, 17>, 3 * (5 * 17 + 17 * 17 + 2 * 17)>,  // partial vectors
+    Case<tn::LSTM<3>, Shape<4, 2>, Shape<3>, 4 * (2 * 3 + 3 * 3 + 3)>,
+    Case<tn::LSTM<5, tn::Return::sequences>, Shape<3, 4>, Shape<3, 5>, 4 * (4 * 5 + 5 * 5 + 5)>,
     Case<tn::Dropout<25>, Shape<3, 4, 5>, Shape<3, 4, 5>, 0>,                              // training mode: a fixed mask
     Case<tn::Dropout<1, 3>, Shape<7>, Shape<7>, 0>,
     Case<tn::Regularized<tn::Dense<7>, tn::L2<1, 100>>, Shape<5>, Shape<7>, 5 * 7 + 7>,  // the layer's own passes

@@ -150,6 +150,57 @@ BOOST_AUTO_TEST_CASE(initialisation_is_glorot_uniform_and_seeded) {
   BOOST_TEST(std::ranges::all_of(bias, [](float v) { return v == 0.0f; }));
 }
 
+// Sequences: a causal, dilated Conv1D (fused ReLU), a GRU returning every step into an LSTM,
+// and a Dense on the LSTM's last state; backpropagation through time over the whole network.
+struct SequenceNet : tn::Sequential<tn::Input<6, 2>, tn::Conv1D<3, 2, tn::Padding::causal, 1, 2>, tn::ReLU,
+                                    tn::GRU<4, tn::Return::sequences>, tn::LSTM<3>, tn::Dense<3>, tn::Softmax> {};
+struct PooledSequenceNet : tn::Sequential<tn::Input<7, 3>, tn::SimpleRNN<4, tn::Return::sequences>,
+                                          tn::MaxPool1D<2>, tn::Conv1D<4, 2, tn::Padding::same, 1, 1, 2>,
+                                          tn::GlobalAveragePooling1D, tn::Dense<2>> {};
+
+BOOST_AUTO_TEST_CASE(gradient_of_sequence_networks) {
+  tn::Model<SequenceNet, tn::loss::CrossEntropy, tn::optim::SGD, double> model({}, 4);
+  check_network_gradient(model, make_data<Shape<6, 2>, Shape<3>>(5, true, 10));
+  tn::Model<PooledSequenceNet, tn::loss::MeanSquaredError, tn::optim::SGD, double> pooled({}, 5);
+  check_network_gradient(pooled, make_data<Shape<7, 3>, Shape<2>>(4, false, 11));
+}
+
+BOOST_AUTO_TEST_CASE(recurrent_kernels_start_orthogonal_and_the_forget_gate_open) {
+  tn::Model<SequenceNet, tn::loss::CrossEntropy, tn::optim::Adam, double> model({}, 7);
+  // The GRU's recurrent kernel (4, 12) has orthonormal rows, as Keras's Orthogonal initializer.
+  const auto u = model.tensor(3, 1);
+  BOOST_TEST(u.size() == 4u * 12u);
+  for (std::size_t i = 0; i < 4; ++i)
+    for (std::size_t j = 0; j < 4; ++j) {
+      double dot = 0;
+      for (std::size_t k = 0; k < 12; ++k) dot += u[i * 12 + k] * u[j * 12 + k];
+      BOOST_TEST(dot == (i == j ? 1.0 : 0.0), boost::test_tools::tolerance(1e-12));
+    }
+  // The LSTM's bias (i, f, c, o) starts at 1 for the forget gate, 0 elsewhere; its square
+  // recurrent kernel (3, 12) too has orthonormal rows.
+  const auto bias = model.tensor(4, 2);
+  BOOST_TEST(bias.size() == 12u);
+  for (std::size_t j = 0; j < 12; ++j) BOOST_TEST(bias[j] == (j / 3 == 1 ? 1.0 : 0.0));
+  const auto gru_bias = model.tensor(3, 2);  // (2, 12): the input bias, then the recurrent bias
+  BOOST_TEST(std::ranges::all_of(gru_bias, [](double v) { return v == 0.0; }));
+  BOOST_TEST(gru_bias.size() == 24u);
+}
+
+BOOST_AUTO_TEST_CASE(sequence_training_does_not_depend_on_threads) {
+  const auto data = make_data<Shape<6, 2>, Shape<3>>(200, true, 12);
+  using M = tn::Model<SequenceNet, tn::loss::CrossEntropy, tn::optim::Adam>;
+  const auto train = [&](std::size_t threads) {
+    M model({}, 2);
+    model.fit(data, {.epochs = 2, .batch_size = 40, .threads = threads, .verbose = false});
+    return std::vector<float>(model.parameters().begin(), model.parameters().end());
+  };
+  const auto one = train(1);
+  BOOST_TEST((train(2) == one));
+  BOOST_TEST((train(5) == one));
+  M fresh({}, 2);
+  BOOST_TEST(!std::ranges::equal(fresh.parameters(), one), "training must move the parameters");
+}
+
 BOOST_AUTO_TEST_CASE(predict_matches_the_network) {
   tn::Model<SoftmaxNet, tn::loss::CrossEntropy, tn::optim::Adam, double> model({}, 9);
   const auto data = make_data<Shape<5>, Shape<3>>(1, true, 4);

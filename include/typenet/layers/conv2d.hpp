@@ -42,7 +42,9 @@ struct Conv2D {
     static_assert(Filters > 0 || detail::rejected<Where>, "Conv2D needs at least one filter: Conv2D<Filters, ...> with Filters > 0");
     static_assert((KernelH > 0 && KernelW > 0) || detail::rejected<Where>, "Conv2D needs a kernel of at least 1 x 1");
     static_assert((StrideH > 0 && StrideW > 0) || detail::rejected<Where>, "Conv2D needs strides of at least 1");
-    return Filters > 0 && KernelH > 0 && KernelW > 0 && StrideH > 0 && StrideW > 0;
+    static_assert(Pad != Padding::causal || detail::rejected<Where>,
+                  "Padding::causal is for sequences (Conv1D): Conv2D takes Padding::valid or Padding::same");
+    return Filters > 0 && KernelH > 0 && KernelW > 0 && StrideH > 0 && StrideW > 0 && Pad != Padding::causal;
   }
 
   template <AnyShape In>

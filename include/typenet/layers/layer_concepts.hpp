@@ -127,8 +127,11 @@
 
 namespace typenet {
 
-/// How a parameter tensor starts, as Keras initialises it.
-enum class Init { zeros, ones, glorot_uniform };
+/// How a parameter tensor starts, as Keras initialises it. `orthogonal`: a (rows, columns)
+/// matrix whose rows (or columns, whichever are fewer) are orthonormal, drawn as Keras's
+/// Orthogonal initializer draws it (a recurrent kernel); `unit_forget_bias`: an LSTM's bias,
+/// ones in the forget gate's quarter and zeros elsewhere (Keras's unit_forget_bias=True).
+enum class Init { zeros, ones, glorot_uniform, orthogonal, unit_forget_bias };
 
 namespace detail {
 /// Not constexpr: calling it while a constant is evaluated is the compile-time error, named by

@@ -8,7 +8,9 @@ namespace typenet {
 /// `valid`: windows stay inside the input, so the output shrinks (Keras's default).
 /// `same`: the input is padded (zeros for Conv2D, ignored for pooling) so that the output has
 /// ceil(input / stride) positions; the extra row or column goes after, as in Keras.
-enum class Padding { valid, same };
+/// `causal` (Conv1D only): zeros before the sequence, dilation x (kernel - 1) of them, so that
+/// output step t reads input steps up to t and none after (Keras's padding="causal").
+enum class Padding { valid, same, causal };
 
 namespace detail {
 /// Output positions, and padding before and in total, along one axis.
@@ -22,7 +24,9 @@ struct Axis {
   static constexpr std::size_t padded = In + pad_total;
 };
 
-inline constexpr const char* padding_text(Padding p) { return p == Padding::same ? "same" : "valid"; }
+inline constexpr const char* padding_text(Padding p) {
+  return p == Padding::same ? "same" : p == Padding::causal ? "causal" : "valid";
+}
 }  // namespace detail
 
 }  // namespace typenet

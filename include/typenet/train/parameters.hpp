@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <typenet/core/random.hpp>
 #include <typenet/core/shape.hpp>
@@ -25,8 +26,13 @@ void for_each_tensor(const NetworkFacts& net, T* base, F&& f) {
       f(base + layer.offset + at, layer.tensors[t].size);
 }
 
-/// Fresh parameters from `seed`: Glorot-uniform kernels, zero biases, ones where a layer says
-/// (as Keras initialises them). The same seed always gives the same values.
+/// A (rows, columns) matrix, row-major, with orthonormal rows (rows <= columns) or orthonormal
+/// columns: standard normal draws (Box-Muller), orthonormalised by Gram-Schmidt run twice (src/parameters.cpp).
+std::vector<double> orthogonal_matrix(std::size_t rows, std::size_t columns, Random& random);
+
+/// Fresh parameters from `seed`: Glorot-uniform kernels, orthogonal recurrent kernels, zero
+/// biases, ones where a layer says (as Keras initialises them). The same seed always gives the
+/// same values.
 template <class S>
 void initialize_parameters(const NetworkFacts& net, S* params, std::uint64_t seed) {
   Random random(seed);
@@ -35,12 +41,20 @@ void initialize_parameters(const NetworkFacts& net, S* params, std::uint64_t see
     for (const ParameterTensor& tensor : layer.tensors) {
       S* values = params + at;
       at += align_elements(tensor.size);
+      if (tensor.init == Init::orthogonal) {
+        const std::size_t rows = tensor.shape.rank > 0 ? tensor.shape.dims[0] : 1;
+        const std::vector<double> q = orthogonal_matrix(rows, tensor.size / rows, random);
+        for (std::size_t i = 0; i < tensor.size; ++i) values[i] = S(q[i]);
+        continue;
+      }
       const double limit = std::sqrt(6.0 / double(tensor.fan_in + tensor.fan_out));
       for (std::size_t i = 0; i < tensor.size; ++i) {
         switch (tensor.init) {
           case Init::zeros: values[i] = S{}; break;
           case Init::ones: values[i] = S{1}; break;
           case Init::glorot_uniform: values[i] = S(random.uniform(-limit, limit)); break;
+          case Init::unit_forget_bias: values[i] = S(i / (tensor.size / 4) == 1 ? 1 : 0); break;
+          case Init::orthogonal: break;
         }
       }
     }

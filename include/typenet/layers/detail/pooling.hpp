@@ -40,7 +40,9 @@ struct Pooling {
   template <class Where>
   static consteval bool check_parameters() {
     static_assert((PoolH > 0 && PoolW > 0) || rejected<Where>, "a pooling layer needs a window of at least 1 x 1");
-    return PoolH > 0 && PoolW > 0;
+    static_assert(Pad != Padding::causal || rejected<Where>,
+                  "Padding::causal is for Conv1D: a pooling layer takes Padding::valid or Padding::same");
+    return PoolH > 0 && PoolW > 0 && Pad != Padding::causal;
   }
 
   template <AnyShape In>

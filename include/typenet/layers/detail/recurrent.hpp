@@ -1,0 +1,210 @@
+// typenet/layers/detail/recurrent.hpp: Recurrent<Descriptor, Cell, Units, Return>, the shared body of SimpleRNN, GRU and LSTM: the passes over time, trained by backpropagation through time.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <string_view>
+
+#include <typenet/core/diagnostics.hpp>
+#include <typenet/core/shape.hpp>
+#include <typenet/core/text.hpp>
+#include <typenet/kernels/gemm.hpp>
+#include <typenet/layers/layer_concepts.hpp>
+
+namespace typenet {
+
+/// What a recurrent layer outputs: its state after the last step (Keras's default,
+/// return_sequences=False), or its state after every step (return_sequences=True), for another
+/// recurrent layer or a per-step layer after it.
+enum class Return { last_step, sequences };
+
+namespace detail {
+
+/// A recurrent layer over a (steps, features) input: at each step t the gates' inputs are
+/// x_t W + h_{t-1} U + biases (`Cell::gates` blocks of Units each, in Keras's order), and the
+/// cell makes the new state h_t from them (and its carry c_t, for an LSTM).
+///
+/// The passes run the n samples of a call side by side: x W for all steps of a sample is one
+/// product (rows are steps), and the recurrent product h_{t-1} U is one product per step whose
+/// rows are the samples, read in place from each sample's saved area; the gate activations are
+/// fused into one pass per step and sample. Every sample's values go through the same sequence
+/// of operations whatever n is, so a sample alone and in a batch give the same bits.
+///
+/// `saved` per sample (written by forward, read and overwritten by backward, read by gradient):
+///   act  T x G*U: the gates' inputs, then (forward) their activations, then (backward) the
+///        gradients at the gates' inputs from x W;
+///   rec  T x G*U (GRU only, its reset gate applies after U): h_{t-1} U + the recurrent bias,
+///        then (backward) the gradients at the gates' inputs from h U;
+///   h    (T + 1) x U: the states h_0 = 0 .. h_T;  c (LSTM only) (T + 1) x U: the carries.
+/// `scratch` per sample: the gradient reaching h_t (and c_t) during backward.
+template <class Descriptor, class Cell, std::size_t Units, Return Returns>
+struct Recurrent {
+  static constexpr std::string_view name = Cell::name;
+  static constexpr Text spelling() {
+    return Text(name) + "<" + decimal(Units) + (Returns == Return::sequences ? ", sequences>" : ">");
+  }
+
+  template <class Where>
+  static consteval bool check_parameters() {
+    static_assert(Units > 0 || rejected<Where>, "a recurrent layer (SimpleRNN, GRU, LSTM) needs at least one unit");
+    return Units > 0;
+  }
+
+  template <AnyShape In>
+  static constexpr bool accepts = In::rank == 2;
+
+  template <class Where>
+  static consteval void explain() {
+    static_assert(rejected<Where>,
+                  "a recurrent layer (SimpleRNN, GRU, LSTM) needs a rank-2 input (steps, features): declare "
+                  "sequences as Input<steps, features>, and give a recurrent layer before it Return::sequences");
+  }
+
+  template <AnyShape In>
+    requires accepts<In>
+  struct bind {
+    using descriptor = Descriptor;
+    static constexpr std::size_t T = In::dims[0], C = In::dims[1], U = Units, G = Cell::gates, GU = G * U;
+    static constexpr bool split = Cell::reset_after;  ///< GRU: h U kept apart from x W
+    static constexpr bool carry = Cell::carry;        ///< LSTM: a carry c beside h
+    static constexpr In input_shape{};
+    static constexpr auto output_shape = [] {
+      if constexpr (Returns == Return::sequences) return Shape<T, U>{};
+      else return Shape<U>{};
+    }();
+
+    static constexpr std::array<ParameterTensor, 3> parameter_tensors{
+        ParameterTensor{"kernel", C * GU, Init::glorot_uniform, C, GU, true, {C, GU}},
+        ParameterTensor{"recurrent_kernel", U * GU, Init::orthogonal, U, GU, true, {U, GU}},
+        split ? ParameterTensor{"bias", 2 * GU, Init::zeros, 0, 0, true, {2, GU}}
+              : ParameterTensor{"bias", GU, Cell::bias_init, 0, 0, true, {GU}},
+    };
+    static constexpr std::size_t parameter_count = C * GU + U * GU + (split ? 2 : 1) * GU;
+    static constexpr std::size_t recurrent_at = tensor_offset(parameter_tensors, 1);
+    static constexpr std::size_t bias_at = tensor_offset(parameter_tensors, 2);
+
+    static constexpr std::size_t act_at = 0;
+    static constexpr std::size_t rec_at = act_at + T * GU;
+    static constexpr std::size_t h_at = rec_at + (split ? T * GU : 0);
+    static constexpr std::size_t c_at = h_at + (T + 1) * U;
+    static constexpr std::size_t saved_size = c_at + (carry ? (T + 1) * U : 0);
+    static constexpr std::size_t scratch_size = (carry ? 2 : 1) * U;
+    static constexpr std::size_t gradient_tiles = 3;  ///< kernel, recurrent kernel, bias
+
+    /// U transposed (G*U, U) for the gradient through time, then W transposed (G*U, C) for the
+    /// input gradient. Backpropagation through time reads U^T even where no input gradient is
+    /// made, so even a first layer is packed.
+    static constexpr std::size_t packed_size = GU * U + GU * C;
+    template <class S>
+    static void pack(const S* params, S* packed) {
+      for (std::size_t k = 0; k < U; ++k)
+        for (std::size_t j = 0; j < GU; ++j) packed[j * U + k] = params[recurrent_at + k * GU + j];
+      for (std::size_t c = 0; c < C; ++c)
+        for (std::size_t j = 0; j < GU; ++j) packed[GU * U + j * C + c] = params[c * GU + j];
+    }
+
+    template <class S>
+    static void forward(const Pass<S>& pass, const S* x, S* y, std::size_t n) {
+      const S* w = pass.params;
+      const S* u = pass.params + recurrent_at;
+      const S* bias = pass.params + bias_at;
+      S* const saved = pass.saved;
+      for (std::size_t b = 0; b < n; ++b) {
+        S* area = saved + b * saved_size;
+        kernels::gemm<S, GU, C>(T, x + b * T * C, C, 1, w, GU, area + act_at, GU, kernels::Start::row, bias);
+        std::fill_n(area + h_at, U, S{});
+        if constexpr (carry) std::fill_n(area + c_at, U, S{});
+      }
+      for (std::size_t t = 0; t < T; ++t) {
+        if constexpr (split)
+          kernels::gemm<S, GU, U>(n, saved + h_at + t * U, saved_size, 1, u, GU, saved + rec_at + t * GU, saved_size,
+                                  kernels::Start::row, bias + GU);
+        else
+          kernels::gemm<S, GU, U>(n, saved + h_at + t * U, saved_size, 1, u, GU, saved + act_at + t * GU, saved_size,
+                                  kernels::Start::accumulate);
+        for (std::size_t b = 0; b < n; ++b) {
+          S* area = saved + b * saved_size;
+          Cell::template step<U>(area + act_at + t * GU, area + rec_at + t * GU, area + h_at + t * U,
+                                 area + h_at + (t + 1) * U, area + c_at + t * U, area + c_at + (t + 1) * U);
+        }
+      }
+      for (std::size_t b = 0; b < n; ++b) {
+        const S* h = saved + b * saved_size + h_at;
+        if constexpr (Returns == Return::sequences) std::copy(h + U, h + (T + 1) * U, y + b * T * U);
+        else std::copy(h + T * U, h + (T + 1) * U, y + b * U);
+      }
+    }
+
+    template <class S>
+    static void backward(const Pass<S>& pass, const S*, const S*, const S* dy, S* dx, std::size_t n) {
+      S* const saved = pass.saved;
+      S* const scratch = pass.scratch;
+      for (std::size_t b = 0; b < n; ++b) std::fill_n(scratch + b * scratch_size, scratch_size, S{});
+      // In the region where the recurrent gradient is read: rec for a GRU, act otherwise.
+      constexpr std::size_t into = split ? rec_at : act_at;
+      for (std::size_t t = T; t-- > 0;) {
+        for (std::size_t b = 0; b < n; ++b) {
+          S* area = saved + b * saved_size;
+          S* dh = scratch + b * scratch_size;
+          if constexpr (Returns == Return::sequences) {
+            for (std::size_t j = 0; j < U; ++j) dh[j] += dy[(b * T + t) * U + j];
+          } else if (t + 1 == T) {
+            for (std::size_t j = 0; j < U; ++j) dh[j] += dy[b * U + j];
+          }
+          Cell::template step_back<U>(area + act_at + t * GU, area + rec_at + t * GU, area + h_at + t * U,
+                                      area + c_at + t * U, area + c_at + (t + 1) * U, dh, dh + U);
+        }
+        // dh_{t-1} = (gradient at the gates' inputs from h U) U^T, added to what the cell left
+        // there (a GRU's direct path z dh; nothing otherwise).
+        kernels::gemm<S, U, GU>(n, saved + into + t * GU, saved_size, 1, pass.packed, U, scratch, scratch_size,
+                                split ? kernels::Start::accumulate : kernels::Start::zero);
+      }
+      if (dx)
+        for (std::size_t b = 0; b < n; ++b)
+          kernels::gemm<S, C, GU>(T, saved + b * saved_size + act_at, GU, 1, pass.packed + GU * U, C, dx + b * T * C,
+                                  C, kernels::Start::zero);
+    }
+
+    /// After backward of the same samples: dW = sum x_t^T d(act), dU = sum h_{t-1}^T d(rec), the
+    /// biases the sums of the gates' gradients, over steps and samples in order.
+    template <class S>
+    static void gradient(const Pass<S>& pass, std::size_t tile, S* g, const S* x, const S*, std::size_t n) {
+      constexpr std::size_t into = split ? rec_at : act_at;
+      if (tile == 2) {
+        S* db = g + bias_at;
+        std::fill_n(db, (split ? 2 : 1) * GU, S{});
+        for (std::size_t b = 0; b < n; ++b) {
+          const S* area = pass.saved + b * saved_size;
+          for (std::size_t t = 0; t < T; ++t)
+            for (std::size_t j = 0; j < GU; ++j) {
+              db[j] += area[act_at + t * GU + j];
+              if constexpr (split) db[GU + j] += area[rec_at + t * GU + j];
+            }
+        }
+        return;
+      }
+      S* out = g + (tile == 0 ? 0 : recurrent_at);
+      const std::size_t rows = tile == 0 ? C : U;
+      if (n == 0) std::fill_n(out, rows * GU, S{});
+      for (std::size_t b = 0; b < n; ++b) {
+        const S* area = pass.saved + b * saved_size;
+        const auto start = b == 0 ? kernels::Start::zero : kernels::Start::accumulate;
+        if (tile == 0)
+          kernels::gemm_any_k<S, GU>(C, T, x + b * T * C, 1, C, area + act_at, GU, out, GU, start);
+        else
+          kernels::gemm_any_k<S, GU>(U, T, area + h_at, 1, U, area + into, GU, out, GU, start);
+      }
+    }
+  };
+};
+
+/// The logistic function 1 / (1 + e^-x), Keras's recurrent_activation.
+template <class S>
+inline S logistic(S x) {
+  return S{1} / (S{1} + std::exp(-x));
+}
+
+}  // namespace detail
+}  // namespace typenet

@@ -1,0 +1,64 @@
+// typenet/layers/gru.hpp: GRU<Units, Return>, the gated recurrent unit with the reset gate after the recurrent product (Keras `GRU`, reset_after=True; PyTorch `nn.GRU`).
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <string_view>
+
+#include <typenet/layers/detail/recurrent.hpp>
+#include <typenet/layers/layer_concepts.hpp>
+
+namespace typenet {
+
+namespace detail {
+/// Gates in Keras's order z (update), r (reset), h (candidate); act holds x W + b_x, rec holds
+/// h_{t-1} U + b_h, each in that order:
+///   z = sigmoid(act_z + rec_z), r = sigmoid(act_r + rec_r), n = tanh(act_h + r * rec_h),
+///   h_t = z * h_{t-1} + (1 - z) * n.
+struct GruCell {
+  static constexpr std::string_view name = "GRU";
+  static constexpr std::size_t gates = 3;
+  static constexpr bool reset_after = true, carry = false;
+  static constexpr Init bias_init = Init::zeros;
+
+  template <std::size_t U, class S>
+  static void step(S* act, const S* rec, const S* hp, S* h, const S*, S*) {
+    for (std::size_t j = 0; j < U; ++j) {
+      const S z = logistic(act[j] + rec[j]);
+      const S r = logistic(act[U + j] + rec[U + j]);
+      const S n = std::tanh(act[2 * U + j] + r * rec[2 * U + j]);
+      act[j] = z;
+      act[U + j] = r;
+      act[2 * U + j] = n;
+      h[j] = z * hp[j] + (S{1} - z) * n;
+    }
+  }
+  /// act: z, r, n in; the gradients at x W + b_x out. rec: h U + b_h in; the gradients at
+  /// h U + b_h out. dh: the gradient at h_t in; its share of dh_{t-1} through z out.
+  template <std::size_t U, class S>
+  static void step_back(S* act, S* rec, const S* hp, const S*, const S*, S* dh, S*) {
+    for (std::size_t j = 0; j < U; ++j) {
+      const S z = act[j], r = act[U + j], n = act[2 * U + j], d = dh[j];
+      const S dn = d * (S{1} - z) * (S{1} - n * n);
+      const S dz = d * (hp[j] - n) * z * (S{1} - z);
+      const S dr = dn * rec[2 * U + j] * r * (S{1} - r);
+      act[j] = dz;
+      act[U + j] = dr;
+      act[2 * U + j] = dn;
+      rec[j] = dz;
+      rec[U + j] = dr;
+      rec[2 * U + j] = dn * r;
+      dh[j] = d * z;
+    }
+  }
+};
+}  // namespace detail
+
+/// Keras's GRU(units) with its defaults (tanh, sigmoid gates, reset_after=True, the state
+/// starting at zero), which is PyTorch's nn.GRU: W is (features, 3 Units), U (Units, 3 Units),
+/// the bias (2, 3 Units): the input bias, then the recurrent bias, gates in the order z, r, h.
+/// Glorot-uniform W, orthogonal U, zero biases. Return::sequences outputs (steps, Units).
+template <std::size_t Units, Return Returns = Return::last_step>
+struct GRU : detail::Recurrent<GRU<Units, Returns>, detail::GruCell, Units, Returns> {};
+
+}  // namespace typenet
