@@ -76,7 +76,14 @@ struct Dense<Units, void> {
 
   template <class Where>
   static consteval void explain() {
-    static_assert(detail::rejected<Where>, "Dense needs a rank-1 input: put Flatten before it");
+    if constexpr (detail::received_t<Where>::rank == 2) {
+      static_assert(detail::rejected<Where>,
+                    "Dense needs a rank-1 input, and a sequence is rank 2 (steps, features): put Flatten, "
+                    "GlobalAveragePooling1D, or a recurrent layer with Return::last_step before it (Keras's Dense "
+                    "would apply to every step)");
+    } else {
+      static_assert(detail::rejected<Where>, "Dense needs a rank-1 input: put Flatten before it");
+    }
   }
 
   template <AnyShape In>
