@@ -81,13 +81,15 @@ AlignedBuffer<S> unfilled(std::size_t size, const std::vector<Slot>& all) {
 // ---- PyTorch's names and layouts -------------------------------------------------------
 
 /// The PyTorch module a layer with parameters corresponds to.
-enum class ModuleKind { conv, linear, norm };
+enum class ModuleKind { conv, linear, norm, recurrent };
+constexpr std::size_t module_kinds = 4;
 
 std::string_view kind_text(ModuleKind kind) {
   switch (kind) {
-    case ModuleKind::conv: return "convolution (Conv2d)";
+    case ModuleKind::conv: return "convolution (Conv2d, Conv1d)";
     case ModuleKind::linear: return "Linear";
     case ModuleKind::norm: return "BatchNorm";
+    case ModuleKind::recurrent: return "recurrent (RNN, GRU, LSTM)";
   }
   return "";
 }
@@ -102,6 +104,11 @@ struct TorchTensor {
   /// row, not per element: for a 100 MB kernel a table of every element's place was 200 MB.
   std::size_t columns = 1;
   std::vector<std::size_t> from;
+  /// Where not empty, PyTorch's column of the model's column c is column_from[c] (a recurrent
+  /// layer's gates, in another order).
+  std::vector<std::size_t> column_from{};
+  std::size_t at = 0;   ///< where in the model's tensor it starts (a GRU's recurrent bias)
+  bool adds = false;    ///< added to what another tensor wrote (an LSTM's second bias); saved as zeros
 };
 
 /// f(r, c) for every r < rows, c < columns, in tiles of 32 x 32, so that a transpose reads and
@@ -120,12 +127,38 @@ void in_tiles(std::size_t rows, std::size_t columns, F&& f) {
 template <class S>
 void to_model(const TorchTensor& x, const S* theirs, S* ours) {
   const std::size_t rows = x.from.size(), columns = x.columns;
-  in_tiles(rows, columns, [&](std::size_t r, std::size_t c) { ours[r * columns + c] = theirs[c * rows + x.from[r]]; });
+  if (x.column_from.empty())
+    in_tiles(rows, columns, [&](std::size_t r, std::size_t c) { ours[r * columns + c] = theirs[c * rows + x.from[r]]; });
+  else
+    in_tiles(rows, columns,
+             [&](std::size_t r, std::size_t c) { ours[r * columns + c] = theirs[x.column_from[c] * rows + x.from[r]]; });
 }
 template <class S>
 void to_torch(const TorchTensor& x, const S* ours, S* theirs) {
   const std::size_t rows = x.from.size(), columns = x.columns;
-  in_tiles(rows, columns, [&](std::size_t r, std::size_t c) { theirs[c * rows + x.from[r]] = ours[r * columns + c]; });
+  if (x.column_from.empty())
+    in_tiles(rows, columns, [&](std::size_t r, std::size_t c) { theirs[c * rows + x.from[r]] = ours[r * columns + c]; });
+  else
+    in_tiles(rows, columns,
+             [&](std::size_t r, std::size_t c) { theirs[x.column_from[c] * rows + x.from[r]] = ours[r * columns + c]; });
+}
+
+/// PyTorch's gate of Keras's gate g: a GRU's z, r, h are PyTorch's 1, 0, 2 (r, z, n); an LSTM's
+/// i, f, c, o and a SimpleRNN's one gate are in PyTorch's order.
+std::vector<std::size_t> torch_gate_order(std::string_view spelling, std::size_t gates, std::size_t units) {
+  std::vector<std::size_t> from(gates * units);
+  for (std::size_t j = 0; j < from.size(); ++j) {
+    std::size_t g = j / units;
+    if (spelling.starts_with("GRU")) g = g == 0 ? 1 : g == 1 ? 0 : g;
+    from[j] = g * units + j % units;
+  }
+  return from;
+}
+
+std::vector<std::size_t> counting(std::size_t n) {
+  std::vector<std::size_t> out(n);
+  for (std::size_t i = 0; i < n; ++i) out[i] = i;
+  return out;
 }
 
 /// One layer with parameters, as PyTorch sees it.
@@ -187,7 +220,29 @@ std::vector<TorchLayer> torch_layers(const NetworkFacts& net, const std::vector<
       }
       return out;
     };
-    if (names == std::vector<std::string_view>{"kernel", "bias"} && all[i].shape.size() == 4) {
+    if (names == std::vector<std::string_view>{"kernel", "recurrent_kernel", "bias"}) {
+      // nn.RNN, nn.GRU, nn.LSTM (batch_first or not: the weights are the same): weight_ih [G U,
+      // in] and weight_hh [G U, U] transposed, gates reordered; bias_ih and bias_hh are a GRU's
+      // two bias rows, and summed into one bias otherwise.
+      t.kind = ModuleKind::recurrent;
+      t.flat_positions = t.flat_channels = 0;
+      const std::size_t in = all[i].shape[0], gu = all[i].shape[1], units = all[i + 1].shape[0];
+      const std::vector<std::size_t> gates = torch_gate_order(layer.spelling(), gu / units, units);
+      const bool two_rows = all[i + 2].shape.size() == 2;
+      t.tensors = {TorchTensor{"weight_ih_l0", {gu, in}, &all[i], gu, counting(in), gates},
+                   TorchTensor{"weight_hh_l0", {gu, units}, &all[i + 1], gu, counting(units), gates},
+                   TorchTensor{"bias_ih_l0", {gu}, &all[i + 2], gu, {0}, gates},
+                   TorchTensor{"bias_hh_l0", {gu}, &all[i + 2], gu, {0}, gates, two_rows ? gu : 0, !two_rows}};
+    } else if (names == std::vector<std::string_view>{"kernel", "bias"} && all[i].shape.size() == 3) {
+      // Conv1d: weight [out, in / groups, kernel] to [kernel, in / groups, out].
+      t.kind = ModuleKind::conv;
+      t.flat_positions = t.flat_channels = 0;
+      const std::size_t k = all[i].shape[0], in = all[i].shape[1], filters = all[i].shape[2];
+      TorchTensor weight{"weight", {filters, in, k}, &all[i], filters, std::vector<std::size_t>(k * in)};
+      for (std::size_t y = 0; y < k; ++y)
+        for (std::size_t c = 0; c < in; ++c) weight.from[y * in + c] = c * k + y;
+      t.tensors = {std::move(weight), TorchTensor{"bias", all[i + 1].shape, &all[i + 1], 1, {}}};
+    } else if (names == std::vector<std::string_view>{"kernel", "bias"} && all[i].shape.size() == 4) {
       t.kind = ModuleKind::conv;
       t.flat_positions = t.flat_channels = 0;
       const std::size_t kh = all[i].shape[0], kw = all[i].shape[1], in = all[i].shape[2], filters = all[i].shape[3];
@@ -209,7 +264,7 @@ std::vector<TorchLayer> torch_layers(const NetworkFacts& net, const std::vector<
                    vector("running_var", all[i + 3])};
     } else {
       throw Error(layer_name(net, p) + " has parameters that no PyTorch module of typenet's layouts holds " +
-                  "(Conv2d, Linear and BatchNorm are mapped; docs/interop.md)");
+                  "(Conv2d, Conv1d, Linear, BatchNorm, RNN, GRU and LSTM are mapped; docs/interop.md)");
     }
     out.push_back(std::move(t));
     i = j;
@@ -254,6 +309,13 @@ std::string_view suffix_of(std::string_view name) {
 std::string module_tensor(std::string_view module, std::string_view suffix) {
   return module.empty() ? std::string(suffix) : std::string(module) + "." + std::string(suffix);
 }
+/// A tensor's name in a module: "features.0.weight"; for layer k of a stacked recurrent module
+/// named "rnn@k", "rnn.weight_ih_lk" (its suffix's "_l0" made "_lk").
+std::string torch_name(std::string_view module, std::string_view suffix) {
+  const std::size_t at = module.find('@');
+  if (at == std::string_view::npos || !suffix.ends_with("_l0")) return module_tensor(module.substr(0, at), suffix);
+  return module_tensor(module.substr(0, at), std::string(suffix.substr(0, suffix.size() - 1)) + std::string(module.substr(at + 1)));
+}
 
 /// The file's modules of each kind in the natural order of their names.
 std::vector<std::vector<std::string>> modules_by_kind(const io::Safetensors& file) {
@@ -262,12 +324,16 @@ std::vector<std::vector<std::string>> modules_by_kind(const io::Safetensors& fil
     if (suffix_of(t.name) != "num_batches_tracked") modules.emplace_back(module_of(t.name));
   std::sort(modules.begin(), modules.end(), natural_less);
   modules.erase(std::unique(modules.begin(), modules.end()), modules.end());
-  std::vector<std::vector<std::string>> by_kind(3);
+  std::vector<std::vector<std::string>> by_kind(module_kinds);
   for (const std::string& m : modules) {
     const io::TensorInfo* weight = file.find(module_tensor(m, "weight"));
-    if (file.find(module_tensor(m, "running_mean")) || file.find(module_tensor(m, "running_var")))
+    if (file.find(module_tensor(m, "weight_ih_l0"))) {
+      // A recurrent module: one layer of the model per layer of the module (num_layers).
+      for (std::size_t k = 0; file.find(module_tensor(m, "weight_ih_l" + std::to_string(k))); ++k)
+        by_kind[std::size_t(ModuleKind::recurrent)].push_back(m + "@" + std::to_string(k));
+    } else if (file.find(module_tensor(m, "running_mean")) || file.find(module_tensor(m, "running_var")))
       by_kind[std::size_t(ModuleKind::norm)].push_back(m);
-    else if (weight && weight->shape.size() == 4)
+    else if (weight && (weight->shape.size() == 4 || weight->shape.size() == 3))
       by_kind[std::size_t(ModuleKind::conv)].push_back(m);
     else if (weight && weight->shape.size() == 2)
       by_kind[std::size_t(ModuleKind::linear)].push_back(m);
@@ -275,7 +341,7 @@ std::vector<std::vector<std::string>> modules_by_kind(const io::Safetensors& fil
       const io::TensorInfo& any = weight ? *weight : *std::find_if(file.tensors().begin(), file.tensors().end(),
                                                                    [&](const io::TensorInfo& t) { return module_of(t.name) == m; });
       fail(file.name(), "holds tensor \"" + any.name + "\" of shape [" + dims_text(any.shape) +
-                            "], part of no Conv2d, Linear or BatchNorm module (the modules typenet maps; "
+                            "], part of no Conv2d, Conv1d, Linear, BatchNorm, RNN, GRU or LSTM module (the modules typenet maps; "
                             "pass the module names to load_safetensors to choose them)");
     }
   }
@@ -348,20 +414,21 @@ void save_safetensors(const std::string& path, const NetworkFacts& net, const S*
   }
   const std::vector<TorchLayer> layers = torch_layers(net, all);
   const std::vector<std::string> modules = module_names(net, layers, names, path);
-  std::vector<std::vector<S>> reordered;  // the tensors whose order differs, in PyTorch's
+  // The tensors whose order differs, in PyTorch's; an added tensor (an LSTM's bias_hh) is zeros.
+  std::vector<std::vector<S>> reordered;
   for (const TorchLayer& t : layers)
     for (const TorchTensor& x : t.tensors)
-      if (!x.from.empty()) {
+      if (!x.from.empty() || x.adds) {
         std::vector<S> values(product(x.shape));
-        to_torch(x, params + x.slot->offset, values.data());
+        if (!x.adds) to_torch(x, params + x.slot->offset + x.at, values.data());
         reordered.push_back(std::move(values));
       }
   std::size_t next = 0;
   for (std::size_t l = 0; l < layers.size(); ++l)
     for (const TorchTensor& x : layers[l].tensors) {
       const std::size_t size = product(x.shape);
-      const S* values = x.from.empty() ? params + x.slot->offset : reordered[next++].data();
-      tensors.push_back({module_tensor(modules[l], x.suffix), x.shape, {values, size}});
+      const S* values = x.from.empty() && !x.adds ? params + x.slot->offset + x.at : reordered[next++].data();
+      tensors.push_back({torch_name(modules[l], x.suffix), x.shape, {values, size}});
       count += size;
     }
   io::write_safetensors(path, std::span<const io::NamedTensor<S>>(tensors),
@@ -410,7 +477,7 @@ AlignedBuffer<S> load_safetensors(const io::Safetensors& file, const NetworkFact
   } else {
     // By position among the modules of a kind.
     const auto by_kind = modules_by_kind(file);
-    std::vector<std::size_t> taken(3, 0);
+    std::vector<std::size_t> taken(module_kinds, 0);
     for (const TorchLayer& t : layers) {
       const auto& candidates = by_kind[std::size_t(t.kind)];
       std::size_t& k = taken[std::size_t(t.kind)];
@@ -423,7 +490,7 @@ AlignedBuffer<S> load_safetensors(const io::Safetensors& file, const NetworkFact
       }
       modules.push_back(candidates[k++]);
     }
-    for (std::size_t kind = 0; kind < 3; ++kind)
+    for (std::size_t kind = 0; kind < module_kinds; ++kind)
       if (taken[kind] < by_kind[kind].size())
         fail(path, "holds module \"" + by_kind[kind][taken[kind]] + "\", a " +
                        std::string(kind_text(ModuleKind(kind))) + " that no layer of the model takes (the model has " +
@@ -437,7 +504,7 @@ AlignedBuffer<S> load_safetensors(const io::Safetensors& file, const NetworkFact
     std::string line = owner + " <- " + (modules[l].empty() ? std::string("(top level)") : modules[l]) + " (" +
                        std::string(kind_text(t.kind)) + ")";
     for (const TorchTensor& x : t.tensors) {
-      const std::string name = module_tensor(modules[l], x.suffix);
+      const std::string name = torch_name(modules[l], x.suffix);
       const io::TensorInfo* info = file.find(name);
       const std::string expected = owner + "'s " + std::string(x.slot->tensor) + " is [" + dims_text(x.shape) +
                                    "] in PyTorch's layout";
@@ -451,19 +518,33 @@ AlignedBuffer<S> load_safetensors(const io::Safetensors& file, const NetworkFact
       }
       if (info->shape != x.shape)
         fail(path, "tensor \"" + name + "\" has shape [" + dims_text(info->shape) + "], " + expected);
-      S* into = fresh.data() + x.slot->offset;
+      S* into = fresh.data() + x.slot->offset + x.at;
       const std::string what = owner + "'s " + std::string(x.slot->tensor);
-      if (x.from.empty()) {
+      if (x.from.empty() && !x.adds) {
         read_float(file, *info, std::span<S>(into, product(x.shape)), what);
       } else {
         AlignedBuffer<S> values(product(x.shape), typename AlignedBuffer<S>::Uninitialized{});
         read_float(file, *info, std::span<S>(values.data(), values.size()), what);
-        to_model(x, values.data(), into);
+        if (!x.adds) {
+          to_model(x, values.data(), into);
+        } else {
+          AlignedBuffer<S> ordered(product(x.shape), typename AlignedBuffer<S>::Uninitialized{});
+          to_model(x, values.data(), ordered.data());
+          for (std::size_t i = 0; i < ordered.size(); ++i) into[i] += ordered[i];
+        }
       }
       used.insert(name);
     }
-    if (t.kind == ModuleKind::conv) line += ": weight [out, in, height, width] transposed to [height, width, in, out]";
+    if (t.kind == ModuleKind::conv)
+      line += t.tensors[0].shape.size() == 3 ? ": weight [out, in, kernel] transposed to [kernel, in, out]"
+                                             : ": weight [out, in, height, width] transposed to [height, width, in, out]";
     if (t.kind == ModuleKind::linear) line += ": weight [out, in] transposed to [in, out]";
+    if (t.kind == ModuleKind::recurrent) {
+      const std::string spelling = net.layers[t.position - 1].spelling();
+      line += ": weight_ih and weight_hh [gates x units, in] transposed to [in, gates x units]";
+      if (spelling.starts_with("GRU")) line += ", gates r, z, n reordered to z, r, h; bias_ih and bias_hh the bias's two rows";
+      else line += ", bias_ih + bias_hh summed into the bias";
+    }
     if (t.flat_positions > 0)
       line += std::string(t.kind == ModuleKind::linear ? "," : ":") + " its " + std::to_string(t.flat_positions * t.flat_channels) +
               " inputs reordered from PyTorch's flattening (channels first: " + std::to_string(t.flat_channels) + " x " +

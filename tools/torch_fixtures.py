@@ -106,31 +106,60 @@ def branching():
     return net, (8, 8, 3)
 
 
-NETWORKS = {'seed_cnn': seed_cnn, 'strided': strided, 'branching': branching}
+class Sequence(nn.Module):
+    """A causal dilated Conv1d, a GRU of two layers (num_layers=2) and an LSTM, on (N, T, C) as
+    typenet lays sequences out."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(3, 8, 3, dilation=2)
+        self.gru = nn.GRU(8, 16, num_layers=2, batch_first=True)
+        self.lstm = nn.LSTM(16, 12, batch_first=True)
+        self.head = nn.Linear(12, 5)
+
+    def forward(self, x):
+        y = torch.relu(self.conv(nn.functional.pad(x.transpose(1, 2), (4, 0))))  # causal: 2 x (3 - 1) before
+        y, _ = self.gru(y.transpose(1, 2))
+        y, _ = self.lstm(y)
+        return self.head(y[:, -1])
+
+
+def sequence():
+    """typenet: Input<10, 3>, Conv1D<8, 3, Padding::causal, 1, 2>, ReLU, GRU<16, Return::sequences>,
+    GRU<16, Return::sequences>, LSTM<12>, Dense<5> (GRU's gates r, z, n reordered to z, r, h; the
+    LSTM's two biases summed)."""
+    return Sequence(), (10, 3)
+
+
+NETWORKS = {'seed_cnn': seed_cnn, 'strided': strided, 'branching': branching, 'sequence': sequence}
 SAMPLES = 6
 
 
 def make(name):
     """The network NAME after a few training steps, its input batch, and its outputs."""
     torch.manual_seed(sum(map(ord, name)))
-    net, (h, w, c) = NETWORKS[name]()
+    net, shape = NETWORKS[name]()
+    # Images go in as PyTorch's (N, C, H, W); sequences as typenet's (N, T, C), which the module
+    # transposes itself.
+    image = len(shape) == 3
+    torch_shape = (shape[2], shape[0], shape[1]) if image else shape
     # A few SGD steps on random data so that BatchNorm's running statistics (and every weight)
     # are not their initial values.
     optimizer = torch.optim.SGD(net.parameters(), lr=0.05)
     for _ in range(3):
-        x = torch.randn(16, c, h, w) * 2 + 0.5
+        x = torch.randn(16, *torch_shape) * 2 + 0.5
         loss = (net(x) ** 2).mean()
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
     net.eval()
-    x = torch.rand(SAMPLES, c, h, w) * 2 - 0.5
+    x = torch.rand(SAMPLES, *torch_shape) * 2 - 0.5
     with torch.no_grad():
         out32 = net(x).numpy()
         out64 = net.double()(x.double()).numpy()
     net.float()
     state = {k: v.numpy() for k, v in net.state_dict().items()}
-    io = {'input': x.permute(0, 2, 3, 1).contiguous().numpy(), 'output32': out32, 'output64': out64}
+    io = {'input': (x.permute(0, 2, 3, 1) if image else x).contiguous().numpy(), 'output32': out32, 'output64': out64}
     return state, io
 
 

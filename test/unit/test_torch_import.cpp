@@ -44,6 +44,10 @@ struct Branching : tn::Sequential<tn::Input<8, 8, 3>, tn::Conv2D<8, 3, 3, Paddin
                                   Basic, tn::ReLU, Down, tn::ReLU, Mixed, tn::GlobalAveragePooling2D, tn::Dense<5>,
                                   tn::Softmax> {};
 
+struct SequenceNet : tn::Sequential<tn::Input<10, 3>, tn::Conv1D<8, 3, Padding::causal, 1, 2>, tn::ReLU,
+                                    tn::GRU<16, tn::Return::sequences>, tn::GRU<16, tn::Return::sequences>, tn::LSTM<12>,
+                                    tn::Dense<5>> {};
+
 std::string fixture(const std::string& file) {
   const char* dir = std::getenv("TYPENET_TORCH_FIXTURES");
   BOOST_REQUIRE_MESSAGE(dir, "TYPENET_TORCH_FIXTURES names the directory of tools/torch_fixtures.py's files");
@@ -167,6 +171,39 @@ BOOST_AUTO_TEST_CASE(residual_and_concat_blocks_give_pytorchs_outputs) {
   BOOST_TEST(mentions(report.lines, "layer 6 (Down) > branch 1 > layer 1 (Conv2D<12, 1, 1, valid, 2, 2>) <- 5.shortcut.0 (convolution"));
 }
 
+BOOST_AUTO_TEST_CASE(conv1d_gru_and_lstm_give_pytorchs_outputs_with_their_gate_orders) {
+  const tn::ImportReport report = matches_pytorch<SequenceNet>("sequence");
+  BOOST_TEST_MESSAGE(report.text());
+  BOOST_REQUIRE_EQUAL(report.lines.size(), 5u);
+  BOOST_TEST(report.lines[0].find("layer 1 (Conv1D<8, 3, causal, 1, 2>) <- conv (convolution") == 0);
+  // nn.GRU(num_layers=2) is two layers of the model, its _l0 and _l1 tensors.
+  BOOST_TEST(report.lines[1].find("layer 3 (GRU<16, sequences>) <- gru@0 (recurrent") == 0);
+  BOOST_TEST(report.lines[2].find("layer 4 (GRU<16, sequences>) <- gru@1 (recurrent") == 0);
+  BOOST_TEST(mentions(report.lines, "gates r, z, n reordered to z, r, h"));
+  BOOST_TEST(report.lines[3].find("layer 5 (LSTM<12>) <- lstm@0 (recurrent") == 0);
+  BOOST_TEST(mentions(report.lines, "bias_ih + bias_hh summed into the bias"));
+
+  // Saved in PyTorch's layout under the module's names, a GRU comes back bit for bit; an LSTM's
+  // bias is written as bias_ih, with bias_hh zero, and loads back to the same model.
+  TempDirectory dir("torch-sequence");
+  tn::Model<SequenceNet, tn::loss::MeanSquaredError, tn::optim::SGD> model({}, 1);
+  model.load_safetensors(fixture("sequence.safetensors"), tn::Layout::pytorch);
+  const std::vector<std::string> modules{"conv", "gru", "gru@1", "lstm", "head"};
+  model.save_safetensors(dir.file("sequence.safetensors"), tn::Layout::pytorch, modules);
+  const auto original = tn::io::Safetensors::open(fixture("sequence.safetensors"));
+  const auto exported = tn::io::Safetensors::open(dir.file("sequence.safetensors"));
+  for (const auto& t : original.tensors()) {
+    BOOST_REQUIRE_MESSAGE(exported.find(t.name), "the export has no " << t.name);
+    if (t.name.starts_with("lstm.bias")) continue;
+    BOOST_TEST((tensor<float>(exported, t.name) == tensor<float>(original, t.name)), t.name << " differs");
+  }
+  const auto zeros = tensor<float>(exported, "lstm.bias_hh_l0");
+  BOOST_TEST(std::ranges::all_of(zeros, [](float v) { return v == 0.0f; }));
+  tn::Model<SequenceNet, tn::loss::MeanSquaredError, tn::optim::SGD> again({}, 2);
+  again.load_safetensors(dir.file("sequence.safetensors"), tn::Layout::pytorch, modules);
+  BOOST_TEST(std::ranges::equal(again.parameters(), model.parameters()));
+}
+
 using SeedModel = tn::Model<SeedCnn, tn::loss::CrossEntropy, tn::optim::Adam>;
 
 BOOST_AUTO_TEST_CASE(export_in_pytorchs_layout_is_the_state_dict_it_came_from) {
@@ -269,9 +306,10 @@ BOOST_AUTO_TEST_CASE(a_file_that_does_not_fit_is_refused_naming_tensor_layer_and
           {"0", "conv2", "7"});
   // A module of no kind typenet maps.
   auto odd = good;
-  odd.push_back({"9.weight", "F32", {2, 2, 1}, std::vector<unsigned char>(16)});
-  refused(odd, "holds tensor \"9.weight\" of shape [2 x 2 x 1], part of no Conv2d, Linear or BatchNorm module (the "
-               "modules typenet maps; pass the module names to load_safetensors to choose them)");
+  odd.push_back({"9.weight", "F32", {2, 2, 1, 1, 1}, std::vector<unsigned char>(16)});
+  refused(odd, "holds tensor \"9.weight\" of shape [2 x 2 x 1 x 1 x 1], part of no Conv2d, Conv1d, Linear, BatchNorm, "
+               "RNN, GRU or LSTM module (the modules typenet maps; pass the module names to load_safetensors to choose "
+               "them)");
   // And the good file loads.
   model.load_safetensors(file_of(dir, "good.safetensors", good), tn::Layout::pytorch);
   BOOST_TEST(!std::ranges::equal(model.parameters(), before));
