@@ -128,15 +128,12 @@ struct Sequential {
   static constexpr std::size_t parameter_count = tuple_info::parameter_count;
 
   /// Multiply-adds of one sample's forward pass, times two: every kernel weight of a Dense or
-  /// Conv2D layer meets every output position of its filter once.
+  /// Conv2D layer meets every output position of its filter once (detail::forward_multiply_adds).
   static constexpr double forward_flops = [] {
     double total = 0;
     boost::hana::for_each(layers, [&](auto layer) {
       using L = decltype(layer);
-      if constexpr (L::parameter_tensors.size() > 0) {
-        using Out = shape_t<L::output_shape>;
-        total += 2.0 * double(L::parameter_tensors[0].size) * double(Out::size / Out::dims[Out::rank - 1]);
-      }
+      if constexpr (L::parameter_tensors.size() > 0) total += 2.0 * detail::forward_multiply_adds<L>();
     });
     return total;
   }();
@@ -150,10 +147,8 @@ struct Sequential {
       using L = decltype(layer);
       ++p;
       if constexpr (L::parameter_tensors.size() > 0) {
-        using Out = shape_t<L::output_shape>;
         const bool input_gradient = needs_gradient[tuple_info::first_source[p]];
-        total += (input_gradient ? 6.0 : 4.0) * double(L::parameter_tensors[0].size) *
-                 double(Out::size / Out::dims[Out::rank - 1]);
+        total += (input_gradient ? 6.0 : 4.0) * detail::forward_multiply_adds<L>();
       }
     });
     return total;

@@ -123,7 +123,15 @@ struct Conv1D {
     /// place); scratch for the padded input gradient.
     static constexpr std::size_t saved_size = padded ? TP * C : 0;
     static constexpr std::size_t scratch_size = padded ? TP * C : 0;
-    static constexpr std::size_t gradient_tiles = 2;  ///< the kernel, the bias
+    /// The kernel gradient in tiles of `rows` rows of the (Kernel x channels / Groups, Filters)
+    /// kernel, each its own span, so that they run in parallel; then the bias.
+    static constexpr std::size_t rows = 64;
+    static constexpr std::size_t kernel_tiles = (depth + rows - 1) / rows;
+    static constexpr std::size_t gradient_tiles = kernel_tiles + 1;
+    static constexpr GradientSpan gradient_span(std::size_t tile) {
+      if (tile == kernel_tiles) return {bias_offset, F};
+      return {tile * rows * F, std::min(rows, depth - tile * rows) * F};
+    }
 
     /// One group: W transposed per tap, (Kernel, F, C), so the input gradient is a product
     /// (the rows of dy times W^T). Grouped convolutions run by direct loops and pack nothing.
@@ -223,37 +231,42 @@ struct Conv1D {
       }
     }
 
-    /// dW[k][c][f] = sum over samples and steps of xp[t*Stride + k*Dilation][c] dy[t][f], in sample order.
+    /// Tile `tile` at `g` (its span's start): rows r0 .. r0 + count of dW, dW[k][c][f] = sum over
+    /// samples and steps of xp[t*Stride + k*Dilation][g C/G + c] dy[t][f], in sample order.
     template <class S>
     static void gradient(const Pass<S>& pass, std::size_t tile, S* g, const S* x, const S* dy, std::size_t n) {
-      if (tile == 1) {
+      if (tile == kernel_tiles) {
         std::array<S, F> db{};
         for (std::size_t q = 0; q < n * OT; ++q)
           for (std::size_t f = 0; f < F; ++f) db[f] += dy[q * F + f];
-        std::copy(db.begin(), db.end(), g + bias_offset);
+        std::copy(db.begin(), db.end(), g);
         return;
       }
-      if (n == 0) std::fill_n(g, depth * F, S{});
+      const std::size_t r0 = tile * rows, count = std::min(rows, depth - r0);
+      if (n == 0) std::fill_n(g, count * F, S{});
       for (std::size_t b = 0; b < n; ++b) {
         const S* xp = kept_input(pass, x, b);
         const S* d = dy + b * OT * F;
         const auto start = b == 0 ? kernels::Start::zero : kernels::Start::accumulate;
         if constexpr (G == 1 && Dilation == 1) {
-          // dW (Kernel*C x F) = A dy with A(kk, t) = xp[t*Stride*C + kk].
-          kernels::gemm_any_k<S, F>(Kernel * C, OT, xp, 1, Stride * C, d, F, g, F, start);
+          // Rows r0.. of dW (Kernel*C x F) = A dy with A(r, t) = xp[t*Stride*C + r].
+          kernels::gemm_any_k<S, F>(count, OT, xp + r0, 1, Stride * C, d, F, g, F, start);
         } else if constexpr (G == 1) {
-          for (std::size_t k = 0; k < Kernel; ++k)
-            kernels::gemm_any_k<S, F>(C, OT, xp + k * Dilation * C, 1, Stride * C, d, F, g + k * C * F, F, start);
+          // Row r = k*C + c: the taps the tile's rows cross, a product each.
+          for (std::size_t r = r0; r < r0 + count;) {
+            const std::size_t k = r / C, c0 = r % C, cn = std::min(C - c0, r0 + count - r);
+            kernels::gemm_any_k<S, F>(cn, OT, xp + k * Dilation * C + c0, 1, Stride * C, d, F, g + (r - r0) * F, F, start);
+            r += cn;
+          }
         } else {
-          if (b == 0) std::fill_n(g, depth * F, S{});
+          if (b == 0) std::fill_n(g, count * F, S{});
           for (std::size_t t = 0; t < OT; ++t)
-            for (std::size_t k = 0; k < Kernel; ++k) {
+            for (std::size_t r = r0; r < r0 + count; ++r) {
+              const std::size_t k = r / CG, c = r % CG;
               const S* in = xp + (t * Stride + k * Dilation) * C;
+              S* row = g + (r - r0) * F;
               for (std::size_t gr = 0; gr < G; ++gr)
-                for (std::size_t c = 0; c < CG; ++c) {
-                  S* row = g + (k * CG + c) * F + gr * FG;
-                  for (std::size_t f = 0; f < FG; ++f) row[f] += in[gr * CG + c] * d[t * F + gr * FG + f];
-                }
+                for (std::size_t f = 0; f < FG; ++f) row[gr * FG + f] += in[gr * CG + c] * d[t * F + gr * FG + f];
             }
         }
       }

@@ -91,6 +91,9 @@
 //     pack(params, packed, task)                                         run in parallel (Dense, Conv2D)
 //   packed_for_input_gradient    packed_for_input_gradient<L>   false    only backward's dx reads the packed
 //     = true                                                             copy: a first layer is not packed
+//   multiply_adds                forward_multiply_adds<L>()     see      one sample's forward multiply-adds,
+//                                                               there    where the first tensor times the
+//                                                                        output positions undercounts (GRU)
 //   penalty (a type with l1, l2) has_penalty<L>                 none     L1 / L2 penalty on its first tensor
 //                                                                        (Regularized)
 //   gradient_span(tile)          gradient_span<L>(tile)         the      static constexpr GradientSpan: tile
@@ -457,6 +460,20 @@ template <class L>
 constexpr std::size_t pack_task_count() {
   if constexpr (packs_in_tasks<L>) return L::pack_tasks;
   else return 1;
+}
+
+/// Multiply-adds of one sample's forward pass through a bound layer with parameters: its own
+/// `multiply_adds` where it declares one (a recurrent layer: every step's products), else its
+/// first tensor's size times its output positions (each weight of a Dense or a convolution
+/// meets every position of its filter once). Sizes the plan's chunks (`Net::forward_flops`).
+template <class L>
+constexpr double forward_multiply_adds() {
+  if constexpr (requires { L::multiply_adds; }) {
+    return double(L::multiply_adds);
+  } else {
+    using Out = std::remove_cvref_t<decltype(L::output_shape)>;
+    return double(L::parameter_tensors[0].size) * double(Out::size / Out::dims[Out::rank - 1]);
+  }
 }
 
 /// Whether only the input gradient (backward's dx) reads a bound layer's packed copy

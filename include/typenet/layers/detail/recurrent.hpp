@@ -83,6 +83,9 @@ struct Recurrent {
     };
     static constexpr std::size_t parameter_count = C * GU + U * GU + (split ? 2 : 1) * GU;
     static constexpr std::size_t recurrent_at = tensor_offset(parameter_tensors, 1);
+    /// Every step's x_t W and h_{t-1} U (sizes the plan's chunks; the first tensor alone would
+    /// count one step's x W).
+    static constexpr std::size_t multiply_adds = T * (C + U) * GU;
     static constexpr std::size_t bias_at = tensor_offset(parameter_tensors, 2);
 
     static constexpr std::size_t act_at = 0;
@@ -91,7 +94,21 @@ struct Recurrent {
     static constexpr std::size_t c_at = h_at + (T + 1) * U;
     static constexpr std::size_t saved_size = c_at + (carry ? (T + 1) * U : 0);
     static constexpr std::size_t scratch_size = (carry ? 2 : 1) * U;
-    static constexpr std::size_t gradient_tiles = 3;  ///< kernel, recurrent kernel, bias
+
+    /// The gradient in tiles of `rows` rows of the kernel, then of the recurrent kernel, then the
+    /// bias: each its own span of the block, so that they run in parallel (one tile for the
+    /// recurrent kernel had left one thread doing a third of an LSTM(128)'s step alone).
+    static constexpr std::size_t rows = 32;
+    static constexpr std::size_t kernel_tiles = (C + rows - 1) / rows, recurrent_tiles = (U + rows - 1) / rows;
+    static constexpr std::size_t gradient_tiles = kernel_tiles + recurrent_tiles + 1;
+    static constexpr GradientSpan gradient_span(std::size_t tile) {
+      if (tile < kernel_tiles) return {tile * rows * GU, std::min(rows, C - tile * rows) * GU};
+      if (tile < kernel_tiles + recurrent_tiles) {
+        const std::size_t first = (tile - kernel_tiles) * rows;
+        return {recurrent_at + first * GU, std::min(rows, U - first) * GU};
+      }
+      return {bias_at, (split ? 2 : 1) * GU};
+    }
 
     /// U transposed (G*U, U) for the gradient through time, then W transposed (G*U, C) for the
     /// input gradient. Backpropagation through time reads U^T even where no input gradient is
@@ -167,13 +184,14 @@ struct Recurrent {
                                   C, kernels::Start::zero);
     }
 
-    /// After backward of the same samples: dW = sum x_t^T d(act), dU = sum h_{t-1}^T d(rec), the
-    /// biases the sums of the gates' gradients, over steps and samples in order.
+    /// After backward of the same samples, tile `tile` at `g` (its span's start): dW = sum x_t^T
+    /// d(act), dU = sum h_{t-1}^T d(rec), the biases the sums of the gates' gradients, over steps
+    /// and samples in order.
     template <class S>
     static void gradient(const Pass<S>& pass, std::size_t tile, S* g, const S* x, const S*, std::size_t n) {
       constexpr std::size_t into = split ? rec_at : act_at;
-      if (tile == 2) {
-        S* db = g + bias_at;
+      if (tile == gradient_tiles - 1) {
+        S* db = g;
         std::fill_n(db, (split ? 2 : 1) * GU, S{});
         for (std::size_t b = 0; b < n; ++b) {
           const S* area = pass.saved + b * saved_size;
@@ -185,16 +203,17 @@ struct Recurrent {
         }
         return;
       }
-      S* out = g + (tile == 0 ? 0 : recurrent_at);
-      const std::size_t rows = tile == 0 ? C : U;
-      if (n == 0) std::fill_n(out, rows * GU, S{});
+      const bool kernel = tile < kernel_tiles;
+      const std::size_t first = (kernel ? tile : tile - kernel_tiles) * rows;
+      const std::size_t count = std::min(rows, (kernel ? C : U) - first);
+      if (n == 0) std::fill_n(g, count * GU, S{});
       for (std::size_t b = 0; b < n; ++b) {
         const S* area = pass.saved + b * saved_size;
         const auto start = b == 0 ? kernels::Start::zero : kernels::Start::accumulate;
-        if (tile == 0)
-          kernels::gemm_any_k<S, GU>(C, T, x + b * T * C, 1, C, area + act_at, GU, out, GU, start);
+        if (kernel)
+          kernels::gemm_any_k<S, GU>(count, T, x + b * T * C + first, 1, C, area + act_at, GU, g, GU, start);
         else
-          kernels::gemm_any_k<S, GU>(U, T, area + h_at, 1, U, area + into, GU, out, GU, start);
+          kernels::gemm_any_k<S, GU>(count, T, area + h_at + first, 1, U, area + into, GU, g, GU, start);
       }
     }
   };
