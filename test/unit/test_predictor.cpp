@@ -26,6 +26,9 @@ struct SeedCnn : tn::Sequential<tn::Input<28, 28, 1>, tn::Conv2D<32, 3, 3>, tn::
                                 tn::Conv2D<64, 3, 3>, tn::ReLU, tn::MaxPool2D<2, 2>, tn::Flatten, tn::Dense<10>,
                                 tn::Softmax> {};
 struct Mlp : tn::Sequential<tn::Input<784>, tn::Dense<128>, tn::ReLU, tn::Dense<10>> {};
+struct Sequence : tn::Sequential<tn::Input<20, 3>, tn::Conv1D<8, 3, tn::Padding::causal, 1, 2>, tn::ReLU,
+                                 tn::GRU<16, tn::Return::sequences>, tn::MaxPool1D<2>, tn::LSTM<12>, tn::Dense<4>,
+                                 tn::Softmax> {};
 
 template <std::size_t C>
 struct Basic : tn::Residual<tn::Conv2D<C, 3, 3, tn::Padding::same>, tn::BatchNormalization, tn::ReLU,
@@ -100,6 +103,7 @@ BOOST_AUTO_TEST_CASE(outputs_are_model_predicts_bitwise) {
   check_same_as_model<Branching, float>(3);
   check_same_as_model<Branching, double>(4);
   check_same_as_model<SeedCnn, double>(5);
+  check_same_as_model<Sequence, float>(6);
 }
 
 BOOST_AUTO_TEST_CASE(a_changed_parameter_block_is_repacked) {
@@ -195,6 +199,7 @@ BOOST_AUTO_TEST_CASE(the_compile_time_architecture_is_the_loaders) {
   check_constant_architecture<SeedCnn>();
   check_constant_architecture<Mlp>();
   check_constant_architecture<Branching>();
+  check_constant_architecture<Sequence>();
   // A difference inside a block is put in the same words either way.
   constexpr auto& file = tn::detail::const_architecture<Branching>;
   constexpr auto& model = tn::detail::const_architecture<BranchingOther>;

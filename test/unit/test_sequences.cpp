@@ -11,6 +11,8 @@
 
 #include <typenet/typenet.hpp>
 
+#include "temp_directory.hpp"
+
 namespace tn = typenet;
 using tn::Padding;
 using tn::Return;
@@ -187,20 +189,56 @@ BOOST_AUTO_TEST_CASE(spellings_name_what_is_not_a_default) {
   BOOST_TEST(tn::SimpleRNN<8>::spelling() == "SimpleRNN<8>");
 }
 
+namespace {
+/// Sequences of `T` steps of noise, labelled by whether their sum is positive.
+template <std::size_t T>
+tn::data::Dataset<Shape<T, 1>, Shape<2>> running_sums(std::size_t n, std::uint64_t seed) {
+  tn::Random random(seed);
+  std::vector<float> x(n * T), t(n * 2);
+  for (std::size_t s = 0; s < n; ++s) {
+    float sum = 0;
+    for (std::size_t k = 0; k < T; ++k) sum += x[s * T + k] = float(random.uniform(-1, 1));
+    t[s * 2 + (sum > 0 ? 1 : 0)] = 1.0f;
+  }
+  return {std::move(x), std::move(t)};
+}
+}  // namespace
+
+struct Resumable : tn::Sequential<tn::Input<12, 1>, tn::Conv1D<4, 3, Padding::causal>, tn::ReLU,
+                                  tn::GRU<6, Return::sequences>, tn::LSTM<5>, tn::Dense<2>, tn::Softmax> {};
+
+BOOST_AUTO_TEST_CASE(sequence_checkpoints_resume_and_weight_files_reload_bitwise) {
+  typenet::test::TempDirectory dir("sequences-resume");
+  const auto data = running_sums<12>(200, 4);
+  using M = tn::Model<Resumable, tn::loss::CrossEntropy, tn::optim::Adam>;
+  tn::FitOptions<std::remove_cvref_t<decltype(data)>> options{.epochs = 4, .batch_size = 32, .verbose = false};
+  M straight({}, 3);
+  straight.fit(data, options);
+
+  options.checkpoint = dir.file("run.tnc");
+  options.checkpoint_every = 2;
+  options.epochs = 2;
+  M first({}, 3);
+  first.fit(data, options);
+  options.epochs = 4;
+  options.resume = true;
+  M second({}, 99);  // another seed: everything comes from the checkpoint
+  BOOST_TEST(second.fit(data, options).resumed_after == 2u);
+  BOOST_TEST(std::ranges::equal(second.parameters(), straight.parameters()));
+
+  straight.save(dir.file("weights.tnw"));
+  M loaded({}, 7);
+  loaded.load(dir.file("weights.tnw"));
+  BOOST_TEST(std::ranges::equal(loaded.parameters(), straight.parameters()));
+  const auto a = straight.predict(data.input(3)), b = loaded.predict(data.input(3));
+  BOOST_TEST(std::ranges::equal(a, b));
+}
+
 // Whether the sum of a sequence of noise is positive, asked for at its end: the network must
 // carry a running sum over every step (the last step alone tells the answer 60 % of the time).
 template <class Net>
 double learns_a_running_sum() {
-  constexpr std::size_t T = 12, n = 800;
-  tn::Random random(3);
-  std::vector<float> x(n * T), t(n * 2);
-  for (std::size_t s = 0; s < n; ++s) {
-    for (std::size_t k = 0; k < T; ++k) x[s * T + k] = float(random.uniform(-1, 1));
-    float sum = 0;
-    for (std::size_t k = 0; k < T; ++k) sum += x[s * T + k];
-    t[s * 2 + (sum > 0 ? 1 : 0)] = 1.0f;
-  }
-  const tn::data::Dataset<Shape<T, 1>, Shape<2>> all(std::move(x), std::move(t));
+  const auto all = running_sums<12>(800, 3);
   tn::Model<Net, tn::loss::CrossEntropy, tn::optim::Adam> model({.learning_rate = 0.01f}, 1);
   model.fit(all, {.epochs = 12, .batch_size = 32, .verbose = false});
   return model.evaluate(all).accuracy;
