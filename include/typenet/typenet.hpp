@@ -12,6 +12,7 @@
 #include <typenet/graph/memory.hpp>
 #include <typenet/graph/sequential.hpp>
 #include <typenet/infer/predictor.hpp>
+#include <typenet/infer/stream.hpp>
 #include <typenet/layers/avg_pool1d.hpp>
 #include <typenet/layers/avg_pool2d.hpp>
 #include <typenet/layers/batch_normalization.hpp>

@@ -3,6 +3,8 @@
 #define BOOST_TEST_MODULE allocation
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
+#include <memory>
 #include <numeric>
 #include <vector>
 
@@ -130,6 +132,24 @@ struct Sequences : tn::Sequential<tn::Input<16, 3>, tn::Conv1D<8, 3, tn::Padding
 BOOST_AUTO_TEST_CASE(sequence_networks_allocate_nothing) {
   tn::Model<Sequences, tn::loss::CrossEntropy, tn::optim::Adam> model;
   check_no_allocation(model, data<Shape<16, 3>, Shape<3>>(64));
+}
+
+// A stream (infer/stream.hpp) of a GRU amp model, a million samples one at a time.
+struct Amp : tn::Sequential<tn::Input<64, 1>, tn::GRU<16, tn::Return::sequences>, tn::Conv1D<1, 1>> {};
+
+BOOST_AUTO_TEST_CASE(a_stream_allocates_nothing_over_a_million_samples) {
+  tn::Model<Amp, tn::loss::MeanSquaredError, tn::optim::Adam> model;
+  const auto stream = std::make_unique<tn::Stream<Amp>>(model.parameters().data());
+  const std::size_t before = allocation_count.load();
+  double sum = 0;
+  for (std::size_t i = 0; i < 1'000'000; ++i) {
+    const float x = float(i % 97) / 97.0f - 0.5f;
+    float y = 0;
+    stream->process(&x, &y, 1);
+    sum += y;
+  }
+  BOOST_TEST(allocation_count.load() - before == 0u, "operator new called " << allocation_count.load() - before << " times");
+  BOOST_TEST(std::isfinite(sum));
 }
 
 BOOST_AUTO_TEST_CASE(the_counter_counts) {

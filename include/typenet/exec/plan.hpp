@@ -389,9 +389,11 @@ struct Plan {
       running_total([](auto position) { return pack_parts<decltype(position)::value>(); });
 
   /// Whether the forward pass reads layer P's packed copy: not where only backward's dx reads
-  /// it (`packed_for_input_gradient`, Dense's transposed kernel).
+  /// it (`packed_for_input_gradient`, Dense's transposed kernel), nor where only backward does
+  /// (`packed_for_training`, a recurrent layer's).
   template <std::size_t P>
-  static constexpr bool packed_for_forward = pack_parts<P>() > 0 && !detail::packed_for_input_gradient<layer<P>>;
+  static constexpr bool packed_for_forward = pack_parts<P>() > 0 && !detail::packed_for_input_gradient<layer<P>> &&
+                                             !detail::packed_for_training<layer<P>>;
   /// The packed copies laid out for inference alone (Predictor): space and packing parts only
   /// for those the forward pass reads. (The MLP 784-128-10's block shrinks from 100,480
   /// elements, its transposed kernels, to none.)

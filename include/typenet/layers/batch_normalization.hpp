@@ -39,6 +39,7 @@ namespace typenet {
 /// result does not depend on the thread count.
 template <class Epsilon = std::ratio<1, 1000>, class Momentum = std::ratio<99, 100>>
 struct BatchNormalizationWith {
+  static constexpr bool per_step = true;  ///< in inference, each step's features on their own
   static constexpr std::string_view name = "BatchNormalization";
   static constexpr bool keras_defaults =
       std::ratio_equal_v<Epsilon, std::ratio<1, 1000>> && std::ratio_equal_v<Momentum, std::ratio<99, 100>>;

@@ -139,6 +139,15 @@ struct Conv1D {
     static constexpr bool packed_for_input_gradient = true;
     static constexpr bool fuses_relu = true;
 
+    /// Streaming (infer/stream.hpp): the steps an output step reads when it reads none after its
+    /// own: a causal convolution's window, or 1 for a kernel of one step; 0 otherwise (it cannot
+    /// run a step at a time). Each step is then `step_form`, this layer without padding over the
+    /// last `step_window` steps: the same parameters and the same sums as the whole sequence's.
+    static constexpr std::size_t step_window =
+        Stride == 1 && (Pad == Padding::causal || Kernel == 1) ? axis::reach : 0;
+    using step_form = typename Conv1D<Filters, Kernel, Padding::valid, 1, Dilation, Groups>::template bind<
+        Shape<axis::reach, C>>;
+
     template <class S>
     static void pack(const S* params, S* packed) {
       if constexpr (G == 1)

@@ -36,6 +36,7 @@ constexpr std::uint32_t noise24(std::uint64_t key, std::uint64_t index) {
 /// again when a run resumes from a checkpoint.
 template <std::size_t Numerator, std::size_t Denominator = 100>
 struct Dropout {
+  static constexpr bool per_step = true;  ///< nothing in inference (infer/stream.hpp)
   static constexpr std::string_view name = "Dropout";
   static constexpr detail::Text spelling() {
     return "Dropout<" + detail::decimal(Numerator) + (Denominator == 100 ? "" : ", " + detail::decimal(Denominator)) +

@@ -94,6 +94,9 @@
 //   multiply_adds                forward_multiply_adds<L>()     see      one sample's forward multiply-adds,
 //                                                               there    where the first tensor times the
 //                                                                        output positions undercounts (GRU)
+//   packed_for_training = true   packed_for_training<L>         false    only backward reads the packed copy
+//                                                                        (with or without dx): inference
+//                                                                        does not pack it (GRU, LSTM)
 //   penalty (a type with l1, l2) has_penalty<L>                 none     L1 / L2 penalty on its first tensor
 //                                                                        (Regularized)
 //   gradient_span(tile)          gradient_span<L>(tile)         the      static constexpr GradientSpan: tile
@@ -481,6 +484,10 @@ constexpr double forward_multiply_adds() {
 /// parameters, whose input gradient it never makes.
 template <class L>
 inline constexpr bool packed_for_input_gradient = requires { requires L::packed_for_input_gradient; };
+/// Whether only training's backward pass reads a bound layer's packed copy
+/// (`packed_for_training`, a recurrent layer's transposed kernels): inference packs nothing for it.
+template <class L>
+inline constexpr bool packed_for_training = requires { requires L::packed_for_training; };
 
 /// The values of a bound layer's parameter block: its tensors, each padded to a cache line.
 template <class L>

@@ -17,6 +17,7 @@ namespace typenet {
 /// y_i = e^(x_i - max x) / sum_j e^(x_j - max x) over the last axis. Before CrossEntropy the
 /// two are fused: the gradient reaching Softmax's input is y - target, with no division.
 struct Softmax : detail::AcceptsAnyShape {
+  static constexpr bool per_step = true;  ///< over the last axis: each step of a sequence on its own
   static constexpr std::string_view name = "Softmax";
   static constexpr bool activation = true;  ///< Dense<Units, Softmax> takes it
   static constexpr detail::Text spelling() { return "Softmax"; }

@@ -18,6 +18,7 @@ namespace typenet::detail {
 template <class F>
 struct Activation : AcceptsAnyShape {
   static constexpr bool activation = true;  ///< Dense<Units, F> takes it
+  static constexpr bool per_step = true;    ///< a sequence's steps each on their own (infer/stream.hpp)
   static constexpr Text spelling() { return Text(F::name); }
 
   template <AnyShape In>

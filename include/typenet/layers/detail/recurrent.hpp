@@ -114,12 +114,34 @@ struct Recurrent {
     /// input gradient. Backpropagation through time reads U^T even where no input gradient is
     /// made, so even a first layer is packed.
     static constexpr std::size_t packed_size = GU * U + GU * C;
+    static constexpr bool packed_for_training = true;  ///< the forward pass reads the parameters
     template <class S>
     static void pack(const S* params, S* packed) {
       for (std::size_t k = 0; k < U; ++k)
         for (std::size_t j = 0; j < GU; ++j) packed[j * U + k] = params[recurrent_at + k * GU + j];
       for (std::size_t c = 0; c < C; ++c)
         for (std::size_t j = 0; j < GU; ++j) packed[GU * U + j * C + c] = params[c * GU + j];
+    }
+
+    /// Streaming (infer/stream.hpp): one step, from the state the step before left in `state`
+    /// (h, then an LSTM's carry c: state_size values), updated in place; `work` holds
+    /// step_work_size values. The same sums as the whole sequence's forward pass at that step.
+    static constexpr std::size_t state_size = (carry ? 2 : 1) * U;
+    static constexpr std::size_t step_work_size = 2 * GU;
+    static constexpr bool returns_sequences = Returns == Return::sequences;
+    template <class S>
+    static void step(const S* params, const S* x, S* state, S* work, S* y) {
+      const S* u = params + recurrent_at;
+      const S* bias = params + bias_at;
+      S* act = work;
+      S* rec = work + GU;
+      kernels::gemm<S, GU, C>(1, x, C, 1, params, GU, act, GU, kernels::Start::row, bias);
+      if constexpr (split)
+        kernels::gemm<S, GU, U>(1, state, U, 1, u, GU, rec, GU, kernels::Start::row, bias + GU);
+      else
+        kernels::gemm<S, GU, U>(1, state, U, 1, u, GU, act, GU, kernels::Start::accumulate);
+      Cell::template step<U>(act, rec, state, state, state + U, state + U);
+      std::copy(state, state + U, y);
     }
 
     template <class S>

@@ -1,0 +1,240 @@
+// typenet/infer/stream.hpp: Stream<Net, S>, a causal sequence network run one step at a time, with its state inside the object: no heap, no TBB, no exception, no lock.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <span>
+#include <utility>
+
+#include <typenet/core/shape.hpp>
+#include <typenet/core/simd.hpp>
+#include <typenet/layers/layer_concepts.hpp>
+
+namespace typenet {
+
+namespace detail {
+
+/// How a layer of a streamed network runs one step.
+enum class StepKind {
+  per_step,   ///< on the step's features alone (activations, Dropout, BatchNormalization, a 1-step Conv1D)
+  window,     ///< on the last `step_window` steps kept in a window (a causal Conv1D)
+  recurrent,  ///< from the state the step before left (SimpleRNN, GRU, LSTM)
+  tail,       ///< on a vector, after a recurrent layer that returns its last step (Dense, Softmax)
+  refused,    ///< reads steps after its own, or changes the rate of steps (pooling, strides)
+};
+
+template <class L>
+constexpr StepKind step_kind() {
+  using In = std::remove_cvref_t<decltype(L::input_shape)>;
+  using D = typename L::descriptor;
+  if constexpr (In::rank == 1) return StepKind::tail;
+  else if constexpr (In::rank != 2) return StepKind::refused;
+  else if constexpr (requires { L::state_size; }) return StepKind::recurrent;
+  else if constexpr (requires { L::step_window; }) return L::step_window > 0 ? StepKind::window : StepKind::refused;
+  else if constexpr (requires { requires D::per_step; }) return StepKind::per_step;
+  else return StepKind::refused;
+}
+
+/// The bound layer that runs one step of L.
+template <class L, StepKind Kind = step_kind<L>()>
+struct StepForm {
+  using type = L;
+};
+template <class L>
+struct StepForm<L, StepKind::per_step> {
+  using In = std::remove_cvref_t<decltype(L::input_shape)>;
+  using type = typename L::descriptor::template bind<Shape<1, In::dims[1]>>;
+};
+template <class L>
+struct StepForm<L, StepKind::window> {
+  using type = typename L::step_form;
+};
+
+template <class L>
+constexpr std::size_t step_input_size() {
+  using In = std::remove_cvref_t<decltype(L::input_shape)>;
+  return In::rank == 2 ? In::dims[1] : In::size;
+}
+template <class L>
+constexpr std::size_t step_output_size() {
+  using Out = std::remove_cvref_t<decltype(L::output_shape)>;
+  if constexpr (step_kind<L>() == StepKind::recurrent) return L::U;
+  else return Out::rank == 2 ? Out::dims[1] : Out::size;
+}
+
+}  // namespace detail
+
+/// A trained sequence network that is causal (each output step reads no input step after its
+/// own) run as a stream: `step` takes one step's features and gives that step's output, and
+/// `process` a block of steps. The network is declared as it is trained, Input<steps,
+/// features>; `steps` does not limit the stream. Causal Conv1D layers keep a window of their last
+/// inputs, recurrent layers their state; everything lives in the object, sized at compile time.
+/// `step` allocates nothing, takes no lock or TBB task and throws nothing: it may run in an
+/// audio callback. A recurrent layer that returns its last step hands its state at every step to
+/// the layers after it (Dense, Softmax): the stream's output at step t is then the network's
+/// output for the sequence up to t.
+///
+/// Its outputs are the whole-sequence forward pass's (Model::predict, Predictor) at every step,
+/// bitwise: each step runs the same sums in the same order (test/unit/test_stream.cpp).
+///
+/// Refused at compile time: blocks (Residual, Concat, ...), pooling, strides, Padding::same or
+/// valid with a kernel longer than one step, GlobalAveragePooling1D and Flatten over time.
+template <class Net, class S = float>
+class Stream {
+  static constexpr std::size_t layer_count = Net::layer_count;
+  template <std::size_t P>
+  using layer = typename Net::template layer<P - 1>;  // position P, from 1
+  template <std::size_t P>
+  using step_layer = typename detail::StepForm<layer<P>>::type;
+
+  template <class F>
+  static constexpr void for_each_position(F&& f) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (f(std::integral_constant<std::size_t, I + 1>{}), ...);
+    }(std::make_index_sequence<layer_count>{});
+  }
+  template <class F>
+  static constexpr std::size_t largest(F&& size) {
+    std::size_t most = 0;
+    for_each_position([&](auto p) { most = std::max(most, size(p)); });
+    return most;
+  }
+  template <class F>
+  static constexpr auto offsets(F&& size) {
+    std::array<std::size_t, layer_count + 1> at{};
+    std::size_t i = 0;
+    for_each_position([&](auto p) {
+      at[i + 1] = at[i] + size(p);
+      ++i;
+    });
+    return at;
+  }
+  static constexpr std::size_t slack = detail::simd_bytes / sizeof(S);
+
+ public:
+  using network = Net;
+  using scalar = S;
+  static constexpr std::size_t input_size = shape_t<Net::input_shape>::dims[1];  ///< features of one step
+  static constexpr std::size_t output_size = detail::step_output_size<layer<layer_count>>();
+
+  /// Reads the parameters in place (the model's layout, as Predictor), which must outlive the
+  /// stream; starts from a zero state.
+  explicit Stream(const S* parameters) noexcept : params_(parameters) {
+    for_each_position([&](auto p) {
+      constexpr std::size_t P = decltype(p)::value;
+      if constexpr (packed_offsets[P] > packed_offsets[P - 1])
+        step_layer<P>::pack(params_ + Net::parameter_offsets[P - 1], packed_.data() + packed_offsets[P - 1]);
+    });
+    reset();
+  }
+
+  /// Back to the state before the first step: zero windows and recurrent states.
+  void reset() noexcept {
+    std::fill(windows_.begin(), windows_.end(), S{});
+    std::fill(states_.begin(), states_.end(), S{});
+  }
+
+  /// One step: `x` the step's input_size features, `y` its output_size outputs.
+  void step(std::span<const S, input_size> x, std::span<S, output_size> y) noexcept {
+    std::copy(x.begin(), x.end(), a_.begin());
+    const S* out = run(a_.data(), b_.data());
+    std::copy(out, out + output_size, y.begin());
+  }
+  std::array<S, output_size> step(std::span<const S, input_size> x) noexcept {
+    std::array<S, output_size> y;
+    step(x, std::span<S, output_size>(y));
+    return y;
+  }
+  /// `steps` steps one after the other: x holds input_size values per step, y receives
+  /// output_size per step (an audio block: x and y may be the same array when both sizes are 1).
+  void process(const S* x, S* y, std::size_t steps) noexcept {
+    for (std::size_t t = 0; t < steps; ++t) {
+      std::copy(x + t * input_size, x + (t + 1) * input_size, a_.begin());
+      const S* out = run(a_.data(), b_.data());
+      std::copy(out, out + output_size, y + t * output_size);
+    }
+  }
+
+ private:
+  static_assert(shape_t<Net::input_shape>::rank == 2,
+                "Stream<Net> runs a sequence network: declare its input as Input<steps, features>");
+
+  static constexpr std::size_t largest_step = largest([](auto p) {
+    constexpr std::size_t P = decltype(p)::value;
+    return std::max(detail::step_input_size<layer<P>>(), detail::step_output_size<layer<P>>());
+  });
+  static constexpr auto window_offsets = offsets([](auto p) -> std::size_t {
+    constexpr std::size_t P = decltype(p)::value;
+    if constexpr (detail::step_kind<layer<P>>() == detail::StepKind::window)
+      return layer<P>::step_window * detail::step_input_size<layer<P>>();
+    else return 0;
+  });
+  static constexpr auto state_offsets = offsets([](auto p) -> std::size_t {
+    constexpr std::size_t P = decltype(p)::value;
+    if constexpr (detail::step_kind<layer<P>>() == detail::StepKind::recurrent) return layer<P>::state_size;
+    else return 0;
+  });
+  static constexpr auto packed_offsets = offsets([](auto p) -> std::size_t {
+    constexpr std::size_t P = decltype(p)::value;
+    using L = step_layer<P>;
+    if constexpr (detail::step_kind<layer<P>>() != detail::StepKind::recurrent && L::packed_size > 0 &&
+                  !detail::packed_for_input_gradient<L> && !detail::packed_for_training<L>)
+      return detail::align_elements(L::packed_size);
+    else return 0;
+  });
+  /// Work for a step: a recurrent layer's gates, another's saved and scratch areas for one sample.
+  static constexpr std::size_t work_size = largest([](auto p) -> std::size_t {
+    constexpr std::size_t P = decltype(p)::value;
+    using L = step_layer<P>;
+    if constexpr (detail::step_kind<layer<P>>() == detail::StepKind::recurrent) return L::step_work_size;
+    else return detail::align_elements(detail::inference_saved_size<L>()) + detail::inference_scratch_size<L>();
+  });
+
+  const S* run(S* in, S* out) noexcept {
+    for_each_position([&](auto p) {
+      constexpr std::size_t P = decltype(p)::value;
+      run_layer<P>(in, out);
+      std::swap(in, out);
+    });
+    return in;
+  }
+
+  template <std::size_t P>
+  void run_layer(const S* in, S* out) noexcept {
+    using L = step_layer<P>;
+    constexpr auto kind = detail::step_kind<layer<P>>();
+    static_assert(kind != detail::StepKind::refused,
+                  "Stream<Net> runs a step at a time: every layer must read no step after its own and keep the rate "
+                  "of steps (a causal Conv1D of stride 1, a recurrent layer, an activation; not pooling, a stride, "
+                  "Padding::same or valid over more than one step, Flatten or GlobalAveragePooling1D over time)");
+    static_assert(Net::template node<P - 1>::sources.size() == 1 && Net::template node<P - 1>::sources[0] == P - 1,
+                  "Stream<Net> runs a chain of layers: blocks (Residual, Concat, Add) do not stream yet");
+    const S* params = params_ + Net::parameter_offsets[P - 1];
+    if constexpr (kind == detail::StepKind::recurrent) {
+      L::step(params, in, states_.data() + state_offsets[P - 1], work_.data(), out);
+    } else {
+      const S* x = in;
+      if constexpr (kind == detail::StepKind::window) {
+        constexpr std::size_t c = detail::step_input_size<layer<P>>(), w = layer<P>::step_window;
+        S* window = windows_.data() + window_offsets[P - 1];
+        std::copy(window + c, window + w * c, window);
+        std::copy(in, in + c, window + (w - 1) * c);
+        x = window;
+      }
+      Pass<S> pass{params, packed_.data() + packed_offsets[P - 1], false, work_.data(),
+                   work_.data() + detail::align_elements(detail::inference_saved_size<L>())};
+      L::forward(pass, x, out, 1);
+    }
+  }
+
+  const S* params_;
+  alignas(64) std::array<S, largest_step + slack> a_{};
+  alignas(64) std::array<S, largest_step + slack> b_{};
+  alignas(64) std::array<S, window_offsets[layer_count] + slack> windows_{};
+  alignas(64) std::array<S, state_offsets[layer_count] + slack> states_{};
+  alignas(64) std::array<S, packed_offsets[layer_count] + slack> packed_{};
+  alignas(64) std::array<S, work_size + slack> work_{};
+};
+
+}  // namespace typenet
