@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <vector>
 
 #include <typenet/typenet.hpp>
@@ -76,6 +77,51 @@ void check_conv1d() {
 }
 
 }  // namespace
+
+namespace {
+/// The largest error of the vector exp, logistic and tanh over [-30, 30] and at the clamps, in
+/// units of the scalar's precision relative to max(1, |f(x)|) (tanh and the logistic function
+/// are held to an absolute error near 0), against the C library in long double.
+template <class S>
+void gate_functions_are_accurate(double allowed) {
+  constexpr std::size_t W = tn::detail::lanes<S>;
+  double worst_exp = 0, worst_logistic = 0, worst_tanh = 0;
+  const double eps = std::numeric_limits<S>::epsilon();
+  for (int i = -30000; i <= 30000; i += int(W)) {
+    alignas(64) S x[W];
+    for (std::size_t l = 0; l < W; ++l) x[l] = S(i + int(l)) / S(1000);
+    const auto v = tn::detail::load(x);
+    const auto e = tn::detail::exp<S>(v), g = tn::detail::logistic<S>(v), t = tn::detail::tanh<S>(v);
+    for (std::size_t l = 0; l < W; ++l) {
+      const long double xl = x[l];
+      const long double ee = std::exp(xl), gg = 1 / (1 + std::exp(-xl)), tt = std::tanh(xl);
+      worst_exp = std::max(worst_exp, double(std::abs(e[l] - ee) / ee) / eps);
+      worst_logistic = std::max(worst_logistic, double(std::abs(g[l] - gg) / std::max(gg, 1.0L)) / eps);
+      worst_tanh = std::max(worst_tanh, double(std::abs(t[l] - tt)) / eps);
+    }
+  }
+  BOOST_TEST_MESSAGE("worst error in ulps: exp " << worst_exp << ", logistic " << worst_logistic << ", tanh " << worst_tanh);
+  BOOST_TEST(worst_exp < allowed);
+  BOOST_TEST(worst_logistic < allowed);
+  BOOST_TEST(worst_tanh < allowed);
+  // Far out: finite and saturated; a NaN stays NaN (a diverging network must show it).
+  const auto big = tn::detail::splat<S>(S(1e6));
+  BOOST_TEST(std::isfinite(tn::detail::exp<S>(big)[0]));
+  BOOST_TEST(tn::detail::exp<S>(-big)[0] > S(0));
+  BOOST_TEST(tn::detail::tanh<S>(big)[0] == S(1));
+  BOOST_TEST(tn::detail::tanh<S>(-big)[0] == S(-1));
+  BOOST_TEST(tn::detail::logistic<S>(-big)[0] >= S(0));
+  const auto nan = tn::detail::splat<S>(std::numeric_limits<S>::quiet_NaN());
+  BOOST_TEST(std::isnan(tn::detail::exp<S>(nan)[0]));
+  BOOST_TEST(std::isnan(tn::detail::logistic<S>(nan)[0]));
+  BOOST_TEST(std::isnan(tn::detail::tanh<S>(nan)[0]));
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_gates_exp_logistic_and_tanh_are_within_a_few_ulp) {
+  gate_functions_are_accurate<float>(4.0);
+  gate_functions_are_accurate<double>(8.0);
+}
 
 BOOST_AUTO_TEST_CASE(conv1d_is_its_definition) {
   check_conv1d<4, 3, Padding::valid, 1, 1, 1, 9, 3>();

@@ -1,10 +1,10 @@
 // typenet/layers/gru.hpp: GRU<Units, Return>, the gated recurrent unit with the reset gate after the recurrent product (Keras `GRU`, reset_after=True; PyTorch `nn.GRU`).
 #pragma once
 
-#include <cmath>
 #include <cstddef>
 #include <string_view>
 
+#include <typenet/core/vector_math.hpp>
 #include <typenet/layers/detail/recurrent.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 
@@ -23,15 +23,11 @@ struct GruCell {
 
   template <std::size_t U, class S>
   static void step(S* act, const S* rec, const S* hp, S* h, const S*, S*) {
-    for (std::size_t j = 0; j < U; ++j) {
-      const S z = logistic(act[j] + rec[j]);
-      const S r = logistic(act[U + j] + rec[U + j]);
-      const S n = std::tanh(act[2 * U + j] + r * rec[2 * U + j]);
-      act[j] = z;
-      act[U + j] = r;
-      act[2 * U + j] = n;
-      h[j] = z * hp[j] + (S{1} - z) * n;
-    }
+    for (std::size_t j = 0; j < 2 * U; ++j) act[j] += rec[j];
+    logistic_in_place(act, 2 * U);  // z, r
+    for (std::size_t j = 0; j < U; ++j) act[2 * U + j] += act[U + j] * rec[2 * U + j];
+    tanh_in_place(act + 2 * U, U);  // n
+    for (std::size_t j = 0; j < U; ++j) h[j] = act[j] * hp[j] + (S{1} - act[j]) * act[2 * U + j];
   }
   /// act: z, r, n in; the gradients at x W + b_x out. rec: h U + b_h in; the gradients at
   /// h U + b_h out. dh: the gradient at h_t in; its share of dh_{t-1} through z out.

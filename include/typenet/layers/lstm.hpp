@@ -1,10 +1,11 @@
 // typenet/layers/lstm.hpp: LSTM<Units, Return>, the long short-term memory layer (Keras `LSTM`, PyTorch `nn.LSTM`).
 #pragma once
 
-#include <cmath>
+#include <algorithm>
 #include <cstddef>
 #include <string_view>
 
+#include <typenet/core/vector_math.hpp>
 #include <typenet/layers/detail/recurrent.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 
@@ -21,24 +22,23 @@ struct LstmCell {
 
   template <std::size_t U, class S>
   static void step(S* act, const S*, const S*, S* h, const S* cp, S* c) {
-    for (std::size_t j = 0; j < U; ++j) {
-      const S i = logistic(act[j]), f = logistic(act[U + j]);
-      const S g = std::tanh(act[2 * U + j]), o = logistic(act[3 * U + j]);
-      act[j] = i;
-      act[U + j] = f;
-      act[2 * U + j] = g;
-      act[3 * U + j] = o;
-      c[j] = f * cp[j] + i * g;
-      h[j] = o * std::tanh(c[j]);
-    }
+    logistic_in_place(act, 2 * U);  // i, f
+    tanh_in_place(act + 2 * U, U);  // g
+    logistic_in_place(act + 3 * U, U);  // o
+    for (std::size_t j = 0; j < U; ++j) h[j] = c[j] = act[U + j] * cp[j] + act[j] * act[2 * U + j];
+    tanh_in_place(h, U);
+    for (std::size_t j = 0; j < U; ++j) h[j] *= act[3 * U + j];
   }
   /// act: the gates in, the gradients at their inputs out. dh: the gradient at h_t in. dc: the
   /// gradient reaching c_t from step t + 1 in, the one reaching c_{t-1} out.
   template <std::size_t U, class S>
   static void step_back(S* act, S*, const S*, const S* cp, const S* c, S* dh, S* dc) {
+    alignas(64) S tanh_c[U];
+    std::copy(c, c + U, tanh_c);
+    tanh_in_place(tanh_c, U);  // as the forward pass computed it
     for (std::size_t j = 0; j < U; ++j) {
       const S i = act[j], f = act[U + j], g = act[2 * U + j], o = act[3 * U + j];
-      const S tc = std::tanh(c[j]);
+      const S tc = tanh_c[j];
       const S dct = dc[j] + dh[j] * o * (S{1} - tc * tc);
       act[j] = dct * g * i * (S{1} - i);
       act[U + j] = dct * cp[j] * f * (S{1} - f);

@@ -1,10 +1,11 @@
 // typenet/layers/simple_rnn.hpp: SimpleRNN<Units, Return>, the fully connected recurrent layer h_t = tanh(x_t W + h_{t-1} U + b) (Keras `SimpleRNN`).
 #pragma once
 
-#include <cmath>
+#include <algorithm>
 #include <cstddef>
 #include <string_view>
 
+#include <typenet/core/vector_math.hpp>
 #include <typenet/layers/detail/recurrent.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 
@@ -19,7 +20,8 @@ struct SimpleRnnCell {
 
   template <std::size_t U, class S>
   static void step(S* act, S*, const S*, S* h, const S*, S*) {
-    for (std::size_t j = 0; j < U; ++j) h[j] = act[j] = std::tanh(act[j]);
+    tanh_in_place(act, U);
+    std::copy(act, act + U, h);
   }
   template <std::size_t U, class S>
   static void step_back(S* act, S*, const S*, const S*, const S*, S* dh, S*) {

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <cstddef>
 #include <string_view>
 
@@ -240,12 +239,6 @@ struct Recurrent {
     }
   };
 };
-
-/// The logistic function 1 / (1 + e^-x), Keras's recurrent_activation.
-template <class S>
-inline S logistic(S x) {
-  return S{1} / (S{1} + std::exp(-x));
-}
 
 }  // namespace detail
 }  // namespace typenet
