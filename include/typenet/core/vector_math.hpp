@@ -38,13 +38,16 @@ TYPENET_INLINE vec<S> exp(vec<S> x) {
   constexpr int terms = single ? 6 : 13;
   vec<S> p = splat<S>(S(1));
   for (int k = terms; k >= 1; --k) p = multiply_add(p, r * splat<S>(S(1) / S(k)), splat<S>(S(1)));
+  // 2^n from n's bits; a NaN lane takes n = 0 there (converting NaN to an integer is undefined)
+  // and stays NaN through p.
+  const vec<S> whole = (vec<S>)((mask)n & (n == n));
   if constexpr (single) {
     using ints = typename gnu_vector<std::int32_t, simd_bytes>::type;
-    const ints bits = (__builtin_convertvector(n, ints) + 127) << 23;
+    const ints bits = (__builtin_convertvector(whole, ints) + 127) << 23;
     return p * (vec<S>)bits;
   } else {
     using ints = typename gnu_vector<std::int64_t, simd_bytes>::type;
-    const ints bits = (__builtin_convertvector(n, ints) + 1023) << 52;
+    const ints bits = (__builtin_convertvector(whole, ints) + 1023) << 52;
     return p * (vec<S>)bits;
   }
 }
