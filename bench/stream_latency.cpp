@@ -51,7 +51,8 @@ double rtneural(const float* params, const std::vector<float>& x, const std::vec
   using Gru = typename Amp<Units>::template layer<0>;
   const float* dense = params + Amp<Units>::parameter_offsets[1];
   RTNeural::ModelT<float, 1, 1, RTNeural::GRULayerT<float, 1, Units>, RTNeural::DenseT<float, Units, 1>> model;
-  std::vector<std::vector<float>> w(1, std::vector<float>(GU)), u(U, std::vector<float>(GU)), b(2, std::vector<float>(GU));
+  std::vector<std::vector<float>> w(1, std::vector<float>(GU)), u(U, std::vector<float>(GU));
+  std::vector<std::vector<float>> b(2, std::vector<float>(GU));
   for (std::size_t j = 0; j < GU; ++j) w[0][j] = params[j];
   for (std::size_t k = 0; k < U; ++k)
     for (std::size_t j = 0; j < GU; ++j) u[k][j] = params[Gru::recurrent_at + k * GU + j];

@@ -313,8 +313,9 @@ std::string module_tensor(std::string_view module, std::string_view suffix) {
 /// named "rnn@k", "rnn.weight_ih_lk" (its suffix's "_l0" made "_lk").
 std::string torch_name(std::string_view module, std::string_view suffix) {
   const std::size_t at = module.find('@');
-  if (at == std::string_view::npos || !suffix.ends_with("_l0")) return module_tensor(module.substr(0, at), suffix);
-  return module_tensor(module.substr(0, at), std::string(suffix.substr(0, suffix.size() - 1)) + std::string(module.substr(at + 1)));
+  const std::string_view base = module.substr(0, at);
+  if (at == std::string_view::npos || !suffix.ends_with("_l0")) return module_tensor(base, suffix);
+  return module_tensor(base, std::string(suffix.substr(0, suffix.size() - 1)) + std::string(module.substr(at + 1)));
 }
 
 /// The file's modules of each kind in the natural order of their names.

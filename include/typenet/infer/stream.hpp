@@ -9,6 +9,7 @@
 
 #include <typenet/core/shape.hpp>
 #include <typenet/core/simd.hpp>
+#include <typenet/exec/plan.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 
 namespace typenet {
@@ -56,11 +57,12 @@ constexpr std::size_t step_input_size() {
   using In = std::remove_cvref_t<decltype(L::input_shape)>;
   return In::rank == 2 ? In::dims[1] : In::size;
 }
+/// A step's output: a sequence's features, or a vector (a recurrent layer returning its last
+/// step outputs its state, which a stream hands on at every step).
 template <class L>
 constexpr std::size_t step_output_size() {
   using Out = std::remove_cvref_t<decltype(L::output_shape)>;
-  if constexpr (step_kind<L>() == StepKind::recurrent) return L::U;
-  else return Out::rank == 2 ? Out::dims[1] : Out::size;
+  return Out::rank == 2 ? Out::dims[1] : Out::size;
 }
 
 }  // namespace detail
@@ -82,34 +84,12 @@ constexpr std::size_t step_output_size() {
 /// valid with a kernel longer than one step, GlobalAveragePooling1D and Flatten over time.
 template <class Net, class S = float>
 class Stream {
+  using plan = exec::Plan<Net>;
   static constexpr std::size_t layer_count = Net::layer_count;
   template <std::size_t P>
-  using layer = typename Net::template layer<P - 1>;  // position P, from 1
+  using layer = typename plan::template layer<P>;  // position P, from 1
   template <std::size_t P>
   using step_layer = typename detail::StepForm<layer<P>>::type;
-
-  template <class F>
-  static constexpr void for_each_position(F&& f) {
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (f(std::integral_constant<std::size_t, I + 1>{}), ...);
-    }(std::make_index_sequence<layer_count>{});
-  }
-  template <class F>
-  static constexpr std::size_t largest(F&& size) {
-    std::size_t most = 0;
-    for_each_position([&](auto p) { most = std::max(most, size(p)); });
-    return most;
-  }
-  template <class F>
-  static constexpr auto offsets(F&& size) {
-    std::array<std::size_t, layer_count + 1> at{};
-    std::size_t i = 0;
-    for_each_position([&](auto p) {
-      at[i + 1] = at[i] + size(p);
-      ++i;
-    });
-    return at;
-  }
   static constexpr std::size_t slack = detail::simd_bytes / sizeof(S);
 
  public:
@@ -121,7 +101,7 @@ class Stream {
   /// Reads the parameters in place (the model's layout, as Predictor), which must outlive the
   /// stream; starts from a zero state.
   explicit Stream(const S* parameters) noexcept : params_(parameters) {
-    for_each_position([&](auto p) {
+    plan::for_each_position([&](auto p) {
       constexpr std::size_t P = decltype(p)::value;
       if constexpr (packed_offsets[P] > packed_offsets[P - 1])
         step_layer<P>::pack(params_ + Net::parameter_offsets[P - 1], packed_.data() + packed_offsets[P - 1]);
@@ -136,11 +116,7 @@ class Stream {
   }
 
   /// One step: `x` the step's input_size features, `y` its output_size outputs.
-  void step(std::span<const S, input_size> x, std::span<S, output_size> y) noexcept {
-    std::copy(x.begin(), x.end(), a_.begin());
-    const S* out = run(a_.data(), b_.data());
-    std::copy(out, out + output_size, y.begin());
-  }
+  void step(std::span<const S, input_size> x, std::span<S, output_size> y) noexcept { process(x.data(), y.data(), 1); }
   std::array<S, output_size> step(std::span<const S, input_size> x) noexcept {
     std::array<S, output_size> y;
     step(x, std::span<S, output_size>(y));
@@ -160,39 +136,35 @@ class Stream {
   static_assert(shape_t<Net::input_shape>::rank == 2,
                 "Stream<Net> runs a sequence network: declare its input as Input<steps, features>");
 
-  static constexpr std::size_t largest_step = largest([](auto p) {
-    constexpr std::size_t P = decltype(p)::value;
-    return std::max(detail::step_input_size<layer<P>>(), detail::step_output_size<layer<P>>());
+  static constexpr std::size_t largest_step = plan::largest([]<class L>() {
+    return std::max(detail::step_input_size<L>(), detail::step_output_size<L>());
   });
-  static constexpr auto window_offsets = offsets([](auto p) -> std::size_t {
-    constexpr std::size_t P = decltype(p)::value;
-    if constexpr (detail::step_kind<layer<P>>() == detail::StepKind::window)
-      return layer<P>::step_window * detail::step_input_size<layer<P>>();
+  static constexpr auto window_offsets = plan::running_total([](auto p) -> std::size_t {
+    using L = layer<decltype(p)::value>;
+    if constexpr (detail::step_kind<L>() == detail::StepKind::window) return L::step_window * detail::step_input_size<L>();
     else return 0;
   });
-  static constexpr auto state_offsets = offsets([](auto p) -> std::size_t {
-    constexpr std::size_t P = decltype(p)::value;
-    if constexpr (detail::step_kind<layer<P>>() == detail::StepKind::recurrent) return layer<P>::state_size;
+  static constexpr auto state_offsets = plan::running_total([](auto p) -> std::size_t {
+    using L = layer<decltype(p)::value>;
+    if constexpr (detail::step_kind<L>() == detail::StepKind::recurrent) return L::state_size;
     else return 0;
   });
-  static constexpr auto packed_offsets = offsets([](auto p) -> std::size_t {
-    constexpr std::size_t P = decltype(p)::value;
-    using L = step_layer<P>;
-    if constexpr (detail::step_kind<layer<P>>() != detail::StepKind::recurrent && L::packed_size > 0 &&
+  static constexpr auto packed_offsets = plan::running_total([](auto p) -> std::size_t {
+    using L = step_layer<decltype(p)::value>;
+    if constexpr (detail::step_kind<layer<decltype(p)::value>>() != detail::StepKind::recurrent && L::packed_size > 0 &&
                   !detail::packed_for_input_gradient<L> && !detail::packed_for_training<L>)
       return detail::align_elements(L::packed_size);
     else return 0;
   });
   /// Work for a step: a recurrent layer's gates, another's saved and scratch areas for one sample.
-  static constexpr std::size_t work_size = largest([](auto p) -> std::size_t {
-    constexpr std::size_t P = decltype(p)::value;
-    using L = step_layer<P>;
-    if constexpr (detail::step_kind<layer<P>>() == detail::StepKind::recurrent) return L::step_work_size;
+  static constexpr std::size_t work_size = plan::largest([]<class Bound>() -> std::size_t {
+    using L = typename detail::StepForm<Bound>::type;
+    if constexpr (detail::step_kind<Bound>() == detail::StepKind::recurrent) return L::step_work_size;
     else return detail::align_elements(detail::inference_saved_size<L>()) + detail::inference_scratch_size<L>();
   });
 
   const S* run(S* in, S* out) noexcept {
-    for_each_position([&](auto p) {
+    plan::for_each_position([&](auto p) {
       constexpr std::size_t P = decltype(p)::value;
       run_layer<P>(in, out);
       std::swap(in, out);

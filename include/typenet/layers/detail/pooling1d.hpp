@@ -63,7 +63,7 @@ struct Pooling1D {
   struct bind : plane::template bind<Shape<1, In::dims[0], In::dims[1]>> {
     using descriptor = Descriptor;
     static constexpr In input_shape{};
-    static constexpr Shape<plane::template bind<Shape<1, In::dims[0], In::dims[1]>>::OW, In::dims[1]> output_shape{};
+    static constexpr Shape<bind::OW, In::dims[1]> output_shape{};  // the image's 1 x OW positions
   };
 };
 

@@ -74,25 +74,32 @@ struct Recurrent {
       else return Shape<U>{};
     }();
 
+    static constexpr std::size_t bias_size = (split ? 2 : 1) * GU;  ///< a GRU's two rows: x's bias, h's
     static constexpr std::array<ParameterTensor, 3> parameter_tensors{
         ParameterTensor{"kernel", C * GU, Init::glorot_uniform, C, GU, true, {C, GU}},
         ParameterTensor{"recurrent_kernel", U * GU, Init::orthogonal, U, GU, true, {U, GU}},
-        split ? ParameterTensor{"bias", 2 * GU, Init::zeros, 0, 0, true, {2, GU}}
-              : ParameterTensor{"bias", GU, Cell::bias_init, 0, 0, true, {GU}},
+        split ? ParameterTensor{"bias", bias_size, Init::zeros, 0, 0, true, {2, GU}}
+              : ParameterTensor{"bias", bias_size, Cell::bias_init, 0, 0, true, {GU}},
     };
-    static constexpr std::size_t parameter_count = C * GU + U * GU + (split ? 2 : 1) * GU;
+    static constexpr std::size_t parameter_count = C * GU + U * GU + bias_size;
     static constexpr std::size_t recurrent_at = tensor_offset(parameter_tensors, 1);
+    static constexpr std::size_t bias_at = tensor_offset(parameter_tensors, 2);
     /// Every step's x_t W and h_{t-1} U (sizes the plan's chunks; the first tensor alone would
     /// count one step's x W).
     static constexpr std::size_t multiply_adds = T * (C + U) * GU;
-    static constexpr std::size_t bias_at = tensor_offset(parameter_tensors, 2);
 
     static constexpr std::size_t act_at = 0;
     static constexpr std::size_t rec_at = act_at + T * GU;
     static constexpr std::size_t h_at = rec_at + (split ? T * GU : 0);
     static constexpr std::size_t c_at = h_at + (T + 1) * U;
     static constexpr std::size_t saved_size = c_at + (carry ? (T + 1) * U : 0);
-    static constexpr std::size_t scratch_size = (carry ? 2 : 1) * U;
+    /// Where backward leaves the gradients at the gates' inputs from h U (dU and dh_{t-1} read
+    /// them): rec for a GRU, act (the same as from x W) otherwise.
+    static constexpr std::size_t h_gradient_at = split ? rec_at : act_at;
+    /// The state a step leaves for the next: h, then an LSTM's carry c.
+    static constexpr std::size_t state_size = (carry ? 2 : 1) * U;
+    /// The gradients reaching that state during backward.
+    static constexpr std::size_t scratch_size = state_size;
 
     /// The gradient in tiles of `rows` rows of the kernel, then of the recurrent kernel, then the
     /// bias: each its own span of the block, so that they run in parallel (one tile for the
@@ -106,7 +113,7 @@ struct Recurrent {
         const std::size_t first = (tile - kernel_tiles) * rows;
         return {recurrent_at + first * GU, std::min(rows, U - first) * GU};
       }
-      return {bias_at, (split ? 2 : 1) * GU};
+      return {bias_at, bias_size};
     }
 
     /// U transposed (G*U, U) for the gradient through time, then W transposed (G*U, C) for the
@@ -123,11 +130,9 @@ struct Recurrent {
     }
 
     /// Streaming (infer/stream.hpp): one step, from the state the step before left in `state`
-    /// (h, then an LSTM's carry c: state_size values), updated in place; `work` holds
-    /// step_work_size values. The same sums as the whole sequence's forward pass at that step.
-    static constexpr std::size_t state_size = (carry ? 2 : 1) * U;
+    /// (state_size values), updated in place; `work` holds step_work_size values. The same sums
+    /// as the whole sequence's forward pass at that step.
     static constexpr std::size_t step_work_size = 2 * GU;
-    static constexpr bool returns_sequences = Returns == Return::sequences;
     template <class S>
     static void step(const S* params, const S* x, S* state, S* work, S* y) {
       const S* u = params + recurrent_at;
@@ -180,8 +185,6 @@ struct Recurrent {
       S* const saved = pass.saved;
       S* const scratch = pass.scratch;
       for (std::size_t b = 0; b < n; ++b) std::fill_n(scratch + b * scratch_size, scratch_size, S{});
-      // In the region where the recurrent gradient is read: rec for a GRU, act otherwise.
-      constexpr std::size_t into = split ? rec_at : act_at;
       for (std::size_t t = T; t-- > 0;) {
         for (std::size_t b = 0; b < n; ++b) {
           S* area = saved + b * saved_size;
@@ -196,7 +199,7 @@ struct Recurrent {
         }
         // dh_{t-1} = (gradient at the gates' inputs from h U) U^T, added to what the cell left
         // there (a GRU's direct path z dh; nothing otherwise).
-        kernels::gemm<S, U, GU>(n, saved + into + t * GU, saved_size, 1, pass.packed, U, scratch, scratch_size,
+        kernels::gemm<S, U, GU>(n, saved + h_gradient_at + t * GU, saved_size, 1, pass.packed, U, scratch, scratch_size,
                                 split ? kernels::Start::accumulate : kernels::Start::zero);
       }
       if (dx)
@@ -210,10 +213,9 @@ struct Recurrent {
     /// and samples in order.
     template <class S>
     static void gradient(const Pass<S>& pass, std::size_t tile, S* g, const S* x, const S*, std::size_t n) {
-      constexpr std::size_t into = split ? rec_at : act_at;
       if (tile == gradient_tiles - 1) {
         S* db = g;
-        std::fill_n(db, (split ? 2 : 1) * GU, S{});
+        std::fill_n(db, bias_size, S{});
         for (std::size_t b = 0; b < n; ++b) {
           const S* area = pass.saved + b * saved_size;
           for (std::size_t t = 0; t < T; ++t)
@@ -234,7 +236,7 @@ struct Recurrent {
         if (kernel)
           kernels::gemm_any_k<S, GU>(count, T, x + b * T * C + first, 1, C, area + act_at, GU, g, GU, start);
         else
-          kernels::gemm_any_k<S, GU>(count, T, area + h_at + first, 1, U, area + into, GU, g, GU, start);
+          kernels::gemm_any_k<S, GU>(count, T, area + h_at + first, 1, U, area + h_gradient_at, GU, g, GU, start);
       }
     }
   };
