@@ -19,6 +19,7 @@
 #include <typenet/layers/conv1d.hpp>
 #include <typenet/layers/conv2d.hpp>
 #include <typenet/layers/dense.hpp>
+#include <typenet/layers/depthwise_conv2d.hpp>
 #include <typenet/layers/dropout.hpp>
 #include <typenet/layers/flatten.hpp>
 #include <typenet/layers/global_average_pooling1d.hpp>
@@ -32,6 +33,7 @@
 #include <typenet/layers/padding.hpp>
 #include <typenet/layers/regularized.hpp>
 #include <typenet/layers/relu.hpp>
+#include <typenet/layers/separable_conv2d.hpp>
 #include <typenet/layers/sigmoid.hpp>
 #include <typenet/layers/simple_rnn.hpp>
 #include <typenet/layers/softmax.hpp>
