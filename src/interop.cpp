@@ -251,6 +251,14 @@ std::vector<TorchLayer> torch_layers(const NetworkFacts& net, const std::vector<
         for (std::size_t x = 0; x < kw; ++x)
           for (std::size_t c = 0; c < in; ++c) weight.from[(y * kw + x) * in + c] = (c * kh + y) * kw + x;
       t.tensors = {std::move(weight), TorchTensor{"bias", all[i + 1].shape, &all[i + 1], 1, {}}};
+    } else if (names == std::vector<std::string_view>{"depthwise_kernel", "bias"}) {
+      // DepthwiseConv2D: an nn.Conv2d(C, C M, (KH, KW), groups=C), weight [C M, 1, KH, KW] to
+      // [KH, KW, C, M]: output channel c M + m reads input channel c in both.
+      t.kind = ModuleKind::conv;
+      t.flat_positions = t.flat_channels = 0;
+      const std::size_t kh = all[i].shape[0], kw = all[i].shape[1], out = all[i].shape[2] * all[i].shape[3];
+      t.tensors = {TorchTensor{"weight", {out, 1, kh, kw}, &all[i], out, counting(kh * kw)},
+                   TorchTensor{"bias", all[i + 1].shape, &all[i + 1], 1, {}}};
     } else if (names == std::vector<std::string_view>{"kernel", "bias"} && all[i].shape.size() == 2) {
       t.kind = ModuleKind::linear;
       const std::size_t inputs = all[i].shape[0], units = all[i].shape[1];
@@ -264,7 +272,8 @@ std::vector<TorchLayer> torch_layers(const NetworkFacts& net, const std::vector<
                    vector("running_var", all[i + 3])};
     } else {
       throw Error(layer_name(net, p) + " has parameters that no PyTorch module of typenet's layouts holds " +
-                  "(Conv2d, Conv1d, Linear, BatchNorm, RNN, GRU and LSTM are mapped; docs/interop.md)");
+                  "(Conv2d, Conv2d with groups=in_channels as DepthwiseConv2D, Conv1d, Linear, BatchNorm, RNN, "
+                  "GRU and LSTM are mapped; docs/interop.md)");
     }
     out.push_back(std::move(t));
     i = j;
@@ -538,7 +547,9 @@ AlignedBuffer<S> load_safetensors(const io::Safetensors& file, const NetworkFact
     }
     if (t.kind == ModuleKind::conv)
       line += t.tensors[0].shape.size() == 3 ? ": weight [out, in, kernel] transposed to [kernel, in, out]"
-                                             : ": weight [out, in, height, width] transposed to [height, width, in, out]";
+              : t.tensors[0].slot->tensor == "depthwise_kernel"
+                  ? ": weight [in x multiplier, 1, height, width] transposed to [height, width, in, multiplier]"
+                  : ": weight [out, in, height, width] transposed to [height, width, in, out]";
     if (t.kind == ModuleKind::linear) line += ": weight [out, in] transposed to [in, out]";
     if (t.kind == ModuleKind::recurrent) {
       const std::string spelling = net.layers[t.position - 1].spelling();

@@ -14,6 +14,7 @@
 #include <type_traits>
 #include <vector>
 
+#include <typenet/io/safetensors.hpp>
 #include <typenet/typenet.hpp>
 
 #include "gradient_check.hpp"
@@ -375,4 +376,51 @@ BOOST_AUTO_TEST_CASE(a_weight_file_names_the_depth_multiplier) {
   model.save(dir.file("mobile.tnw"));
   tn::Model<OtherMultiplier, tn::loss::CrossEntropy, tn::optim::Adam> other({}, 1);
   BOOST_CHECK_THROW(other.load(dir.file("mobile.tnw")), std::exception);
+}
+
+// ---- PyTorch's layout ------------------------------------------------------------------------
+
+struct TorchDepthwise : tn::Sequential<tn::Input<5, 6, 3>, tn::DepthwiseConv2D<3, 2, Padding::valid, 1, 1, 2>> {};
+
+// nn.Conv2d(3, 6, (3, 2), groups=3)'s state_dict, written here as PyTorch lays it out (weight
+// [6, 1, 3, 2], output channel o reading input channel o / 2): the model computes PyTorch's
+// formula (channels first there, channels last here), and exports the tensors it read, bit for
+// bit.
+BOOST_AUTO_TEST_CASE(pytorch_grouped_conv2d_is_a_depthwise_convolution) {
+  typenet::test::TempDirectory dir("depthwise-torch");
+  constexpr std::size_t C = 3, M = 2, O = C * M, KH = 3, KW = 2, H = 5, W = 6, OH = 3, OW = 5;
+  tn::Random random(8);
+  std::vector<float> weight(O * KH * KW), bias(O);
+  for (float& v : weight) v = float(random.uniform(-1, 1));
+  for (float& v : bias) v = float(random.uniform(-1, 1));
+  const std::string path = dir.file("depthwise.safetensors");
+  const std::vector<tn::io::NamedTensor<float>> tensors{{"0.weight", {O, 1, KH, KW}, weight}, {"0.bias", {O}, bias}};
+  tn::io::write_safetensors(path, std::span<const tn::io::NamedTensor<float>>(tensors), {});
+
+  tn::Model<TorchDepthwise, tn::loss::MeanSquaredError, tn::optim::SGD> model({}, 1);
+  const tn::ImportReport report = model.load_safetensors(path, tn::Layout::pytorch);
+  BOOST_TEST_MESSAGE(report.lines.front());
+  BOOST_TEST(report.lines.front().find("transposed to [height, width, in, multiplier]") != std::string::npos);
+
+  std::vector<float> x(H * W * C);
+  for (float& v : x) v = float(random.uniform(-1, 1));
+  const auto y = model.predict(std::span<const float>(x));
+  for (std::size_t o = 0; o < O; ++o)
+    for (std::size_t oy = 0; oy < OH; ++oy)
+      for (std::size_t ox = 0; ox < OW; ++ox) {
+        double sum = bias[o];
+        for (std::size_t ky = 0; ky < KH; ++ky)
+          for (std::size_t kx = 0; kx < KW; ++kx)
+            sum += double(weight[(o * KH + ky) * KW + kx]) * x[((oy + ky) * W + ox + kx) * C + o / M];
+        BOOST_TEST(y[(oy * OW + ox) * O + o] == sum, boost::test_tools::tolerance(1e-5));
+      }
+
+  const std::string exported = dir.file("exported.safetensors");
+  model.save_safetensors(exported, tn::Layout::pytorch);
+  const auto file = tn::io::Safetensors::open(exported);
+  std::vector<float> back(weight.size());
+  BOOST_TEST_REQUIRE(file.find("0.weight"));
+  BOOST_TEST((file.find("0.weight")->shape == std::vector<std::size_t>{O, 1, KH, KW}));
+  file.read(*file.find("0.weight"), std::span<float>(back));
+  BOOST_TEST((back == weight));
 }
