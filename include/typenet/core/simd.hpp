@@ -45,6 +45,23 @@ TYPENET_INLINE void store(S* p, vec<S> v) {
   std::memcpy(p, &v, sizeof v);
 }
 
+/// The first `count` (at most lanes) values at p, the other lanes zero: a last, partial block
+/// read without reading past it.
+template <class S>
+TYPENET_INLINE vec<S> load_first(const S* p, std::size_t count) {
+  if (count == lanes<S>) return load(p);
+  vec<S> v{};
+  std::memcpy(&v, p, count * sizeof(S));
+  return v;
+}
+
+/// The first `count` (at most lanes) lanes of v to p, nothing past them.
+template <class S>
+TYPENET_INLINE void store_first(S* p, vec<S> v, std::size_t count) {
+  if (count == lanes<S>) return store(p, v);
+  std::memcpy(p, &v, count * sizeof(S));
+}
+
 /// x in every lane. (Written x - 0 because 0 + x is not an identity for -0.0: the compiler
 /// would emit an addition before the broadcast.)
 template <class S>

@@ -74,13 +74,9 @@ TYPENET_INLINE vec<S> tanh(vec<S> x) {
 template <class S, class F>
 TYPENET_INLINE void apply_in_vectors(S* p, std::size_t n, F&& f) {
   constexpr std::size_t W = lanes<S>;
-  std::size_t i = 0;
-  for (; i + W <= n; i += W) store<S>(p + i, f(load(p + i)));
-  if (i < n) {
-    alignas(64) S tail[W] = {};
-    std::copy(p + i, p + n, tail);
-    store<S>(tail, f(load(tail)));
-    std::copy(tail, tail + (n - i), p + i);
+  for (std::size_t i = 0; i < n; i += W) {
+    const std::size_t count = std::min(W, n - i);
+    store_first<S>(p + i, f(load_first(p + i, count)), count);
   }
 }
 

@@ -21,13 +21,14 @@ struct GruCell {
   static constexpr bool reset_after = true, carry = false;
   static constexpr Init bias_init = Init::zeros;
 
-  template <std::size_t U, class S>
-  static void step(S* act, const S* rec, const S* hp, S* h, const S*, S*) {
-    for (std::size_t j = 0; j < 2 * U; ++j) act[j] += rec[j];
-    logistic_in_place(act, 2 * U);  // z, r
-    for (std::size_t j = 0; j < U; ++j) act[2 * U + j] += act[U + j] * rec[2 * U + j];
-    tanh_in_place(act + 2 * U, U);  // n
-    for (std::size_t j = 0; j < U; ++j) h[j] = act[j] * hp[j] + (S{1} - act[j]) * act[2 * U + j];
+  /// One block of units: g the gates' inputs from x W + b_x in, their activations z, r, n out;
+  /// rec h_{t-1} U + b_h; hp h_{t-1}. Returns h_t.
+  template <class S>
+  TYPENET_INLINE static vec<S> block(vec<S> (&g)[gates], const vec<S> (&rec)[gates], vec<S> hp, vec<S>&) {
+    g[0] = logistic<S>(g[0] + rec[0]);
+    g[1] = logistic<S>(g[1] + rec[1]);
+    g[2] = tanh<S>(g[2] + g[1] * rec[2]);
+    return g[0] * hp + (splat<S>(S{1}) - g[0]) * g[2];
   }
   /// act: z, r, n in; the gradients at x W + b_x out. rec: h U + b_h in; the gradients at
   /// h U + b_h out. dh: the gradient at h_t in; its share of dh_{t-1} through z out.

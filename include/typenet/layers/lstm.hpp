@@ -20,14 +20,16 @@ struct LstmCell {
   static constexpr bool reset_after = false, carry = true;
   static constexpr Init bias_init = Init::unit_forget_bias;
 
-  template <std::size_t U, class S>
-  static void step(S* act, const S*, const S*, S* h, const S* cp, S* c) {
-    logistic_in_place(act, 2 * U);  // i, f
-    tanh_in_place(act + 2 * U, U);  // g
-    logistic_in_place(act + 3 * U, U);  // o
-    for (std::size_t j = 0; j < U; ++j) h[j] = c[j] = act[U + j] * cp[j] + act[j] * act[2 * U + j];
-    tanh_in_place(h, U);
-    for (std::size_t j = 0; j < U; ++j) h[j] *= act[3 * U + j];
+  /// One block of units: g the gates' inputs in, their activations i, f, g, o out; c c_{t-1} in,
+  /// c_t out. Returns h_t.
+  template <class S>
+  TYPENET_INLINE static vec<S> block(vec<S> (&g)[gates], const vec<S> (&)[gates], vec<S>, vec<S>& c) {
+    g[0] = logistic<S>(g[0]);
+    g[1] = logistic<S>(g[1]);
+    g[2] = tanh<S>(g[2]);
+    g[3] = logistic<S>(g[3]);
+    c = g[1] * c + g[0] * g[2];
+    return tanh<S>(c) * g[3];
   }
   /// act: the gates in, the gradients at their inputs out. dh: the gradient at h_t in. dc: the
   /// gradient reaching c_t from step t + 1 in, the one reaching c_{t-1} out.

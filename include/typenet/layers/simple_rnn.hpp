@@ -1,7 +1,6 @@
 // typenet/layers/simple_rnn.hpp: SimpleRNN<Units, Return>, the fully connected recurrent layer h_t = tanh(x_t W + h_{t-1} U + b) (Keras `SimpleRNN`).
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
 #include <string_view>
 
@@ -18,10 +17,11 @@ struct SimpleRnnCell {
   static constexpr bool reset_after = false, carry = false;
   static constexpr Init bias_init = Init::zeros;
 
-  template <std::size_t U, class S>
-  static void step(S* act, S*, const S*, S* h, const S*, S*) {
-    tanh_in_place(act, U);
-    std::copy(act, act + U, h);
+  /// One block of units: g x W + h U + b in, h_t out (and returned).
+  template <class S>
+  TYPENET_INLINE static vec<S> block(vec<S> (&g)[gates], const vec<S> (&)[gates], vec<S>, vec<S>&) {
+    g[0] = tanh<S>(g[0]);
+    return g[0];
   }
   template <std::size_t U, class S>
   static void step_back(S* act, S*, const S*, const S*, const S*, S* dh, S*) {

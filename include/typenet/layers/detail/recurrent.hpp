@@ -8,6 +8,7 @@
 
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/core/shape.hpp>
+#include <typenet/core/simd.hpp>
 #include <typenet/core/text.hpp>
 #include <typenet/kernels/gemm.hpp>
 #include <typenet/layers/layer_concepts.hpp>
@@ -129,23 +130,82 @@ struct Recurrent {
         for (std::size_t j = 0; j < GU; ++j) packed[GU * U + j * C + c] = params[c * GU + j];
     }
 
+    /// One step of the cell for one sample, a block of units at a time (Cell::block): act holds
+    /// the gates' inputs (rec h_{t-1} U + b_h for a GRU) and receives their activations, h and c
+    /// the new state (they may be hp and cp). Every unit gets the same instructions whatever its
+    /// block, and a last, partial block is padded.
+    template <class S>
+    static void cell_step(S* act, const S* rec, const S* hp, S* h, const S* cp, S* c) {
+      constexpr std::size_t W = lanes<S>;
+      for (std::size_t j = 0; j < U; j += W) {
+        const std::size_t count = std::min(W, U - j);
+        vec<S> g[G], r[G]{};
+        for (std::size_t k = 0; k < G; ++k) {
+          g[k] = load_first(act + k * U + j, count);
+          if constexpr (split) r[k] = load_first(rec + k * U + j, count);
+        }
+        vec<S> cv{};
+        if constexpr (carry) cv = load_first(cp + j, count);
+        const vec<S> hv = Cell::template block<S>(g, r, load_first(hp + j, count), cv);
+        for (std::size_t k = 0; k < G; ++k) store_first(act + k * U + j, g[k], count);
+        store_first(h + j, hv, count);
+        if constexpr (carry) store_first(c + j, cv, count);
+      }
+    }
+
     /// Streaming (infer/stream.hpp): one step, from the state the step before left in `state`
-    /// (state_size values), updated in place; `work` holds step_work_size values. The same sums
-    /// as the whole sequence's forward pass at that step.
+    /// (state_size values), updated in place; `work` holds step_work_size values. The same
+    /// operations on every value as the whole sequence's forward pass at that step (gemm's
+    /// multiply-adds in k order, then cell_step's), so the same bits; when the gates fill whole
+    /// vectors (Units a multiple of the lanes) and fit in registers, without a trip through memory
+    /// between them: one sample's step is a chain of dependent operations, and its latency is
+    /// the stream's time per sample.
     static constexpr std::size_t step_work_size = 2 * GU;
     template <class S>
-    static void step(const S* params, const S* x, S* state, S* work, S* y) {
+    static void step(const S* params, const S* x, S* state, [[maybe_unused]] S* work, S* y) {
       const S* u = params + recurrent_at;
       const S* bias = params + bias_at;
-      S* act = work;
-      S* rec = work + GU;
-      kernels::gemm<S, GU, C>(1, x, C, 1, params, GU, act, GU, kernels::Start::row, bias);
-      if constexpr (split)
-        kernels::gemm<S, GU, U>(1, state, U, 1, u, GU, rec, GU, kernels::Start::row, bias + GU);
-      else
-        kernels::gemm<S, GU, U>(1, state, U, 1, u, GU, act, GU, kernels::Start::accumulate);
-      Cell::template step<U>(act, rec, state, state, state + U, state + U);
-      std::copy(state, state + U, y);
+      constexpr std::size_t W = lanes<S>, V = U / W;  // V vectors per gate
+      if constexpr (U % W == 0 && G * V <= 12) {
+        vec<S> a[G * V], r[G * V];
+        for (std::size_t i = 0; i < G * V; ++i) a[i] = load(bias + i * W);
+        for (std::size_t k = 0; k < C; ++k) {
+          const vec<S> xk = splat(x[k]);
+          for (std::size_t i = 0; i < G * V; ++i) a[i] = multiply_add(xk, load(params + k * GU + i * W), a[i]);
+        }
+        vec<S>* hu = a;
+        if constexpr (split) {
+          for (std::size_t i = 0; i < G * V; ++i) r[i] = load(bias + GU + i * W);
+          hu = r;
+        }
+        for (std::size_t k = 0; k < U; ++k) {
+          const vec<S> hk = splat(state[k]);
+          for (std::size_t i = 0; i < G * V; ++i) hu[i] = multiply_add(hk, load(u + k * GU + i * W), hu[i]);
+        }
+        for (std::size_t b = 0; b < V; ++b) {
+          vec<S> g[G], gr[G]{};
+          for (std::size_t k = 0; k < G; ++k) {
+            g[k] = a[k * V + b];
+            if constexpr (split) gr[k] = r[k * V + b];
+          }
+          vec<S> cv{};
+          if constexpr (carry) cv = load(state + U + b * W);
+          const vec<S> hv = Cell::template block<S>(g, gr, load(state + b * W), cv);
+          store(state + b * W, hv);
+          store(y + b * W, hv);
+          if constexpr (carry) store(state + U + b * W, cv);
+        }
+      } else {
+        S* act = work;
+        S* rec = work + GU;
+        kernels::gemm<S, GU, C>(1, x, C, 1, params, GU, act, GU, kernels::Start::row, bias);
+        if constexpr (split)
+          kernels::gemm<S, GU, U>(1, state, U, 1, u, GU, rec, GU, kernels::Start::row, bias + GU);
+        else
+          kernels::gemm<S, GU, U>(1, state, U, 1, u, GU, act, GU, kernels::Start::accumulate);
+        cell_step(act, rec, state, state, state + U, state + U);
+        std::copy(state, state + U, y);
+      }
     }
 
     template <class S>
@@ -169,8 +229,8 @@ struct Recurrent {
                                   kernels::Start::accumulate);
         for (std::size_t b = 0; b < n; ++b) {
           S* area = saved + b * saved_size;
-          Cell::template step<U>(area + act_at + t * GU, area + rec_at + t * GU, area + h_at + t * U,
-                                 area + h_at + (t + 1) * U, area + c_at + t * U, area + c_at + (t + 1) * U);
+          cell_step(area + act_at + t * GU, area + rec_at + t * GU, area + h_at + t * U, area + h_at + (t + 1) * U,
+                    area + c_at + t * U, area + c_at + (t + 1) * U);
         }
       }
       for (std::size_t b = 0; b < n; ++b) {
