@@ -44,7 +44,8 @@ static_assert(tn::SeparableConv2D<8, 3, 3, Padding::same, 2>::bind<Shape<7, 7, 3
 static_assert(tn::DepthwiseConv2D<3>::spelling() == "DepthwiseConv2D<3, 3>");
 static_assert(tn::DepthwiseConv2D<3, 3, Padding::same>::spelling() == "DepthwiseConv2D<3, 3, same>");
 static_assert(tn::DepthwiseConv2D<3, 3, Padding::same, 2>::spelling() == "DepthwiseConv2D<3, 3, same, 2, 2>");
-static_assert(tn::DepthwiseConv2D<3, 3, Padding::valid, 1, 1, 2>::spelling() == "DepthwiseConv2D<3, 3, valid, 1, 1, 2>");
+static_assert(tn::DepthwiseConv2D<3, 3, Padding::valid, 1, 1, 2>::spelling() ==
+              "DepthwiseConv2D<3, 3, valid, 1, 1, 2>");
 static_assert(tn::SeparableConv2D<32, 3>::spelling() == "SeparableConv2D<32, 3, 3>");
 static_assert(tn::SeparableConv2D<32, 5, 3, Padding::same, 2, 1, 4>::spelling() ==
               "SeparableConv2D<32, 5, 3, same, 2, 1, 4>");
@@ -72,8 +73,9 @@ namespace {
 template <std::size_t Filters, std::size_t KH, std::size_t KW, Padding Pad, std::size_t SH, std::size_t SW,
           std::size_t DM, std::size_t H, std::size_t W, std::size_t C>
 struct Case {
-  using descriptor = std::conditional_t<Filters == 0, tn::DepthwiseConv2D<KH, KW, Pad, SH, SW, DM>,
-                                        tn::SeparableConv2D<std::max<std::size_t>(Filters, 1), KH, KW, Pad, SH, SW, DM>>;
+  using descriptor =
+      std::conditional_t<Filters == 0, tn::DepthwiseConv2D<KH, KW, Pad, SH, SW, DM>,
+                         tn::SeparableConv2D<std::max<std::size_t>(Filters, 1), KH, KW, Pad, SH, SW, DM>>;
   using layer = typename descriptor::template bind<Shape<H, W, C>>;
   static constexpr std::size_t filters = Filters, kh = KH, kw = KW, sh = SH, sw = SW, dm = DM, h = H, w = W, c = C;
   static constexpr Padding pad = Pad;
@@ -116,7 +118,9 @@ struct Bench {
     for (std::size_t i = 0; i < x.size(); ++i) x[i] = random.uniform(-1.0, 1.0);
     for (std::size_t i = 0; i < w.size(); ++i) w[i] = random.uniform(-1.0, 1.0);
   }
-  const double* tensor(std::size_t t) const { return params.data() + tn::detail::tensor_offset(L::parameter_tensors, t); }
+  const double* tensor(std::size_t t) const {
+    return params.data() + tn::detail::tensor_offset(L::parameter_tensors, t);
+  }
   tn::Pass<double> pass() {
     L::pack(params.data(), packed.data());
     tn::Pass<double> p{params.data(), packed.data(), true, saved.data(), scratch.data()};
@@ -147,7 +151,8 @@ std::vector<double> by_definition(const double* x, const Bench<typename K::layer
   constexpr std::size_t OH = same ? (H + K::sh - 1) / K::sh : (H - K::kh) / K::sh + 1;
   constexpr std::size_t OW = same ? (W + K::sw - 1) / K::sw : (W - K::kw) / K::sw + 1;
   constexpr std::size_t need_h = (OH - 1) * K::sh + K::kh, need_w = (OW - 1) * K::sw + K::kw;
-  constexpr std::size_t top = same && need_h > H ? (need_h - H) / 2 : 0, left = same && need_w > W ? (need_w - W) / 2 : 0;
+  constexpr std::size_t top = same && need_h > H ? (need_h - H) / 2 : 0,
+                        left = same && need_w > W ? (need_w - W) / 2 : 0;
   static_assert(K::layer::output_shape == Shape<OH, OW, K::filters == 0 ? CM : K::filters>{});
   const double* k = bench.tensor(0);
   std::vector<double> z(OH * OW * CM, 0.0);
@@ -197,7 +202,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(forward_is_the_formula, K, Cases) {
       if (relu)
         for (double& v : expected) v = std::max(v, 0.0);
       double worst = 0;
-      for (std::size_t i = 0; i < Bench<L>::out; ++i) worst = std::max(worst, std::abs(y[s * Bench<L>::out + i] - expected[i]));
+      for (std::size_t i = 0; i < Bench<L>::out; ++i)
+        worst = std::max(worst, std::abs(y[s * Bench<L>::out + i] - expected[i]));
       BOOST_TEST(worst < 1e-12, "sample " << s << (relu ? " (ReLU fused)" : "") << ": off by " << worst);
     }
   }

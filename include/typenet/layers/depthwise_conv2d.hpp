@@ -1,4 +1,4 @@
-// typenet/layers/depthwise_conv2d.hpp: DepthwiseConv2D<KernelH, KernelW, Padding, StrideH, StrideW, DepthMultiplier> (Keras `DepthwiseConv2D`).
+// typenet/layers/depthwise_conv2d.hpp: DepthwiseConv2D, each image channel convolved by its own kernels (Keras's).
 #pragma once
 
 #include <algorithm>
@@ -29,7 +29,7 @@ constexpr Text depthwise_arguments() {
 }
 }  // namespace detail
 
-/// y[oy][ox][c*DM + m] = b[c*DM + m] + sum over (ky, kx) of x[oy*SH + ky - top][ox*SW + kx - left][c] * W[ky][kx][c][m],
+/// y[oy][ox][c*DM + m] = b[c*DM + m] + sum over (ky, kx) of x[oy*SH + ky - top][ox*SW + kx - left][c] W[ky][kx][c][m]
 /// for an input of (height, width, channels): each channel convolved with DepthMultiplier
 /// kernels of its own, C x DepthMultiplier output channels. W is (KernelH, KernelW, channels,
 /// DepthMultiplier) as Keras stores its depthwise_kernel, Glorot-uniform with Keras's fans
@@ -47,9 +47,12 @@ struct DepthwiseConv2D {
 
   template <class Where>
   static consteval bool check_parameters() {
-    static_assert((KernelH > 0 && KernelW > 0) || detail::rejected<Where>, "DepthwiseConv2D needs a kernel of at least 1 x 1");
-    static_assert((StrideH > 0 && StrideW > 0) || detail::rejected<Where>, "DepthwiseConv2D needs strides of at least 1");
-    static_assert(DepthMultiplier > 0 || detail::rejected<Where>, "DepthwiseConv2D needs a depth multiplier of at least 1");
+    static_assert((KernelH > 0 && KernelW > 0) || detail::rejected<Where>,
+                  "DepthwiseConv2D needs a kernel of at least 1 x 1");
+    static_assert((StrideH > 0 && StrideW > 0) || detail::rejected<Where>,
+                  "DepthwiseConv2D needs strides of at least 1");
+    static_assert(DepthMultiplier > 0 || detail::rejected<Where>,
+                  "DepthwiseConv2D needs a depth multiplier of at least 1");
     static_assert(Pad != Padding::causal || detail::rejected<Where>,
                   "Padding::causal is for sequences (Conv1D): DepthwiseConv2D takes Padding::valid or Padding::same");
     return KernelH > 0 && KernelW > 0 && StrideH > 0 && StrideW > 0 && DepthMultiplier > 0 && Pad != Padding::causal;

@@ -1,4 +1,4 @@
-// typenet/layers/separable_conv2d.hpp: SeparableConv2D<Filters, KernelH, KernelW, Padding, StrideH, StrideW, DepthMultiplier> (Keras `SeparableConv2D`).
+// typenet/layers/separable_conv2d.hpp: SeparableConv2D, a depthwise then a 1x1 convolution (Keras `SeparableConv2D`).
 #pragma once
 
 #include <algorithm>
@@ -37,9 +37,12 @@ struct SeparableConv2D {
   static consteval bool check_parameters() {
     static_assert(Filters > 0 || detail::rejected<Where>,
                   "SeparableConv2D needs at least one filter: SeparableConv2D<Filters, ...> with Filters > 0");
-    static_assert((KernelH > 0 && KernelW > 0) || detail::rejected<Where>, "SeparableConv2D needs a kernel of at least 1 x 1");
-    static_assert((StrideH > 0 && StrideW > 0) || detail::rejected<Where>, "SeparableConv2D needs strides of at least 1");
-    static_assert(DepthMultiplier > 0 || detail::rejected<Where>, "SeparableConv2D needs a depth multiplier of at least 1");
+    static_assert((KernelH > 0 && KernelW > 0) || detail::rejected<Where>,
+                  "SeparableConv2D needs a kernel of at least 1 x 1");
+    static_assert((StrideH > 0 && StrideW > 0) || detail::rejected<Where>,
+                  "SeparableConv2D needs strides of at least 1");
+    static_assert(DepthMultiplier > 0 || detail::rejected<Where>,
+                  "SeparableConv2D needs a depth multiplier of at least 1");
     static_assert(Pad != Padding::causal || detail::rejected<Where>,
                   "Padding::causal is for sequences (Conv1D): SeparableConv2D takes Padding::valid or Padding::same");
     return Filters > 0 && KernelH > 0 && KernelW > 0 && StrideH > 0 && StrideW > 0 && DepthMultiplier > 0 &&

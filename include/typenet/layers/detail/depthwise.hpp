@@ -1,4 +1,4 @@
-// typenet/layers/detail/depthwise.hpp: Depthwise, the passes of a depthwise 2-D convolution over one channels-last image.
+// typenet/layers/detail/depthwise.hpp: Depthwise, the passes of a depthwise convolution of a channels-last image.
 #pragma once
 
 #include <algorithm>
@@ -96,7 +96,8 @@ struct Depthwise {
           const S* window = row + ox * SW * CM + j;
           S acc = bias ? bias[j] : S{};
           for (std::size_t ky = 0; ky < KH; ++ky)
-            for (std::size_t kx = 0; kx < KW; ++kx) acc = window[(ky * PW + kx) * CM] * w[(ky * KW + kx) * CM + j] + acc;
+            for (std::size_t kx = 0; kx < KW; ++kx)
+              acc = window[(ky * PW + kx) * CM] * w[(ky * KW + kx) * CM + j] + acc;
           out[ox * CM + j] = relu && !(acc > S{}) ? S{} : acc;
         }
     }
