@@ -1,4 +1,4 @@
-// bench/stream_latency.cpp: ns per sample of tn::Stream for the audio field's reference models, GRU(1 -> 16) -> Dense(1) and GRU(1 -> 32) -> Dense(1), on one core.
+// bench/stream_latency.cpp: ns per sample of tn::Stream for the audio field's reference models, GRU(1 -> 16) -> Dense(1) and GRU(1 -> 32) -> Dense(1), and a WaveNet-style stack, on one core.
 //
 // usage: stream_latency [repeats = 20]
 // Streams a 48,000-sample block (one second at 48 kHz) through each, `repeats` times, and prints
@@ -17,11 +17,14 @@
 
 #include <typenet/infer.hpp>
 
+#include "stream_latency.hpp"
+
 #if defined(TYPENET_BENCH_RTNEURAL)
 #include <RTNeural/RTNeural.h>
 #endif
 
 namespace tn = typenet;
+using namespace bench_stream;
 
 namespace {
 
@@ -29,18 +32,7 @@ namespace {
 template <std::size_t Units>
 struct Amp : tn::Sequential<tn::Input<64, 1>, tn::GRU<Units, tn::Return::sequences>, tn::Conv1D<1, 1>> {};
 
-/// The best ns per sample of `run` over `repeats` runs on a block of `samples` samples.
-template <class F>
-double best_ns(int repeats, std::size_t samples, F&& run) {
-  double best = 1e30;
-  for (int r = 0; r < repeats; ++r) {
-    const auto start = std::chrono::steady_clock::now();
-    run();
-    const auto stop = std::chrono::steady_clock::now();
-    best = std::min(best, std::chrono::duration<double, std::nano>(stop - start).count() / double(samples));
-  }
-  return best;
-}
+
 
 /// RTNeural's ModelT with the parameters of `params` (typenet's layout: the GRU's tensors are
 /// Keras's, as RTNeural's setters take them); ns per sample, or 0 in a build without it.
@@ -83,24 +75,23 @@ double rtneural(const float* params, const std::vector<float>& x, const std::vec
 #endif
 }
 
+
 template <std::size_t Units>
 void measure(int repeats) {
-  // Small deterministic weights (the time does not depend on them).
-  std::vector<float> storage(Amp<Units>::parameter_block + 32);
-  float* params = storage.data() + (16 - reinterpret_cast<std::uintptr_t>(storage.data()) / sizeof(float) % 16) % 16;
-  for (std::size_t i = 0; i < Amp<Units>::parameter_block; ++i) params[i] = float((i * 7919) % 1000) / 5000.0f - 0.1f;
-  const auto stream = std::make_unique<tn::Stream<Amp<Units>>>(params);
-  std::vector<float> x(48000), y(48000);
-  for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(i % 101) / 101.0f - 0.5f;
-  const double ours = best_ns(repeats, x.size(), [&] {
-    stream->reset();
-    stream->process(x.data(), y.data(), x.size());
-  });
-  const double theirs = rtneural<Units>(params, x, y, repeats);
+  const Weights<Amp<Units>> weights;
+  const std::vector<float> x = one_second();
+  std::vector<float> y(x.size());
+  const double ours = stream_ns<Amp<Units>>(weights.params, x, y, repeats);
+  const double theirs = rtneural<Units>(weights.params, x, y, repeats);
   if (theirs > 0)
     std::printf("| GRU(1 -> %zu) -> Dense(1) | %.1f ns | %.1f ns | %.2f |\n", Units, ours, theirs, ours / theirs);
   else
     std::printf("| GRU(1 -> %zu) -> Dense(1) | %.1f ns | (no RTNeural in this build) | |\n", Units, ours);
+}
+
+void measure_wavenet(int repeats) {
+  std::printf("| WaveNet-style: 8 residual dilated causal Conv1D(16, 2) | %.1f ns | (ModelT has no residual blocks) | |\n",
+              wavenet_stream_ns(repeats));
 }
 
 }  // namespace
@@ -111,4 +102,5 @@ int main(int argc, char** argv) {
   std::printf("| network | typenet Stream | RTNeural ModelT | typenet / RTNeural |\n|---|---|---|---|\n");
   measure<16>(repeats);
   measure<32>(repeats);
+  measure_wavenet(repeats);
 }

@@ -25,6 +25,15 @@ struct Dilated
                      tn::Conv1D<8, 2, Padding::causal, 1, 2>, tn::ReLU, tn::Conv1D<8, 3, Padding::causal, 1, 4>,
                      tn::BatchNormalization, tn::ReLU, tn::LSTM<8, Return::sequences>, tn::SimpleRNN<4, Return::sequences>,
                      tn::Conv1D<3, 1>, tn::Softmax> {};
+// WaveNet's stack as neural amp models use it: dilated causal convolutions, each inside a
+// residual block (the block's input added to its output), then two branches joined.
+template <std::size_t Dilation>
+struct Gated : tn::Residual<tn::Conv1D<8, 2, Padding::causal, 1, Dilation>, tn::Tanh, tn::Conv1D<8, 1>> {};
+struct WaveNet : tn::Sequential<tn::Input<64, 1>, tn::Conv1D<8, 1>, Gated<1>, Gated<2>, Gated<4>, Gated<8>,
+                                tn::Concat<tn::Chain<tn::Conv1D<4, 1>, tn::ReLU>,
+                                           tn::Chain<tn::Conv1D<4, 3, Padding::causal>, tn::Tanh>>,
+                                tn::Add<tn::Chain<tn::Conv1D<2, 1>>, tn::Chain<tn::Conv1D<2, 2, Padding::causal>>>,
+                                tn::Conv1D<1, 1>> {};
 // A classifier of the sequence so far: the GRU's last state into Dense and Softmax.
 struct Classifier : tn::Sequential<tn::Input<20, 3>, tn::Conv1D<4, 3, Padding::causal, 1, 2>, tn::ReLU,
                                    tn::GRU<8>, tn::Dense<3>, tn::Softmax> {};
@@ -75,6 +84,13 @@ BOOST_AUTO_TEST_CASE(a_stream_gives_the_whole_sequences_outputs_bitwise) {
   streams_as_the_whole_sequence<Amp>(1, true);
   streams_as_the_whole_sequence<Dilated>(2, true);
   streams_as_the_whole_sequence<Classifier>(3, false);
+}
+
+BOOST_AUTO_TEST_CASE(blocks_stream_as_the_whole_sequence) {
+  streams_as_the_whole_sequence<WaveNet>(5, true);
+  // Each position keeps its step's output (a merge reads outputs from before its branches):
+  // the WaveNet's 21 positions, a few values each, and its convolutions' windows.
+  static_assert(sizeof(tn::Stream<WaveNet>) < 16384);
 }
 
 BOOST_AUTO_TEST_CASE(a_stream_keeps_its_state_in_the_object) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include <typenet/core/detail/compiler.hpp>
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/core/shape.hpp>
 #include <typenet/core/text.hpp>
@@ -175,7 +176,7 @@ struct Conv1D {
     }
 
     template <class S>
-    static void forward(const Pass<S>& pass, const S* x, S* y, std::size_t n) {
+    TYPENET_INLINE static void forward(const Pass<S>& pass, const S* x, S* y, std::size_t n) {
       const S* w = pass.params;
       const S* bias = pass.params + bias_offset;
       for (std::size_t b = 0; b < n; ++b) {

@@ -162,7 +162,7 @@ struct Recurrent {
     /// the stream's time per sample.
     static constexpr std::size_t step_work_size = 2 * GU;
     template <class S>
-    static void step(const S* params, const S* x, S* state, [[maybe_unused]] S* work, S* y) {
+    TYPENET_INLINE static void step(const S* params, const S* x, S* state, [[maybe_unused]] S* work, S* y) {
       const S* u = params + recurrent_at;
       const S* bias = params + bias_at;
       constexpr std::size_t W = lanes<S>, V = U / W;  // V vectors per gate
