@@ -5,7 +5,7 @@ usage: amp_compare.py BUILD_DIR [--epochs 100] [--threads 2] [--seeds 1,2,3,4] [
 Runs typenet's example once per seed of --seeds and bench/amp_reference.py once per seed of
 --torch-seeds (a PyTorch run takes minutes) with the same epochs, batch (4) and thread count;
 checks that both made the same data (the four sums of squares, to 17 digits) and prints a
-Markdown table: the ESR on the evaluation and training seconds, the training time per epoch and
+Markdown table: the ESR on the evaluation and training seconds, the training time per epoch (ms) and
 the training samples/s, with a straight wire's ESR below, and the machine's CPU.
 """
 import argparse
@@ -35,11 +35,11 @@ def run_typenet(build, epochs, threads, seed):
                           str(threads), '--seed', str(seed)], capture_output=True, text=True, check=True).stdout
     evaluation = re.search(r'ESR evaluation: ([0-9.e+-]+) \(a wire: ([0-9.e+-]+)\)', out)
     training = re.search(r'ESR training: ([0-9.e+-]+) \(a wire: ([0-9.e+-]+)\)', out)
-    speed = re.search(r'training: ([0-9.]+) s an epoch, ([0-9.]+) samples/s', out)
+    speed = re.search(r'training: ([0-9.]+) ms an epoch, ([0-9.]+) samples/s', out)
     return {'sums': re.search(r'signal: sum x\^2, sum y\^2: training (.*)', out).group(1).strip(),
             'esr_eval': float(evaluation.group(1)), 'wire_eval': float(evaluation.group(2)),
             'esr_train': float(training.group(1)), 'wire_train': float(training.group(2)),
-            'seconds_per_epoch': float(speed.group(1)), 'samples_per_s': float(speed.group(2))}
+            'seconds_per_epoch': float(speed.group(1)) / 1e3, 'samples_per_s': float(speed.group(2))}
 
 
 def run_torch(epochs, threads, seed):
@@ -66,10 +66,10 @@ def main():
     print(f'{cpu_name()}, {args.threads} threads, GRU(1 -> 16) -> Dense(1), {args.epochs} epochs of 40 segments '
           f'of 1,200 samples, batch 4, Adam 4e-3')
     print(f'(the same data in both: sums of x^2 and y^2, training {sums.pop()})\n')
-    print('| framework | seed | ESR evaluation | ESR training | s / epoch | samples / s |')
+    print('| framework | seed | ESR evaluation | ESR training | ms / epoch | samples / s |')
     print('|---|---|---|---|---|---|')
     for name, seed, r in rows:
-        print(f'| {name} | {seed} | {r["esr_eval"]:.4f} | {r["esr_train"]:.4f} | {r["seconds_per_epoch"]:.3f} | '
+        print(f'| {name} | {seed} | {r["esr_eval"]:.4f} | {r["esr_train"]:.4f} | {1e3 * r["seconds_per_epoch"]:,.1f} | '
               f'{r["samples_per_s"]:,.0f} |')
     r = rows[0][2]
     print(f'| a wire (least-squares gain) | | {r["wire_eval"]:.4f} | {r["wire_train"]:.4f} | | |')

@@ -247,7 +247,7 @@ int main(int argc, char** argv) try {
         &run);
     const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     seconds += took;
-    std::printf("epoch %zu/%zu: loss %.6g, %.3f s\n", epoch, epochs, loss / double(segments), took);
+    std::printf("epoch %zu/%zu: loss %.6g, %.1f ms\n", epoch, epochs, loss / double(segments), 1e3 * took);
   }
 
   const auto stream = std::make_unique<tn::Stream<Amp>>(model.parameters().data());
@@ -256,7 +256,7 @@ int main(int argc, char** argv) try {
   std::printf("ESR evaluation: %.6f (a wire: %.6f)\nESR training: %.6f (a wire: %.6f)\n", eval_esr, wire_eval,
               train_esr, wire_train);
   if (epochs > 0)
-    std::printf("training: %.3f s an epoch, %.0f samples/s, %zu threads\n", seconds / double(epochs),
+    std::printf("training: %.2f ms an epoch, %.0f samples/s, %zu threads\n", 1e3 * seconds / double(epochs),
                 double(epochs * segments * steps) / seconds, threads);
   if (!std::isfinite(eval_esr) || !std::isfinite(train_esr)) {
     std::cerr << "amp_model: the ESR is not finite\n";
