@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
 """bench/compare.py: typenet beside PyTorch on the same machine, in the same run, as ratios.
 
-usage: compare.py BUILD_DIR [--repeat N] [--quick]
+usage: compare.py BUILD_DIR [--repeat N] [--quick] [--sequences]
   BUILD_DIR  a typenet build with benchmarks (meson setup BUILD_DIR --buildtype=release -Dnative=true -Dbenchmarks=enabled)
   --repeat N each figure is measured N times on both sides, keeping each side's best (default 2):
              the machines are shared and noisy, the best run is the least disturbed one
   --quick    one repeat, and no CIFAR-shaped or compile-time figures (for the test suite)
+  --sequences  the sequence rows too (docs/sequences.md; some 6 minutes more): streaming
+             GRU(1 -> 16) and GRU(1 -> 32) -> Dense(1) one sample a call on one thread
+             (bench/stream_latency beside bench/stream_torch.py's TorchScript), the amp model's
+             training rate and ESR after 100 epochs (examples/amp_model beside
+             bench/amp_reference.py), and an epoch of LSTM(128) on Fashion-MNIST read as rows
+             (examples/sequential_fashion_mnist beside bench/sequence_reference.py)
 
 For each workload (seed CNN on Fashion-MNIST, seed CNN on CIFAR-shaped input, MLP 784-128-10,
 ResNet-8 of examples/resnet8.hpp on Fashion-MNIST) it
@@ -24,6 +30,7 @@ report says so and shows typenet's figures alone.
 """
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -97,6 +104,49 @@ def measure_torch(workload, figure, threads, repeat):
     return best
 
 
+def run_text(command):
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f'{shlex.join(command)} failed:\n{result.stderr}')
+    return result.stdout
+
+
+def number(pattern, text):
+    return float(re.search(pattern, text).group(1).replace(',', ''))
+
+
+def sequence_rows(build, threads, have_torch):
+    """The rows of --sequences: each typenet figure beside PyTorch's, measured here and now."""
+    rows = []
+    ours = run_text([os.path.join(build, 'bench', 'stream_latency'), '30'])
+    theirs = run_text([TORCH_PYTHON, os.path.join(HERE, 'stream_torch.py')]) if have_torch else ''
+    for units in (16, 32):
+        name = f'GRU(1 -> {units}) -> Dense(1)'
+        t = number(rf'\| {re.escape(name)} \| ([0-9.,]+) ns', ours)
+        p = number(rf'\| {re.escape(name)} \| [0-9,]+ ns \| ([0-9,]+) ns', theirs) if theirs else None
+        rows.append((name, 'streaming, one sample a call, 1 thread', f'{t:,.1f} ns',
+                     f'{p:,.0f} ns (TorchScript)' if p else 'n/a', f'{p / t:,.0f}x' if p else 'n/a'))
+    amp = run_text([os.path.join(build, 'examples', 'amp_model'), '--epochs', '100', '--threads', str(threads)])
+    t_rate, t_esr = number(r'([0-9.]+) samples/s', amp), number(r'ESR evaluation: ([0-9.]+)', amp)
+    p_rate = p_esr = None
+    if have_torch:
+        ref = run_json([TORCH_PYTHON, os.path.join(HERE, 'amp_reference.py'), '--epochs', '100', '--threads',
+                        str(threads)])
+        p_rate, p_esr = ref['samples_per_s'], ref['esr_eval']
+    rows.append(('amp model, GRU(1 -> 16) -> Dense(1)', 'training', f'{t_rate:,.0f} samples/s',
+                 f'{p_rate:,.0f} samples/s' if p_rate else 'n/a', f'{t_rate / p_rate:.0f}x' if p_rate else 'n/a'))
+    rows.append(('amp model, GRU(1 -> 16) -> Dense(1)', 'ESR after 100 epochs, evaluation second', f'{t_esr:.4f}',
+                 f'{p_esr:.4f}' if p_esr is not None else 'n/a', ''))
+    lstm = run_text([os.path.join(build, 'examples', 'sequential_fashion_mnist'), '--epochs', '1', '--validate', '0',
+                     '--threads', str(threads)])
+    t_rate = number(r'Training: ([0-9.e+]+) images/s', lstm)
+    p_rate = run_json([TORCH_PYTHON, os.path.join(HERE, 'sequence_reference.py'), 'lstm', '1',
+                       str(threads)])['images_per_s'] if have_torch else None
+    rows.append(('LSTM(128) -> Dense(10), 28 x 28 rows', 'training, one epoch', f'{t_rate:,.0f} images/s',
+                 f'{p_rate:,.0f} images/s' if p_rate else 'n/a', f'{t_rate / p_rate:.1f}x' if p_rate else 'n/a'))
+    return rows
+
+
 def main():
     args = sys.argv[1:]
     if not args or args[0].startswith('-'):
@@ -148,6 +198,9 @@ def main():
     many = measure_typenet(build, 'seed', 'train', threads, repeat)
     print(f'| seed CNN, 28x28x1 | training, 1 thread vs {threads} | {one["images_per_s"]:,.0f} vs '
           f'{many["images_per_s"]:,.0f} images/s | | {many["images_per_s"] / one["images_per_s"]:.2f}x scaling | |')
+    if '--sequences' in args:
+        for row in sequence_rows(build, threads, have_torch):
+            print('| ' + ' | '.join(row) + ' | |', flush=True)
     if not quick:
         # Compile times on one core with the build's command, each beside a file of standard
         # headers only (bench/compile_time.py has the details).
