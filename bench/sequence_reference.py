@@ -1,9 +1,14 @@
 #!/usr/bin/python3
 """bench/sequence_reference.py: examples/sequential_fashion_mnist.cpp's network in PyTorch, trained the same way.
 
-usage: sequence_reference.py CELL EPOCHS THREADS
+usage: sequence_reference.py CELL EPOCHS THREADS [SEED [BIASES]]
   CELL     lstm | gru: Fashion-MNIST read as 28 steps of 28 pixels, the recurrent layer of 128
            units (batch_first), its last state into Linear(128, 10), softmax cross-entropy
+  SEED     torch.manual_seed (default 1)
+  BIASES   two (default): PyTorch's bias_ih and bias_hh both trained, as nn.LSTM and nn.GRU do;
+           one: bias_hh of an LSTM held at zero, so that the network has Keras's (and typenet's)
+           one bias per gate (their sum) and Adam steps it as they do (a GRU's two biases are
+           Keras's too: both trained either way)
 Initialised as Keras (and typenet) initialise it: input kernels Glorot-uniform over the whole
 (features, gates x units) kernel, recurrent kernels orthogonal over (units, gates x units), biases
 zero but an LSTM's forget gate at 1; Adam with Keras's defaults (lr 1e-3, eps 1e-7); batch 32,
@@ -41,7 +46,7 @@ def keras_orthogonal(rows, columns):
 
 
 class Net(nn.Module):
-    def __init__(self, cell):
+    def __init__(self, cell, one_bias=False):
         super().__init__()
         kind = nn.LSTM if cell == 'lstm' else nn.GRU
         self.rnn = kind(28, 128, batch_first=True)
@@ -60,6 +65,8 @@ class Net(nn.Module):
             limit = (6 / (128 + 10)) ** 0.5
             self.head.weight.uniform_(-limit, limit)
             self.head.bias.zero_()
+        if one_bias and cell == 'lstm':
+            self.rnn.bias_hh_l0.requires_grad_(False)
 
     def forward(self, x):
         y, _ = self.rnn(x)
@@ -68,12 +75,16 @@ class Net(nn.Module):
 
 def main():
     cell, epochs, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    seed = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+    biases = sys.argv[5] if len(sys.argv) > 5 else 'two'
+    if biases not in ('one', 'two'):
+        sys.exit(f'BIASES is one or two, not {biases}')
     torch.set_num_threads(threads)
-    torch.manual_seed(1)
+    torch.manual_seed(seed)
     x, y = read('train')
     tx, ty = read('t10k')
-    net = Net(cell)
-    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+    net = Net(cell, biases == 'one')
+    optimizer = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=1e-3, eps=1e-7)
     loss = nn.CrossEntropyLoss()
     seconds = 0.0
     for _ in range(epochs):
@@ -89,7 +100,8 @@ def main():
     net.eval()
     with torch.inference_mode():
         correct = sum(int((net(tx[i:i + 1000]).argmax(1) == ty[i:i + 1000]).sum()) for i in range(0, len(tx), 1000))
-    print(json.dumps({'cell': cell, 'epochs': epochs, 'threads': threads, 'images_per_s': epochs * len(x) / seconds,
+    print(json.dumps({'cell': cell, 'epochs': epochs, 'threads': threads, 'seed': seed, 'biases': biases,
+                      'images_per_s': epochs * len(x) / seconds,
                       'test_accuracy': correct / len(tx),
                       'peak_rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
