@@ -23,6 +23,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from reference_common import keras_orthogonal
+
 SAMPLE_RATE, PASSAGES, PASSAGE_LENGTH, FADE = 48000, 10, 4800, 240
 STEPS, WARMUP = 1200, 200
 SEGMENTS = SAMPLE_RATE // STEPS
@@ -112,14 +114,6 @@ def esr(y, estimate):
 def wire_esr(x, y):
     x, y = np.asarray(x), np.asarray(y)
     return esr(y, (x @ y) / (x @ x) * x)
-
-
-def keras_orthogonal(rows, columns):
-    """Keras's Orthogonal: rows orthonormal for a wide matrix, from a normal draw's QR."""
-    a = torch.randn(max(rows, columns), min(rows, columns))
-    q, r = torch.linalg.qr(a)
-    q = q * torch.sign(torch.diagonal(r))
-    return q.T if rows < columns else q
 
 
 class Amp(nn.Module):

@@ -16,15 +16,9 @@ import re
 import subprocess
 import sys
 
+from reference_common import cpu_name
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def cpu_name():
-    with open('/proc/cpuinfo') as f:
-        for line in f:
-            if line.startswith('model name'):
-                return line.split(':', 1)[1].strip()
-    return 'unknown CPU'
 
 
 def main():

@@ -27,6 +27,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from reference_common import keras_orthogonal
+
 FASHION = os.environ.get('TYPENET_FASHION_MNIST', '/usr/share/datasets/fashion-mnist')
 
 
@@ -35,14 +37,6 @@ def read(kind):
     labels = np.frombuffer(gzip.open(os.path.join(FASHION, f'{kind}-labels-idx1-ubyte.gz')).read(), np.uint8, offset=8)
     x = torch.from_numpy(images.reshape(-1, 28, 28).astype(np.float32) / 255)
     return x, torch.from_numpy(labels.astype(np.int64))
-
-
-def keras_orthogonal(rows, columns):
-    """Keras's Orthogonal: rows orthonormal for a wide matrix, from a normal draw's QR."""
-    a = torch.randn(max(rows, columns), min(rows, columns))
-    q, r = torch.linalg.qr(a)
-    q = q * torch.sign(torch.diagonal(r))
-    return q.T if rows < columns else q
 
 
 class Net(nn.Module):
