@@ -59,17 +59,11 @@ struct DepthwiseConv2D {
   }
 
   template <AnyShape In>
-  static constexpr bool has_image_rank = In::rank == 3;
-
-  template <AnyShape In>
-  static constexpr bool accepts = [] {
-    if constexpr (!has_image_rank<In>) return false;
-    else return Pad == Padding::same || (In::dims[0] >= KernelH && In::dims[1] >= KernelW);
-  }();
+  static constexpr bool accepts = detail::window_fits_image<In, KernelH, KernelW, Pad>;
 
   template <class Where>
   static consteval void explain() {
-    if constexpr (!has_image_rank<detail::received_t<Where>>) {
+    if constexpr (!detail::is_image<detail::received_t<Where>>) {
       static_assert(detail::rejected<Where>,
                     "DepthwiseConv2D needs a rank-3 input (height, width, channels): declare images as Input<height, "
                     "width, channels> and keep Flatten after the convolutions");

@@ -24,6 +24,19 @@ struct Axis {
   static constexpr std::size_t padded = In + pad_total;
 };
 
+/// Whether a shape is an image, (height, width, channels): what Conv2D, its depthwise and separable
+/// forms and 2-D pooling take.
+template <class In>
+inline constexpr bool is_image = In::rank == 3;
+
+/// Whether a KH x KW window with padding Pad fits the shape In: an image, and with
+/// Padding::valid no smaller than the window (Padding::same pads any image to fit).
+template <class In, std::size_t KH, std::size_t KW, Padding Pad>
+inline constexpr bool window_fits_image = [] {
+  if constexpr (!is_image<In>) return false;
+  else return Pad == Padding::same || (In::dims[0] >= KH && In::dims[1] >= KW);
+}();
+
 inline constexpr const char* padding_text(Padding p) {
   return p == Padding::same ? "same" : p == Padding::causal ? "causal" : "valid";
 }

@@ -46,17 +46,11 @@ struct Pooling {
   }
 
   template <AnyShape In>
-  static constexpr bool has_image_rank = In::rank == 3;
-
-  template <AnyShape In>
-  static constexpr bool accepts = [] {
-    if constexpr (!has_image_rank<In>) return false;
-    else return Pad == Padding::same || (In::dims[0] >= PoolH && In::dims[1] >= PoolW);
-  }();
+  static constexpr bool accepts = window_fits_image<In, PoolH, PoolW, Pad>;
 
   template <class Where>
   static consteval void explain() {
-    if constexpr (!has_image_rank<received_t<Where>>) {
+    if constexpr (!is_image<received_t<Where>>) {
       static_assert(rejected<Where>,
                     "a pooling layer (MaxPool2D, AvgPool2D) needs a rank-3 input (height, width, channels): pool "
                     "before Flatten, not after it");
