@@ -165,28 +165,19 @@ struct Recurrent {
     TYPENET_INLINE static void step(const S* params, const S* x, S* state, [[maybe_unused]] S* work, S* y) {
       const S* u = params + recurrent_at;
       const S* bias = params + bias_at;
-      constexpr std::size_t W = lanes<S>, V = U / W;  // V vectors per gate
-      if constexpr (U % W == 0 && G * V <= 12) {
-        vec<S> a[G * V], r[G * V];
-        for (std::size_t i = 0; i < G * V; ++i) a[i] = load(bias + i * W);
-        for (std::size_t k = 0; k < C; ++k) {
-          const vec<S> xk = splat(x[k]);
-          for (std::size_t i = 0; i < G * V; ++i) a[i] = multiply_add(xk, load(params + k * GU + i * W), a[i]);
-        }
-        vec<S>* hu = a;
-        if constexpr (split) {
-          for (std::size_t i = 0; i < G * V; ++i) r[i] = load(bias + GU + i * W);
-          hu = r;
-        }
-        for (std::size_t k = 0; k < U; ++k) {
-          const vec<S> hk = splat(state[k]);
-          for (std::size_t i = 0; i < G * V; ++i) hu[i] = multiply_add(hk, load(u + k * GU + i * W), hu[i]);
-        }
+      constexpr std::size_t W = lanes<S>, V = U / W, NV = G * V;  // V vectors per gate
+      if constexpr (U % W == 0 && NV <= 12) {
+        // gemm's one-row tile (its start and its multiply-adds in k order), held in registers.
+        vec<S> a[1][NV], r[1][NV];
+        kernels::detail::start_tile<S, 1, NV, GU>(a, nullptr, 0, kernels::Start::row, bias);
+        kernels::detail::add_products<S, 1, NV>(a, C, x, 0, 1, params, GU);
+        if constexpr (split) kernels::detail::start_tile<S, 1, NV, GU>(r, nullptr, 0, kernels::Start::row, bias + GU);
+        kernels::detail::add_products<S, 1, NV>(split ? r : a, U, state, 0, 1, u, GU);
         for (std::size_t b = 0; b < V; ++b) {
           vec<S> g[G], gr[G]{};
           for (std::size_t k = 0; k < G; ++k) {
-            g[k] = a[k * V + b];
-            if constexpr (split) gr[k] = r[k * V + b];
+            g[k] = a[0][k * V + b];
+            if constexpr (split) gr[k] = r[0][k * V + b];
           }
           vec<S> cv{};
           if constexpr (carry) cv = load(state + U + b * W);
