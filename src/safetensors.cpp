@@ -306,6 +306,19 @@ void Safetensors::read_values(const TensorInfo& tensor, std::span<S> out) const 
 void Safetensors::read(const TensorInfo& tensor, std::span<float> out) const { read_values(tensor, out); }
 void Safetensors::read(const TensorInfo& tensor, std::span<double> out) const { read_values(tensor, out); }
 
+template <class S>
+  requires std::same_as<S, float> || std::same_as<S, double>
+std::optional<std::span<const S>> Safetensors::in_place(const TensorInfo& tensor) const {
+  const std::span<const unsigned char> raw = bytes(tensor);
+  constexpr Dtype own = std::is_same_v<S, float> ? Dtype::F32 : Dtype::F64;
+  if (std::endian::native != std::endian::little || tensor.dtype != own ||
+      reinterpret_cast<std::uintptr_t>(raw.data()) % alignof(S) != 0)
+    return std::nullopt;
+  return std::span<const S>(reinterpret_cast<const S*>(raw.data()), raw.size() / sizeof(S));
+}
+template std::optional<std::span<const float>> Safetensors::in_place<float>(const TensorInfo&) const;
+template std::optional<std::span<const double>> Safetensors::in_place<double>(const TensorInfo&) const;
+
 namespace {
 
 template <class S>

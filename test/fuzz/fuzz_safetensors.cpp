@@ -77,6 +77,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       require(!is_float(t.dtype) || t.dtype == Dtype::F64, "F16, BF16 and F32 always convert to float");
       continue;
     }
+    // Used in place exactly when it is F32 (aligned in this input or not): then the same values.
+    const auto view = file->in_place<float>(t);
+    require(!view || t.dtype == Dtype::F32, "only an F32 tensor is used in place as floats");
+    require(!view || (view->size() == count &&
+                      (count == 0 || std::memcmp(view->data(), out.data(), count * sizeof(float)) == 0)),
+            "in place, the values read() copies");
     values.push_back(std::move(out));
     rewritten.push_back({t.name, t.shape, {}});
   }

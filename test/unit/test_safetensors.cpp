@@ -2,6 +2,7 @@
 #define BOOST_TEST_MODULE safetensors
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -10,6 +11,8 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -124,6 +127,51 @@ BOOST_AUTO_TEST_CASE(reads_what_it_writes_in_float_and_double) {
   std::vector<double> dback(2);
   f64.read(f64.tensors()[0], std::span<double>(dback));
   BOOST_TEST(dback == d);
+}
+
+// A tensor stored in the destination's own type and aligned is used where it lies (the mapped
+// file); any other is left to read(), which copies and converts.
+BOOST_AUTO_TEST_CASE(an_aligned_tensor_of_the_scalar_type_is_used_in_place) {
+  TempDirectory dir("safetensors_in_place");
+  const std::vector<float> w{0.5f, -1.25f, 3.0f, 1e-30f};
+  const std::vector<NamedTensor<float>> tensors{{"w", {2, 2}, w}, {"empty", {0}, {}}};
+  const std::string path = dir.file("f.safetensors");
+  typenet::io::write_safetensors(path, std::span<const NamedTensor<float>>(tensors));
+  std::optional<Safetensors> copy;
+  {
+    const Safetensors file = Safetensors::open(path);
+    copy.emplace(file);
+  }  // the original is gone; its copy keeps the mapping
+  const auto view = copy->in_place<float>(*copy->find("w"));
+  BOOST_TEST_REQUIRE(view.has_value());
+  BOOST_TEST(static_cast<const void*>(view->data()) == static_cast<const void*>(copy->bytes(*copy->find("w")).data()));
+  BOOST_TEST(view->size() == 4u);
+  BOOST_TEST(std::equal(view->begin(), view->end(), w.begin(), w.end()));
+  BOOST_TEST(!copy->in_place<double>(*copy->find("w")).has_value());  // F32 is not a double's own type
+  const auto empty = copy->in_place<float>(*copy->find("empty"));
+  BOOST_TEST_REQUIRE(empty.has_value());
+  BOOST_TEST(empty->empty());
+  // Not aligned: a header of 13 bytes puts the data at offset 21.
+  const Bytes odd = file_with(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", floats({1.5f, -2.0f}));
+  BOOST_TEST_REQUIRE((odd.size() - 8) % 4 != 0);
+  Bytes storage(odd.size() + 64);
+  const auto base = reinterpret_cast<std::uintptr_t>(storage.data());
+  unsigned char* start = storage.data() + (64 - base % 64) % 64;  // the file starts 64-byte aligned
+  std::memcpy(start, odd.data(), odd.size());
+  const Safetensors unaligned = Safetensors::parse(std::span<const unsigned char>(start, odd.size()), "mem");
+  BOOST_TEST(!unaligned.in_place<float>(unaligned.tensors()[0]).has_value());
+  std::vector<float> copied(2);
+  unaligned.read(unaligned.tensors()[0], std::span<float>(copied));
+  BOOST_TEST(copied == (std::vector<float>{1.5f, -2.0f}));
+  // F16 and F64 tensors convert; a double destination sees an F64 tensor in place.
+  const std::vector<double> d{1.0 / 3.0, -1e300};
+  const std::vector<NamedTensor<double>> doubles{{"d", {2}, d}};
+  typenet::io::write_safetensors(dir.file("d.safetensors"), std::span<const NamedTensor<double>>(doubles));
+  const Safetensors f64 = Safetensors::open(dir.file("d.safetensors"));
+  const auto wide = f64.in_place<double>(f64.tensors()[0]);
+  BOOST_TEST_REQUIRE(wide.has_value());
+  BOOST_TEST(std::equal(wide->begin(), wide->end(), d.begin(), d.end()));
+  BOOST_TEST(!f64.in_place<float>(f64.tensors()[0]).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(converts_half_and_bfloat16_exactly) {

@@ -1,8 +1,10 @@
 // typenet/io/safetensors.hpp: Safetensors, the reader of safetensors files (checked as the reference implementation checks them), and write_safetensors.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -69,6 +71,15 @@ class Safetensors {
   /// tensor where a float one belongs), a wrong size, or a finite F64 value too large for float.
   void read(const TensorInfo& tensor, std::span<float> out) const;
   void read(const TensorInfo& tensor, std::span<double> out) const;
+
+  /// The values of `tensor` where they lie, with no copy (in the mapped file, for `open`): when the
+  /// file holds them in `S`'s own type (F32 for float, F64 for double), this machine is
+  /// little-endian, and they are aligned for `S` (every writer that pads its header to 8 bytes, as
+  /// typenet's and the reference implementation's do, aligns them). Otherwise std::nullopt, and
+  /// read() copies and converts them. The span is valid while this object, or a copy, lives.
+  template <class S>
+    requires std::same_as<S, float> || std::same_as<S, double>
+  std::optional<std::span<const S>> in_place(const TensorInfo& tensor) const;
 
  private:
   struct Mapping;
