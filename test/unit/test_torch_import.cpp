@@ -3,12 +3,15 @@
 #include <boost/test/included/unit_test.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <typenet/io/safetensors.hpp>
@@ -114,8 +117,10 @@ std::vector<Entry> entries(const tn::io::Safetensors& file) {
   return out;
 }
 
-/// A safetensors file holding `tensors` in order.
-std::string file_of(const TempDirectory& dir, const std::string& name, const std::vector<Entry>& tensors) {
+/// A safetensors file holding `tensors` in order (its header followed by `spaces` blanks, which
+/// JSON allows and which move the data off its alignment).
+std::string file_of(const TempDirectory& dir, const std::string& name, const std::vector<Entry>& tensors,
+                    std::size_t spaces = 0) {
   std::string header = "{";
   std::size_t at = 0;
   for (const Entry& e : tensors) {
@@ -129,7 +134,7 @@ std::string file_of(const TempDirectory& dir, const std::string& name, const std
     header += std::to_string(at) + "," + std::to_string(at + e.bytes.size()) + "]}";
     at += e.bytes.size();
   }
-  header += "}";
+  header += "}" + std::string(spaces, ' ');
   const std::string path = dir.file(name);
   std::ofstream out(path, std::ios::binary);
   for (int i = 0; i < 8; ++i) out.put(char(std::uint64_t(header.size()) >> (8 * i)));
@@ -250,6 +255,39 @@ BOOST_AUTO_TEST_CASE(export_in_pytorchs_layout_is_the_state_dict_it_came_from) {
   tn::Model<Branching, tn::loss::CrossEntropy, tn::optim::Adam> named({}, 2);
   named.load_safetensors(fixture("branching.safetensors"), tn::Layout::pytorch, modules);
   BOOST_TEST(std::ranges::equal(named.parameters(), blocks.parameters()));
+}
+
+// A transposed tensor is read from the mapped file in place when it is F32 and aligned; stored as
+// F64, or unaligned, it is converted or copied first: the same parameters every way.
+BOOST_AUTO_TEST_CASE(f64_and_unaligned_files_load_as_the_aligned_f32_one) {
+  TempDirectory dir("torch-in-place");
+  SeedModel reference({}, 1);
+  reference.load_safetensors(fixture("seed_cnn.safetensors"), tn::Layout::pytorch);
+  const std::vector<Entry> original = entries(tn::io::Safetensors::open(fixture("seed_cnn.safetensors")));
+  std::vector<Entry> wide = original;
+  for (Entry& e : wide) {
+    BOOST_REQUIRE(e.dtype == "F32");
+    std::vector<unsigned char> bytes;
+    for (std::size_t i = 0; i < e.bytes.size(); i += 4) {
+      std::uint32_t bits = 0;
+      for (int b = 0; b < 4; ++b) bits |= std::uint32_t(e.bytes[i + b]) << (8 * b);
+      const auto d = std::bit_cast<std::uint64_t>(double(std::bit_cast<float>(bits)));
+      for (int b = 0; b < 8; ++b) bytes.push_back(static_cast<unsigned char>(d >> (8 * b)));
+    }
+    e.dtype = "F64", e.bytes = std::move(bytes);
+  }
+  std::string unaligned;
+  for (std::size_t spaces = 0;; ++spaces) {  // blanks until the data is off a float's alignment
+    BOOST_REQUIRE(spaces < 4);
+    unaligned = file_of(dir, "unaligned.safetensors", original, spaces);
+    const auto file = tn::io::Safetensors::open(unaligned);
+    if (!file.in_place<float>(*file.find("7.weight"))) break;
+  }
+  for (const std::string& path : {unaligned, file_of(dir, "wide.safetensors", wide)}) {
+    SeedModel model({}, 2);
+    model.load_safetensors(path, tn::Layout::pytorch);
+    BOOST_TEST(std::ranges::equal(std::as_const(model).parameters(), std::as_const(reference).parameters()), path);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(a_file_that_does_not_fit_is_refused_naming_tensor_layer_and_shape) {
