@@ -123,6 +123,45 @@ BOOST_AUTO_TEST_CASE(the_gates_exp_logistic_and_tanh_are_within_a_few_ulp) {
   gate_functions_are_accurate<double>(8.0);
 }
 
+namespace {
+/// The Tanh layer's tanh (detail::tanh_accurate), relative to |tanh(x)| everywhere: at every
+/// magnitude from the smallest normal number to 40 (geometric steps of 1e-4), both signs, and
+/// around the switch at 0.625 in steps of one ulp; in ulps of the value (not of 1, as the gates
+/// are held), against the C library in long double.
+template <class S>
+void tanh_layer_is_accurate(double allowed) {
+  double worst = 0;
+  S at = 0;
+  std::size_t differ = 0;
+  const auto check = [&](S x) {
+    const S y = tn::detail::tanh_accurate<S>(tn::detail::splat<S>(x))[0];
+    const long double want = std::tanh((long double)x);
+    const S rounded = S(want);
+    const S ulp = std::nextafter(std::abs(rounded), std::numeric_limits<S>::infinity()) - std::abs(rounded);
+    const double error = double(std::abs((long double)y - want) / ulp);
+    if (error > worst) worst = error, at = x;
+    differ += tn::Tanh::value(x) != y;  // the scalar entry gives the layer's bits
+  };
+  for (S x = std::numeric_limits<S>::min(); x < S(40); x *= S(1.0001)) check(x), check(-x);
+  S x = S(0.625);
+  for (int i = 0; i < 2000; ++i) x = std::nextafter(x, S(0));
+  for (int i = 0; i < 4000; ++i, x = std::nextafter(x, S(1))) check(x), check(-x);
+  BOOST_TEST_MESSAGE("Tanh's worst error: " << worst << " ulp at " << at);
+  BOOST_TEST(worst < allowed, "Tanh is off by " << worst << " ulp at " << at);
+  BOOST_TEST(differ == 0u);
+  const auto at_zero = tn::detail::tanh_accurate<S>(tn::detail::splat<S>(-S(0)))[0];
+  BOOST_TEST((at_zero == S(0) && std::signbit(at_zero)));  // -0 stays -0
+  BOOST_TEST(tn::detail::tanh_accurate<S>(tn::detail::splat<S>(std::numeric_limits<S>::infinity()))[0] == S(1));
+  BOOST_TEST(tn::detail::tanh_accurate<S>(tn::detail::splat<S>(-S(1e6)))[0] == S(-1));
+  BOOST_TEST(std::isnan(tn::detail::tanh_accurate<S>(tn::detail::splat<S>(std::numeric_limits<S>::quiet_NaN()))[0]));
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(the_tanh_layer_is_within_2_ulp_of_every_value) {
+  tanh_layer_is_accurate<float>(2.0);
+  tanh_layer_is_accurate<double>(2.0);
+}
+
 BOOST_AUTO_TEST_CASE(conv1d_is_its_definition) {
   check_conv1d<4, 3, Padding::valid, 1, 1, 1, 9, 3>();
   check_conv1d<5, 4, Padding::same, 1, 1, 1, 9, 2>();    // an even kernel: the odd padding after

@@ -6,12 +6,14 @@
 
 #include <typenet/core/shape.hpp>
 #include <typenet/core/text.hpp>
+#include <typenet/core/vector_math.hpp>
 #include <typenet/layers/detail/accepts_any_shape.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 
 namespace typenet::detail {
 
-/// An element-wise layer y = F::value(x) whose derivative F::slope(y) is a function of its
+/// An element-wise layer y = F::value(x) (or, where F has it, F::values on whole vectors, the
+/// same function: the last values of a pass through a padded vector) whose derivative F::slope(y) is a function of its
 /// output, so its backward pass needs only y. Accepts any shape and keeps it. F::slope(y) must
 /// be the derivative at the x that gave y: F's output must tell apart the pieces of its formula
 /// (Sigmoid and Tanh are one piece; ReLU and LeakyReLU keep the sign of x in y).
@@ -33,7 +35,10 @@ struct Activation : AcceptsAnyShape {
 
     template <class S>
     static void forward(const Pass<S>&, const S* x, S* y, std::size_t n) {
-      for (std::size_t i = 0; i < n * In::size; ++i) y[i] = F::value(x[i]);
+      if constexpr (requires(vec<S> v) { F::template values<S>(v); })
+        map_in_vectors(x, y, n * In::size, [](vec<S> v) { return F::template values<S>(v); });
+      else
+        for (std::size_t i = 0; i < n * In::size; ++i) y[i] = F::value(x[i]);
     }
 
     template <class S>
