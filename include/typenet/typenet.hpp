@@ -46,6 +46,7 @@
 #include <typenet/optim/rmsprop.hpp>
 #include <typenet/optim/schedules.hpp>
 #include <typenet/optim/sgd.hpp>
+#include <typenet/train/convert_weights.hpp>
 #include <typenet/train/fit_options.hpp>
 #include <typenet/train/history.hpp>
 #include <typenet/train/metrics.hpp>

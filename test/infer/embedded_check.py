@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """The embedded classifier against Model: every prediction of the Fashion-MNIST test set equal.
 
-usage: embedded_check.py CLASSIFY REFERENCE WEIGHTS.tnw
+usage: embedded_check.py CLASSIFY REFERENCE WEIGHTS
 
-CLASSIFY is examples/embedded/classify, the seed CNN with WEIGHTS compiled in (built with
--fno-exceptions -fno-rtti against the deployment profile alone); REFERENCE is
-test/infer/embedded_reference, Model::predict on WEIGHTS loaded at run time. Both read the
+CLASSIFY is examples/embedded/classify (or classify_from_pytorch), the seed CNN with WEIGHTS
+compiled in (built with -fno-exceptions -fno-rtti against the deployment profile alone);
+REFERENCE is test/infer/embedded_reference, Model::predict on WEIGHTS loaded at run time (a
+typenet weight file, or a PyTorch state_dict's .safetensors file, which the build converted). Both read the
 test set's 10,000 images (raw 784-byte records) on stdin and print one line per image: number,
 class, class name, probability (9 significant digits). The check passes when
   1. every line is the same (the same class and the same probability for every image);

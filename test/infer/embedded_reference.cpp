@@ -1,4 +1,4 @@
-// test/infer/embedded_reference.cpp: what examples/embedded/classify prints, computed by Model::predict on the weight file loaded at run time: the embedded program must print the same, line for line.
+// test/infer/embedded_reference.cpp: what examples/embedded/classify prints, computed by Model::predict on the weight file loaded at run time (a typenet weight file, or PyTorch's state_dict as a .safetensors file): the embedded program must print the same, line for line.
 #include <typenet/typenet.hpp>
 
 #include <array>
@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <exception>
 #include <span>
+#include <string>
 
 #include "../../examples/embedded/fashion_cnn.hpp"
 
@@ -13,11 +14,15 @@ namespace tn = typenet;
 
 int main(int argc, char** argv) try {
   if (argc != 2) {
-    std::fprintf(stderr, "usage: embedded_reference WEIGHTS.tnw < IMAGES\n");
+    std::fprintf(stderr, "usage: embedded_reference WEIGHTS.tnw|PYTORCH.safetensors < IMAGES\n");
     return 2;
   }
   tn::Model<FashionCnn, tn::loss::CrossEntropy, tn::optim::Adam> model;
-  model.load(argv[1]);
+  const std::string path = argv[1];
+  if (path.ends_with(".safetensors"))
+    model.load_safetensors(path, tn::Layout::pytorch);
+  else
+    model.load(path);
   std::array<unsigned char, 784> pixels;
   std::array<float, 784> x;
   for (std::size_t count = 0; std::fread(pixels.data(), 1, pixels.size(), stdin) == pixels.size(); ++count) {

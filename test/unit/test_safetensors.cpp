@@ -579,3 +579,26 @@ BOOST_AUTO_TEST_CASE(a_model_loads_keras_weights_saved_with_numpy_in_either_orde
   });
   BOOST_TEST((parameters_of(model) == before));
 }
+
+// convert_npz writes the weight file Model::save would write after load_npz; an archive that does
+// not fit leaves the previous weight file as it was.
+BOOST_AUTO_TEST_CASE(convert_npz_writes_the_weight_file_of_what_load_npz_loads) {
+  TempDirectory dir("npz-convert");
+  SmallModel keras({}, 7);
+  keras.save_safetensors(dir.file("keras.safetensors"));
+  const Safetensors source = Safetensors::open(dir.file("keras.safetensors"));
+  std::vector<std::pair<std::string, const typenet::io::TensorInfo*>> arrays;
+  for (const auto& t : source.tensors()) arrays.emplace_back("arr_" + std::to_string(arrays.size()), &t);
+  write_bytes(dir.file("w.npz"), npz_of(arrays, source));
+  typenet::convert_npz<Small>(dir.file("w.npz"), dir.file("w.tnw"));
+  keras.save(dir.file("saved.tnw"));
+  BOOST_TEST((read_file(dir.file("w.tnw")) == read_file(dir.file("saved.tnw"))));
+  SmallModel model({}, 8);
+  model.load(dir.file("w.tnw"));
+  BOOST_TEST((parameters_of(model) == parameters_of(keras)));
+
+  std::swap(arrays[0], arrays[1]);
+  write_bytes(dir.file("swapped.npz"), npz_of(arrays, source));
+  BOOST_CHECK_THROW(typenet::convert_npz<Small>(dir.file("swapped.npz"), dir.file("w.tnw")), Error);
+  BOOST_TEST((read_file(dir.file("w.tnw")) == read_file(dir.file("saved.tnw"))));
+}

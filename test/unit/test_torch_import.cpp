@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <span>
 #include <string>
 #include <utility>
@@ -288,6 +289,29 @@ BOOST_AUTO_TEST_CASE(f64_and_unaligned_files_load_as_the_aligned_f32_one) {
     model.load_safetensors(path, tn::Layout::pytorch);
     BOOST_TEST(std::ranges::equal(std::as_const(model).parameters(), std::as_const(reference).parameters()), path);
   }
+}
+
+// convert_safetensors (a build step before typenet-embed) writes the weight file Model::save writes
+// after the same load, and reports what the load reports; a file that does not fit leaves the
+// previous weight file as it was.
+BOOST_AUTO_TEST_CASE(convert_safetensors_writes_the_weight_file_of_the_load) {
+  TempDirectory dir("torch-convert");
+  SeedModel loaded({}, 1);
+  const tn::ImportReport expected = loaded.load_safetensors(fixture("seed_cnn.safetensors"), tn::Layout::pytorch);
+  loaded.save(dir.file("saved.tnw"));
+  const std::string out = dir.file("converted.tnw");
+  const tn::ImportReport report = tn::convert_safetensors<SeedCnn>(fixture("seed_cnn.safetensors"), out, tn::Layout::pytorch);
+  BOOST_TEST(report.text() == expected.text());
+  const auto bytes = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::vector<char>(std::istreambuf_iterator<char>(in), {});
+  };
+  BOOST_TEST((bytes(out) == bytes(dir.file("saved.tnw"))));
+  SeedModel model({}, 2);
+  model.load(out);
+  BOOST_TEST(std::ranges::equal(std::as_const(model).parameters(), std::as_const(loaded).parameters()));
+  BOOST_CHECK_THROW(tn::convert_safetensors<SeedCnn>(fixture("strided.safetensors"), out, tn::Layout::pytorch), tn::Error);
+  BOOST_TEST((bytes(out) == bytes(dir.file("saved.tnw"))));
 }
 
 BOOST_AUTO_TEST_CASE(a_file_that_does_not_fit_is_refused_naming_tensor_layer_and_shape) {

@@ -30,6 +30,14 @@ void write_parameters(io::ByteWriter& out, const NetworkFacts& net, const S* par
   for_each_tensor(net, params, [&](const S* values, std::size_t size) { out.values(values, size); });
 }
 
+/// A typenet weight file of `net` holding `params`, written to `path` atomically (Model::save).
+template <class S>
+void save_weight_file(const std::string& path, const NetworkFacts& net, const S* params) {
+  io::ByteWriter body;
+  write_parameters(body, net, params);
+  io::save_file(path, io::FileKind::weights, body.bytes());
+}
+
 /// Reads what `write_parameters` wrote into `fresh` (laid out as the parameters), checking the
 /// scalar type and the architecture against the network's.
 template <class S>
