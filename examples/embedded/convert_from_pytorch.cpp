@@ -15,7 +15,8 @@ int main(int argc, char** argv) try {
     std::fprintf(stderr, "usage: convert_from_pytorch IN.safetensors OUT.tnw\n");
     return 2;
   }
-  const typenet::ImportReport report = typenet::convert_safetensors<FashionCnn>(argv[1], argv[2], typenet::Layout::pytorch);
+  const typenet::ImportReport report =
+      typenet::convert_safetensors<FashionCnn>(argv[1], argv[2], typenet::Layout::pytorch);
   std::fputs(report.text().c_str(), stdout);
   return 0;
 } catch (const std::exception& e) {

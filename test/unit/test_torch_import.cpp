@@ -300,7 +300,8 @@ BOOST_AUTO_TEST_CASE(convert_safetensors_writes_the_weight_file_of_the_load) {
   const tn::ImportReport expected = loaded.load_safetensors(fixture("seed_cnn.safetensors"), tn::Layout::pytorch);
   loaded.save(dir.file("saved.tnw"));
   const std::string out = dir.file("converted.tnw");
-  const tn::ImportReport report = tn::convert_safetensors<SeedCnn>(fixture("seed_cnn.safetensors"), out, tn::Layout::pytorch);
+  const tn::ImportReport report =
+      tn::convert_safetensors<SeedCnn>(fixture("seed_cnn.safetensors"), out, tn::Layout::pytorch);
   BOOST_TEST(report.text() == expected.text());
   const auto bytes = [](const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -310,7 +311,8 @@ BOOST_AUTO_TEST_CASE(convert_safetensors_writes_the_weight_file_of_the_load) {
   SeedModel model({}, 2);
   model.load(out);
   BOOST_TEST(std::ranges::equal(std::as_const(model).parameters(), std::as_const(loaded).parameters()));
-  BOOST_CHECK_THROW(tn::convert_safetensors<SeedCnn>(fixture("strided.safetensors"), out, tn::Layout::pytorch), tn::Error);
+  BOOST_CHECK_THROW(tn::convert_safetensors<SeedCnn>(fixture("strided.safetensors"), out, tn::Layout::pytorch),
+                    tn::Error);
   BOOST_TEST((bytes(out) == bytes(dir.file("saved.tnw"))));
 }
 

@@ -252,7 +252,9 @@ class Model {
 
   /// Saves the parameters to `path` (docs/weight-format.md), atomically: a failure or a
   /// crash during the save leaves the previous file as it was.
-  void save(const std::string& path) const { detail::save_weight_file(path, detail::network_facts<Net>, params_.data()); }
+  void save(const std::string& path) const {
+    detail::save_weight_file(path, detail::network_facts<Net>, params_.data());
+  }
 
   /// Loads the parameters saved in `path` by `save` (or the weights of a checkpoint). Throws
   /// Error naming the file and the fault when it is missing, truncated, corrupt, of another

@@ -13,10 +13,11 @@
 namespace typenet::detail {
 
 /// An element-wise layer y = F::value(x) (or, where F has it, F::values on whole vectors, the
-/// same function: the last values of a pass through a padded vector) whose derivative F::slope(y) is a function of its
-/// output, so its backward pass needs only y. Accepts any shape and keeps it. F::slope(y) must
-/// be the derivative at the x that gave y: F's output must tell apart the pieces of its formula
-/// (Sigmoid and Tanh are one piece; ReLU and LeakyReLU keep the sign of x in y).
+/// same function; a pass's last values go through a padded vector) whose derivative F::slope(y)
+/// is a function of its output, so its backward pass needs only y. Accepts any shape and keeps
+/// it. F::slope(y) must be the derivative at the x that gave y: F's output must tell apart the
+/// pieces of its formula (Sigmoid and Tanh are one piece; ReLU and LeakyReLU keep the sign of x
+/// in y).
 template <class F>
 struct Activation : AcceptsAnyShape {
   static constexpr bool activation = true;  ///< Dense<Units, F> takes it
