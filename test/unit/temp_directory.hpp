@@ -1,11 +1,14 @@
-// test/unit/temp_directory.hpp: TempDirectory, a fresh directory under the system's temporary directory, removed with its contents at scope exit.
+// test/unit/temp_directory.hpp: TempDirectory, a fresh directory under the system's temporary directory, removed with its contents at scope exit; file_bytes, a file's bytes.
 #pragma once
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include <unistd.h>
 
@@ -39,5 +42,11 @@ class TempDirectory {
  private:
   std::filesystem::path path_;
 };
+
+/// The bytes of the file at `path` (none if it cannot be read).
+inline std::vector<unsigned char> file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
 
 }  // namespace typenet::test

@@ -34,6 +34,7 @@ using typenet::test::largest_allocation;
 namespace {
 
 using typenet::Error;
+using typenet::test::file_bytes;
 using typenet::test::TempDirectory;
 namespace data = typenet::data;
 using Bytes = std::vector<unsigned char>;
@@ -92,10 +93,6 @@ void write_gzip(const std::string& path, const Bytes& bytes, const char* mode = 
   BOOST_TEST_REQUIRE(written == static_cast<int>(bytes.size()));
 }
 
-Bytes read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return Bytes(std::istreambuf_iterator<char>(in), {});
-}
 
 /// Sets (or, with nullopt, unsets) an environment variable for one scope.
 class ScopedEnv {
@@ -196,7 +193,7 @@ BOOST_AUTO_TEST_CASE(truncated_gzip_file) {
   TempDirectory dir("readers");
   const std::string path = dir.file("cut.gz");
   write_gzip(path, idx_bytes({100, 100}, noise(10'000)));
-  Bytes bytes = read_file(path);
+  Bytes bytes = file_bytes(path);
   for (const std::size_t keep : {bytes.size() - 4, bytes.size() / 2, std::size_t{12}}) {
     write_file(path, Bytes(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(keep)));
     BOOST_CHECK_EXCEPTION(data::read_idx(path), Error, message_has({path, "truncated gzip stream"}));
@@ -236,7 +233,7 @@ BOOST_AUTO_TEST_CASE(trailing_garbage_after_gzip) {
   TempDirectory dir("readers");
   const std::string path = dir.file("garbage.gz");
   write_gzip(path, idx_bytes(dims_3x2x4, pattern(24)));
-  Bytes bytes = read_file(path);
+  Bytes bytes = file_bytes(path);
   for (const Bytes& tail : {Bytes{0}, Bytes{0x1f}, Bytes{'j', 'u', 'n', 'k'}}) {
     Bytes with_tail = bytes;
     with_tail.insert(with_tail.end(), tail.begin(), tail.end());
@@ -291,7 +288,7 @@ BOOST_AUTO_TEST_CASE(oversized_header) {
   const auto start = std::chrono::steady_clock::now();
 
   write_file(raw, idx_bytes({4'000'000'000u, 4'000'000'000u}, pattern(8)));
-  BOOST_TEST(read_file(raw).size() == 20u);
+  BOOST_TEST(file_bytes(raw).size() == 20u);
   largest_allocation = 0;
   BOOST_CHECK_EXCEPTION(data::read_idx(raw), Error,
                         message_has({raw, "too large: the header announces 4000000000 x 4000000000 values"}));
@@ -324,7 +321,7 @@ BOOST_AUTO_TEST_CASE(corrupt_gzip_crc) {
   TempDirectory dir("readers");
   const std::string path = dir.file("flipped.gz");
   write_gzip(path, idx_bytes({100, 50}, noise(5000)));
-  Bytes bytes = read_file(path);
+  Bytes bytes = file_bytes(path);
   for (std::size_t i = bytes.size() / 2; i < bytes.size() / 2 + 8; ++i) bytes[i] ^= 0x5a;
   write_file(path, bytes);
   BOOST_CHECK_EXCEPTION(data::read_idx(path), Error, message_has({path, "corrupt gzip stream", "incorrect data check"}));
@@ -336,7 +333,7 @@ BOOST_AUTO_TEST_CASE(corrupt_gzip_compressed) {
   TempDirectory dir("readers");
   const std::string path = dir.file("flipped.gz");
   write_gzip(path, idx_bytes({100, 100}, pattern(10'000)));
-  const Bytes good = read_file(path);
+  const Bytes good = file_bytes(path);
   for (std::size_t at = 10; at + 4 < good.size(); at += 7) {
     Bytes bytes = good;
     for (std::size_t i = at; i < at + 4; ++i) bytes[i] ^= 0xa5;
@@ -362,12 +359,12 @@ BOOST_AUTO_TEST_CASE(bytes_in_memory_read_as_the_file_holding_them) {
   const std::string path = dir.file("bytes");
   const Bytes raw = idx_bytes(dims_3x2x4, pattern(24));
   write_gzip(path, raw);
-  const Bytes gz = read_file(path);
+  const Bytes gz = file_bytes(path);
   write_gzip(path, idx_bytes({1000, 600}, noise(600'000)));  // more than one 256 KiB input buffer
-  const Bytes big_gz = read_file(path);
+  const Bytes big_gz = file_bytes(path);
   write_gzip(path, Bytes(raw.begin(), raw.begin() + 20));
   write_gzip(path, Bytes(raw.begin() + 20, raw.end()), "ab");
-  const Bytes two_members = read_file(path);
+  const Bytes two_members = file_bytes(path);
   const auto with = [](Bytes bytes, const Bytes& tail) {
     bytes.insert(bytes.end(), tail.begin(), tail.end());
     return bytes;

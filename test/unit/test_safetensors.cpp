@@ -30,6 +30,7 @@ using typenet::Error;
 using typenet::io::Dtype;
 using typenet::io::NamedTensor;
 using typenet::io::Safetensors;
+using typenet::test::file_bytes;
 using typenet::test::TempDirectory;
 using Bytes = std::vector<unsigned char>;
 
@@ -62,10 +63,6 @@ Bytes floats(std::initializer_list<float> values) {
   return out;
 }
 
-Bytes read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return Bytes(std::istreambuf_iterator<char>(in), {});
-}
 
 }  // namespace
 
@@ -329,7 +326,7 @@ BOOST_AUTO_TEST_CASE(open_names_the_path_and_the_fault) {
   const std::vector<float> w{1, 2, 3};
   const std::vector<NamedTensor<float>> tensors{{"w", {3}, w}};
   typenet::io::write_safetensors(dir.file("good.safetensors"), std::span<const NamedTensor<float>>(tensors));
-  Bytes good = read_file(dir.file("good.safetensors"));
+  Bytes good = file_bytes(dir.file("good.safetensors"));
   good.pop_back();
   std::ofstream(dir.file("cut.safetensors"), std::ios::binary).write(reinterpret_cast<const char*>(good.data()),
                                                                      static_cast<std::streamsize>(good.size()));
@@ -344,7 +341,7 @@ BOOST_AUTO_TEST_CASE(a_refused_save_leaves_the_previous_file) {
   const std::vector<float> w{1, 2, 3};
   const std::vector<NamedTensor<float>> good{{"w", {3}, w}};
   typenet::io::write_safetensors(path, std::span<const NamedTensor<float>>(good));
-  const Bytes before = read_file(path);
+  const Bytes before = file_bytes(path);
   const std::vector<NamedTensor<float>> twice{{"w", {3}, w}, {"w", {3}, w}};
   BOOST_CHECK_EXCEPTION(typenet::io::write_safetensors(path, std::span<const NamedTensor<float>>(twice)), Error,
                         [](const Error& e) {
@@ -357,7 +354,7 @@ BOOST_AUTO_TEST_CASE(a_refused_save_leaves_the_previous_file) {
                         });
   const std::vector<NamedTensor<float>> unnamed{{"", {3}, w}};
   BOOST_CHECK_THROW(typenet::io::write_safetensors(path, std::span<const NamedTensor<float>>(unnamed)), Error);
-  BOOST_TEST(read_file(path) == before);
+  BOOST_TEST(file_bytes(path) == before);
   BOOST_CHECK_THROW(typenet::io::write_safetensors(dir.file("no/such/dir/w.safetensors"), std::span<const NamedTensor<float>>(good)),
                     Error);
 }
@@ -592,7 +589,7 @@ BOOST_AUTO_TEST_CASE(convert_npz_writes_the_weight_file_of_what_load_npz_loads) 
   write_bytes(dir.file("w.npz"), npz_of(arrays, source));
   typenet::convert_npz<Small>(dir.file("w.npz"), dir.file("w.tnw"));
   keras.save(dir.file("saved.tnw"));
-  BOOST_TEST((read_file(dir.file("w.tnw")) == read_file(dir.file("saved.tnw"))));
+  BOOST_TEST((file_bytes(dir.file("w.tnw")) == file_bytes(dir.file("saved.tnw"))));
   SmallModel model({}, 8);
   model.load(dir.file("w.tnw"));
   BOOST_TEST((parameters_of(model) == parameters_of(keras)));
@@ -600,5 +597,5 @@ BOOST_AUTO_TEST_CASE(convert_npz_writes_the_weight_file_of_what_load_npz_loads) 
   std::swap(arrays[0], arrays[1]);
   write_bytes(dir.file("swapped.npz"), npz_of(arrays, source));
   BOOST_CHECK_THROW(typenet::convert_npz<Small>(dir.file("swapped.npz"), dir.file("w.tnw")), Error);
-  BOOST_TEST((read_file(dir.file("w.tnw")) == read_file(dir.file("saved.tnw"))));
+  BOOST_TEST((file_bytes(dir.file("w.tnw")) == file_bytes(dir.file("saved.tnw"))));
 }

@@ -22,6 +22,7 @@
 
 namespace tn = typenet;
 using tn::Padding;
+using typenet::test::file_bytes;
 using typenet::test::TempDirectory;
 
 namespace {
@@ -303,17 +304,13 @@ BOOST_AUTO_TEST_CASE(convert_safetensors_writes_the_weight_file_of_the_load) {
   const tn::ImportReport report =
       tn::convert_safetensors<SeedCnn>(fixture("seed_cnn.safetensors"), out, tn::Layout::pytorch);
   BOOST_TEST(report.text() == expected.text());
-  const auto bytes = [](const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::vector<char>(std::istreambuf_iterator<char>(in), {});
-  };
-  BOOST_TEST((bytes(out) == bytes(dir.file("saved.tnw"))));
+  BOOST_TEST((file_bytes(out) == file_bytes(dir.file("saved.tnw"))));
   SeedModel model({}, 2);
   model.load(out);
   BOOST_TEST(std::ranges::equal(std::as_const(model).parameters(), std::as_const(loaded).parameters()));
   BOOST_CHECK_THROW(tn::convert_safetensors<SeedCnn>(fixture("strided.safetensors"), out, tn::Layout::pytorch),
                     tn::Error);
-  BOOST_TEST((bytes(out) == bytes(dir.file("saved.tnw"))));
+  BOOST_TEST((file_bytes(out) == file_bytes(dir.file("saved.tnw"))));
 }
 
 BOOST_AUTO_TEST_CASE(a_file_that_does_not_fit_is_refused_naming_tensor_layer_and_shape) {

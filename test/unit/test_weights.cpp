@@ -28,13 +28,10 @@
 namespace tn = typenet;
 namespace fs = std::filesystem;
 using tn::Shape;
+using tn::test::file_bytes;
 
 namespace {
 
-std::vector<unsigned char> read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 
 void write_bytes(const std::string& path, const std::vector<unsigned char>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -161,7 +158,7 @@ BOOST_AUTO_TEST_CASE(header_is_as_documented) {
   tn::test::TempDirectory dir("weights-header");
   ModelA model({}, 1);
   model.save(dir.file("a.tnw"));
-  const auto bytes = read_bytes(dir.file("a.tnw"));
+  const auto bytes = file_bytes(dir.file("a.tnw"));
   const unsigned char magic[] = {0x89, 'T', 'N', 'W', '\r', '\n', 0x1a, '\n'};
   BOOST_TEST(std::equal(std::begin(magic), std::end(magic), bytes.begin()));
   BOOST_TEST(field(bytes, 8, 4) == 2u);             // format version
@@ -316,7 +313,7 @@ BOOST_AUTO_TEST_CASE(bad_files_get_clear_errors_and_leave_the_model_alone) {
   tn::test::TempDirectory dir("weights-bad");
   const std::string good = dir.file("good.tnw");
   ModelA({}, 1).save(good);
-  const auto bytes = read_bytes(good);
+  const auto bytes = file_bytes(good);
   ModelA model({}, 9);
 
   expect_load_error(model, dir.file("missing.tnw"), {"missing.tnw", "no such file"});
