@@ -93,22 +93,24 @@ TYPENET_INLINE vec<S> tanh_accurate(vec<S> x) {
   const mask sign = (mask)x & (mask)splat<S>(-S(0));
   const vec<S> a = (vec<S>)((mask)x & ~(mask)splat<S>(-S(0)));  // |x|
   const vec<S> u = a * a;
-  vec<S> q;
   const auto horner = [&](const auto& c) {
-    q = splat<S>(S(c[0]));
+    vec<S> q = splat<S>(S(c[0]));
     for (std::size_t i = 1; i < std::size(c); ++i) q = multiply_add(q, u, splat<S>(S(c[i])));
+    return q;
   };
-  if constexpr (std::is_same_v<S, float>) {
-    constexpr float c[] = {0.0022927448161781423431f, -0.008343945515839152048f, 0.021768918651028210152f,
-                           -0.053959259577204542744f, 0.13333303556915741766f,   -0.33333333172140361638f};
-    horner(c);
-  } else {
-    constexpr double c[] = {6.48516348279311315e-6,  -0.000031201101425797400033, 0.000092571161295567682707,
-                            -0.00023759064960555619551, 0.0005896606577757043347, -0.0014557754120478055104,
-                            0.0035921217511549622695, -0.008863235103240877925, 0.021869488519008305756,
-                            -0.05396825396789699169,  0.13333333333333041602,  -0.33333333333333332938};
-    horner(c);
-  }
+  const vec<S> q = [&] {
+    if constexpr (std::is_same_v<S, float>) {
+      constexpr float c[] = {0.0022927448161781423431f, -0.008343945515839152048f, 0.021768918651028210152f,
+                             -0.053959259577204542744f, 0.13333303556915741766f,   -0.33333333172140361638f};
+      return horner(c);
+    } else {
+      constexpr double c[] = {6.48516348279311315e-6,     -0.000031201101425797400033, 0.000092571161295567682707,
+                              -0.00023759064960555619551, 0.0005896606577757043347,    -0.0014557754120478055104,
+                              0.0035921217511549622695,   -0.008863235103240877925,    0.021869488519008305756,
+                              -0.05396825396789699169,    0.13333333333333041602,      -0.33333333333333332938};
+      return horner(c);
+    }
+  }();
   const vec<S> small = (vec<S>)((mask)multiply_add(a * u, q, a) | sign);  // -0 stays -0
   const vec<S> large = tanh<S>(x);
   const mask near0 = a < splat<S>(S(0.625));  // false for NaN, which `tanh` keeps
