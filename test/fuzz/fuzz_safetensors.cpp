@@ -77,7 +77,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       require(!is_float(t.dtype) || t.dtype == Dtype::F64, "F16, BF16 and F32 always convert to float");
       continue;
     }
-    // Used in place exactly when it is F32 (aligned in this input or not): then the same values.
+    // Used in place only when it is F32 (and aligned in this input): then the values read() copies.
     const auto view = file->in_place<float>(t);
     require(!view || t.dtype == Dtype::F32, "only an F32 tensor is used in place as floats");
     require(!view || (view->size() == count &&
