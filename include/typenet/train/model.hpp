@@ -7,22 +7,18 @@
 #include <cstdint>
 #include <iosfwd>
 #include <span>
-#include <string>
 #include <type_traits>
 #include <vector>
 
-#include <typenet/core/aligned_buffer.hpp>
 #include <typenet/core/build_check.hpp>
 #include <typenet/core/diagnostics.hpp>
 #include <typenet/core/random.hpp>
 #include <typenet/core/shape.hpp>
 #include <typenet/exec/inference_runner.hpp>
-#include <typenet/exec/packed_weights.hpp>
 #include <typenet/exec/plan.hpp>
 #include <typenet/exec/step_engine.hpp>
 #include <typenet/graph/memory.hpp>
 #include <typenet/graph/sequential.hpp>
-#include <typenet/io/weights.hpp>
 #include <typenet/loss/detail/class_of.hpp>
 #include <typenet/loss/loss_concepts.hpp>
 #include <typenet/loss/metric.hpp>
@@ -35,15 +31,16 @@
 #include <typenet/train/fit_loop.hpp>
 #include <typenet/train/fit_options.hpp>
 #include <typenet/train/history.hpp>
-#include <typenet/train/parameters.hpp>
+#include <typenet/train/model_parameters.hpp>
 #include <typenet/train/regularization.hpp>
-#include <typenet/train/weight_file.hpp>
 
 namespace typenet {
 
 /// A network with a loss and an optimizer, its parameters and the buffers to train it: a
-/// façade over the parts in exec/ (the plan, the step engine, the inference runner, the packed
-/// weights) and train/ (the fit loop, checkpoints, weight files, divergence checks, penalties).
+/// façade over the parts in exec/ (the plan, the step engine, the inference runner) and train/
+/// (the fit loop, checkpoints, divergence checks, penalties). Its public base ModelParameters
+/// (train/model_parameters.hpp) holds the parameters, the gradient, the optimizer's state and
+/// the packed weights, with their views and weight files.
 ///
 ///     tn::Model<SeedCnn, tn::loss::CrossEntropy, tn::optim::Adam> model{{.learning_rate = 1e-3f}};
 ///     auto history = model.fit(data.train, {.epochs = 10, .validation = &data.test});
@@ -53,9 +50,11 @@ namespace typenet {
 /// with more threads); a training step and a prediction allocate nothing. Results are bitwise
 /// identical whatever the number of threads.
 template <Network Net, class Loss, class Optimizer, class S>
-class Model {
+class Model : public ModelParameters<Net, Optimizer, S> {
   static_assert(detail::reported(detail::check_loss<Net, Loss>()));
   using plan = exec::Plan<Net>;
+  using base = ModelParameters<Net, Optimizer, S>;
+  using base::grads_, base::optimizer_, base::packed_, base::params_, base::state_, base::take, base::weights;
 
  public:
   using network = Net;
@@ -71,24 +70,10 @@ class Model {
   static constexpr std::size_t input_size = input_type::size;
   static constexpr std::size_t output_size = output_type::size;
   static constexpr Memory memory = plan::template memory<S, Optimizer::slots>;
+  using base::penalty;
 
-  explicit Model(typename Optimizer::Options options = {}, std::uint64_t seed = 0)
-      : optimizer_(options),
-        params_(Net::parameter_block),
-        grads_(Net::parameter_block),
-        state_(Optimizer::slots * Net::parameter_block) {
-    initialize(seed);
+  explicit Model(typename Optimizer::Options options = {}, std::uint64_t seed = 0) : base(options, seed) {
     inference_.reserve(1);
-  }
-
-  /// Draws fresh parameters from `seed` (Glorot-uniform kernels, zero biases, as Keras) and
-  /// clears the optimizer's state. The same seed always gives the same model.
-  void initialize(std::uint64_t seed) {
-    detail::initialize_parameters(detail::network_facts<Net>, params_.data(), seed);
-    std::fill(state_.data(), state_.data() + state_.size(), S{});
-    std::fill(grads_.data(), grads_.data() + grads_.size(), S{});
-    optimizer_.iterations = 0;
-    packed_.pack(params_.data());
   }
 
   // ---- training ------------------------------------------------------------------------
@@ -200,109 +185,12 @@ class Model {
     return detail::output_class<Loss, output_size>(y.data());
   }
 
-  // ---- parameters ----------------------------------------------------------------------
-
-  /// All parameters, layer after layer, each tensor padded to a cache line (see `tensor`).
-  /// Handing out a writable view marks the kernels' packed copies stale: the next pass
-  /// refreshes them (see `parameters_changed`).
-  std::span<S> parameters() {
-    packed_.mark_stale();
-    return {params_.data(), Net::parameter_block};
-  }
-  std::span<const S> parameters() const { return {params_.data(), Net::parameter_block}; }
-  /// The gradient left by the last `compute_gradients` or `train_step`, laid out as `parameters`.
-  std::span<const S> gradients() const { return {grads_.data(), Net::parameter_block}; }
-  /// The optimizer's state (Optimizer::slots blocks, each laid out as `parameters`).
-  std::span<S> optimizer_state() { return {state_.data(), state_.size()}; }
-  std::span<const S> optimizer_state() const { return {state_.data(), state_.size()}; }
-
-  /// Tensor `index` ("kernel" 0, "bias" 1) of the layer at `position` (1-based), unpadded.
-  std::span<S> tensor(std::size_t position, std::size_t index) {
-    const auto [offset, size] = detail::tensor_location(detail::network_facts<Net>, position, index);
-    packed_.mark_stale();
-    return {params_.data() + offset, size};
-  }
-  std::span<const S> gradient_of(std::size_t position, std::size_t index) const {
-    const auto [offset, size] = detail::tensor_location(detail::network_facts<Net>, position, index);
-    return {grads_.data() + offset, size};
-  }
-
-  /// The sum of the kernel penalties of the Regularized layers (Keras's regularization
-  /// losses), which fit and evaluate add to the mean loss they report; 0 without any.
-  double penalty() const { return detail::penalty<Net>(params_.data()); }
-
-  /// The kernels' packed copies of the parameters (a convolution's transformed kernels) follow
-  /// writes made through `parameters()` or `tensor()` by themselves: the next pass refreshes
-  /// them. Call this after writing through a view kept from before a pass.
-  void parameters_changed() { packed_.pack(params_.data()); }
-
-  Optimizer& optimizer() { return optimizer_; }
-  const Optimizer& optimizer() const { return optimizer_; }
-
   /// The bytes the training and inference workspaces hold now: what `memory.training(batch,
   /// threads)` and `memory.inference(batch)` report, less the parameter blocks.
   std::size_t training_workspace_bytes() const { return engine_.workspace_bytes(); }
   std::size_t inference_workspace_bytes() const { return inference_.workspace_bytes(); }
 
-  // ---- files ----------------------------------------------------------------------------
-
-  /// The network as a weight file describes it: each layer as written in the type, the
-  /// shapes it receives and produces, and its parameter tensors.
-  static io::Architecture architecture() { return detail::architecture(detail::network_facts<Net>); }
-
-  /// Saves the parameters to `path` (docs/weight-format.md), atomically: a failure or a
-  /// crash during the save leaves the previous file as it was.
-  void save(const std::string& path) const {
-    detail::save_weight_file(path, detail::network_facts<Net>, params_.data());
-  }
-
-  /// Loads the parameters saved in `path` by `save` (or the weights of a checkpoint). Throws
-  /// Error naming the file and the fault when it is missing, truncated, corrupt, of another
-  /// format version or scalar type, or saved from another network (naming the first layer
-  /// that differs); the model is then exactly as it was. The optimizer's state is untouched.
-  void load(const std::string& path) { take(detail::read_weights<S>(io::load_file(path), detail::network_facts<Net>)); }
-
-  /// The same from a file's bytes already in memory; `name` stands for the file in messages.
-  void load(std::vector<unsigned char> bytes, const std::string& name) {
-    take(detail::read_weights<S>(io::check_file(std::move(bytes), name), detail::network_facts<Net>));
-  }
-
-  /// Saves the parameters to `path` as a safetensors file (docs/interop.md), F32 for a float
-  /// model and F64 for a double one, written atomically. Layout::typenet (the default): one
-  /// tensor per parameter tensor, named after its layer's path ("1.kernel", "5.b0.1.bias"), in
-  /// Keras's layout (a Conv2D kernel [height, width, in, filters]). Layout::pytorch: as PyTorch's
-  /// state_dict holds the same layers, so that `torch_model.load_state_dict(load_file(path))`
-  /// works: the modules named `names` (one per layer with parameters, in order), or by default
-  /// as an nn.Sequential of the same layers names them ("0.weight", "0.bias", "3.weight", ...).
-  void save_safetensors(const std::string& path, Layout layout = Layout::typenet,
-                        const std::vector<std::string>& names = {}) const {
-    detail::save_safetensors(path, detail::network_facts<Net>, params_.data(), layout, names);
-  }
-
-  /// Loads parameters from a safetensors file (F16, BF16, F32 or F64), strictly: every tensor of
-  /// the model filled exactly once, every tensor of the file used. Layout::typenet: named and
-  /// laid out as `save_safetensors` writes them. Layout::pytorch: a PyTorch state_dict, its
-  /// modules matched to the layers by `names` (module names, one per layer with parameters, in
-  /// order) or, by default, by position among the modules of a kind (the n-th convolution of
-  /// the file, in the natural order of the names, fills the n-th Conv2D); kernels transposed,
-  /// and a Linear after a Flatten has its inputs reordered from PyTorch's channels-first order;
-  /// num_batches_tracked is ignored. Returns what filled what and what was assumed (a
-  /// BatchNormalization's epsilon, which a file does not hold). Throws Error naming the file and
-  /// the fault: a missing tensor (with its layer and the shape it needs, in the file's
-  /// convention), one of another shape or an integer dtype, a tensor the model has no place for,
-  /// or a corrupt file; the model is then exactly as it was. The optimizer's state is untouched.
-  ImportReport load_safetensors(const std::string& path, Layout layout = Layout::typenet,
-                                const std::vector<std::string>& names = {}) {
-    ImportReport report;
-    take(detail::load_safetensors<S>(path, detail::network_facts<Net>, layout, names, report));
-    return report;
-  }
-
-  /// Loads parameters from a NumPy .npz archive in Keras's layouts, as Keras's weights are saved
-  /// with `np.savez(path, **{w.path: w.numpy() for w in model.weights})` (docs/interop.md):
-  /// matched by position, each array with the shape its tensor needs, every tensor filled once.
-  /// Throws Error naming the file, the array and the layer; the model is then as it was.
-  void load_npz(const std::string& path) { take(detail::load_npz<S>(path, detail::network_facts<Net>)); }
+  // ---- summary ---------------------------------------------------------------------------
 
   static void summary() { print_summary(Net::summary_rows(), memory, sizeof(S), detail::build_advice); }
   static void summary(std::ostream& out) {
@@ -310,8 +198,6 @@ class Model {
   }
 
  private:
-  exec::Weights<S> weights() const { return {params_.data(), packed_.data()}; }
-
   template <class Data>
   BatchResult compute(const Data& data, std::span<const std::uint32_t> indices, const char* caller, Metric metric) {
     static_assert(detail::reported(detail::check_data<Net, Data, Loss>()));
@@ -334,16 +220,6 @@ class Model {
     inference_.run_all(weights(), data, batch, use);
   }
 
-  void take(detail::AlignedBuffer<S> fresh) {
-    std::swap(params_, fresh);
-    packed_.pack(params_.data());
-  }
-
-  Optimizer optimizer_;
-  detail::AlignedBuffer<S> params_;
-  detail::AlignedBuffer<S> grads_;
-  detail::AlignedBuffer<S> state_;
-  exec::PackedWeights<Net, S> packed_;
   exec::StepEngine<Net, Loss, S> engine_;
   exec::InferenceRunner<Net, S> inference_;
   std::uint64_t noise_seed_ = 0;  ///< FitOptions::seed of the last fit: seeds Dropout's masks
