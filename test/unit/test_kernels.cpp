@@ -6,6 +6,7 @@
 #define BOOST_TEST_MODULE kernels
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <tuple>
 #include <limits>
@@ -90,6 +91,37 @@ BOOST_AUTO_TEST_CASE(gemm_with_run_time_reduction_length) {
       }
     BOOST_TEST(worst < 1e-4, "k=" << k << " worst error " << worst);
   }
+}
+
+namespace {
+/// gemm_few_rows against gemm for the same M rows: the same bits, every start, with a fused ReLU.
+template <class S, std::size_t N, std::size_t K, std::size_t M>
+void check_few_rows() {
+  tn::Random random(M * 31 + N + K);
+  tn::detail::AlignedBuffer<S> a(M * K), b(K * N + 16), row(N), c0(M * N), expected(M * N), c(M * N);
+  for (std::size_t i = 0; i < M * K; ++i) a[i] = S(random.uniform(-1, 1));
+  for (std::size_t i = 0; i < K * N; ++i) b[i] = S(random.uniform(-1, 1));
+  for (std::size_t i = 0; i < N; ++i) row[i] = S(random.uniform(-1, 1));
+  for (std::size_t i = 0; i < M * N; ++i) c0[i] = S(random.uniform(-1, 1));
+  for (kn::Start start : {kn::Start::zero, kn::Start::accumulate, kn::Start::row}) {
+    std::copy(c0.data(), c0.data() + M * N, expected.data());
+    std::copy(c0.data(), c0.data() + M * N, c.data());
+    kn::gemm<S, N, K>(M, a.data(), K, 1, b.data(), N, expected.data(), N, start, row.data(), {.relu = true});
+    kn::gemm_few_rows<S, N, K, M>(a.data(), K, 1, b.data(), N, c.data(), N, start, row.data(), {.relu = true});
+    std::size_t differs = 0;
+    for (std::size_t i = 0; i < M * N; ++i) differs += c[i] != expected[i];
+    BOOST_TEST(differs == 0u, "gemm_few_rows<" << N << ", " << K << ", " << M << "> start " << int(start) << ": "
+                                               << differs << " elements differ from gemm's");
+  }
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(gemm_few_rows_gives_gemms_bits, S, Scalars) {
+  check_few_rows<S, 64, 32, 9>();  // the seed CNN's Winograd position for one sample
+  check_few_rows<S, 40, 7, 7>();   // a last panel of part of a vector
+  check_few_rows<S, 16, 5, 12>();  // one vector of columns
+  check_few_rows<S, 70, 11, 3>();  // rows of one tile: gemm itself
+  check_few_rows<S, 33, 3, 20>();  // more rows than the accumulators allow: gemm itself
 }
 
 namespace {

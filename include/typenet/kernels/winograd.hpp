@@ -97,9 +97,13 @@ struct Winograd3x3 {
       for (std::size_t b = b0; b < b0 + count; ++b)
         transform_input(x + b * H * W * C, u + (b - b0) * tiles * stride, stride / P);
       // M[tile][pos][f] = sum over c of U[tile][pos][c] V[pos][c][f], for the group's tiles.
-      for (std::size_t pos = 0; pos < P; ++pos)
-        gemm<S, F, C>(count * tiles, u + pos * (stride / P), stride, 1, v + pos * C * F, F, scratch + pos * F,
-                      P * F);
+      for (std::size_t pos = 0; pos < P; ++pos) {
+        if (count == 1)  // one sample (batch-1 inference): its tiles as one tile of rows where they fit
+          gemm_few_rows<S, F, C, tiles>(u + pos * (stride / P), stride, 1, v + pos * C * F, F, scratch + pos * F, P * F);
+        else
+          gemm<S, F, C>(count * tiles, u + pos * (stride / P), stride, 1, v + pos * C * F, F, scratch + pos * F,
+                        P * F);
+      }
       for (std::size_t b = b0; b < b0 + count; ++b)
         transform_output(scratch + (b - b0) * tiles * P * F, bias, relu, y + b * OH * OW * F);
     }
