@@ -205,21 +205,23 @@ TYPENET_NOINLINE void weight_panel(std::size_t m0, std::size_t n, const S* in, c
   const bool in_taps = by_tap && m0 % C == 0;
   for (std::size_t q0 = 0; q0 < total; q0 += block) {
     const std::size_t q1 = std::min(total, q0 + block);
-    if (in_taps) {
-      for (std::size_t m = m0; m < m0 + Rows;) {
-        for (std::size_t t = 0; t < taller; ++t, m += base + 1)
-          weight_tile<G, S, base + 1, NV, Valid, true>(m, q0, q1, in, dy, g, q0 > 0);
-        for (std::size_t t = taller; t < tiles; ++t, m += base)
-          weight_tile<G, S, base, NV, Valid, true>(m, q0, q1, in, dy, g, q0 > 0);
+    if constexpr (by_tap) {
+      if (in_taps) {
+        for (std::size_t m = m0; m < m0 + Rows;) {
+          for (std::size_t t = 0; t < taller; ++t, m += base + 1)
+            weight_tile<G, S, base + 1, NV, Valid, true>(m, q0, q1, in, dy, g, q0 > 0);
+          for (std::size_t t = taller; t < tiles; ++t, m += base)
+            weight_tile<G, S, base, NV, Valid, true>(m, q0, q1, in, dy, g, q0 > 0);
+        }
+        continue;
       }
-    } else {
-      constexpr std::size_t all = (Rows + MR - 1) / MR, height = Rows / all, higher = Rows % all;
-      std::size_t m = m0;
-      for (std::size_t t = 0; t < higher; ++t, m += height + 1)
-        weight_tile<G, S, height + 1, NV, Valid>(m, q0, q1, in, dy, g, q0 > 0);
-      for (std::size_t t = higher; t < all; ++t, m += height)
-        weight_tile<G, S, height, NV, Valid>(m, q0, q1, in, dy, g, q0 > 0);
     }
+    constexpr std::size_t all = (Rows + MR - 1) / MR, height = Rows / all, higher = Rows % all;
+    std::size_t m = m0;
+    for (std::size_t t = 0; t < higher; ++t, m += height + 1)
+      weight_tile<G, S, height + 1, NV, Valid>(m, q0, q1, in, dy, g, q0 > 0);
+    for (std::size_t t = higher; t < all; ++t, m += height)
+      weight_tile<G, S, height, NV, Valid>(m, q0, q1, in, dy, g, q0 > 0);
   }
 }
 
