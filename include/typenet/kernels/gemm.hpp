@@ -200,12 +200,11 @@ TYPENET_INLINE void tree_tile(std::size_t K, std::size_t chunk, const S* a, std:
     const std::size_t merges = std::size_t(std::countr_zero(q + 1));
     for (std::size_t m = 1; m <= merges; ++m) add_from(top - m);
     top -= merges;
-    push_to(top++);
+    if (q + 1 < chunks) push_to(top++);
   }
-  // The incomplete blocks left, largest first: each takes in the sum of those after it.
-  for (std::size_t r = 0; r < MR; ++r)
-    for (std::size_t j = 0; j < NV; ++j) acc[r][j] = stack[top - 1][r][j];
-  for (std::size_t level = top - 1; level > 0; --level) add_from(level - 1);
+  // The incomplete blocks left, largest first: each takes in the sum of those after it, the
+  // last chunk's block still in the accumulators (never pushed, so never read back).
+  for (std::size_t level = top; level > 0; --level) add_from(level - 1);
   store_tile<S, MR, NV, Valid>(acc, c, ldc, Finish<S>{}, at);
 }
 
