@@ -25,18 +25,17 @@
 #include <cstdlib>
 #include <span>
 #include <thread>
-#include <vector>
-
 #include <typenet/infer.hpp>
 #include <typenet/typenet.hpp>
+#include <vector>
 
 namespace tn = typenet;
 
 namespace {
 
-struct SeedCnn : tn::Sequential<tn::Input<28, 28, 1>, tn::Conv2D<32, 3, 3>, tn::ReLU, tn::MaxPool2D<2, 2>,
-                                tn::Conv2D<64, 3, 3>, tn::ReLU, tn::MaxPool2D<2, 2>, tn::Flatten, tn::Dense<10>,
-                                tn::Softmax> {};
+struct SeedCnn
+    : tn::Sequential<tn::Input<28, 28, 1>, tn::Conv2D<32, 3, 3>, tn::ReLU, tn::MaxPool2D<2, 2>, tn::Conv2D<64, 3, 3>,
+                     tn::ReLU, tn::MaxPool2D<2, 2>, tn::Flatten, tn::Dense<10>, tn::Softmax> {};
 // The first stage by rows: input rows 0-15 give pooled rows 0-6, rows 14-27 pooled rows 7-12.
 struct TopRows : tn::Sequential<tn::Input<16, 28, 1>, tn::Conv2D<32, 3, 3>, tn::ReLU, tn::MaxPool2D<2, 2>> {};
 struct BottomRows : tn::Sequential<tn::Input<14, 28, 1>, tn::Conv2D<32, 3, 3>, tn::ReLU, tn::MaxPool2D<2, 2>> {};
@@ -64,15 +63,23 @@ struct Part {
     std::copy_n(bias.begin() + first, count, to_bias.begin());
     predictor.parameters_changed();
   }
+  /// Copies the whole network's layer at `position` (kernel and bias) into this one's layer 1.
   template <class Whole>
-  void take_layer(Whole& whole, std::size_t position, std::size_t to_position) {
+  void take_layer(Whole& whole, std::size_t position) {
     for (std::size_t t = 0; t < 2; ++t) {
       const auto from = whole.tensor(position, t);
-      std::copy(from.begin(), from.end(), model.tensor(to_position, t).begin());
+      std::copy(from.begin(), from.end(), model.tensor(1, t).begin());
     }
     predictor.parameters_changed();
   }
 };
+
+/// Copies `pixels` pixels of `count` channels each from `from` into channels [first, first +
+/// count) of `to`, whose pixels hold `all` channels (channels last).
+void put_channels(const float* from, std::size_t pixels, std::size_t count, float* to, std::size_t all,
+                  std::size_t first) {
+  for (std::size_t q = 0; q < pixels; ++q) std::copy_n(from + q * count, count, to + q * all + first);
+}
 
 /// A spinning thread's pause.
 inline void relax() {
@@ -123,45 +130,56 @@ int main(int argc, char** argv) {
   auto one_core = std::make_unique<tn::Predictor<SeedCnn>>(whole.parameters().data());
   const auto top = std::make_unique<Part<TopRows>>();
   const auto bottom_rows = std::make_unique<Part<BottomRows>>();
-  const auto first_a = std::make_unique<Part<FirstHalf>>(), first_b = std::make_unique<Part<FirstHalf>>();
-  const auto second_a = std::make_unique<Part<SecondHalf>>(), second_b = std::make_unique<Part<SecondHalf>>();
+  // [side]: side 0 runs on the calling thread (core 1), side 1 on the helper (core 0).
+  const std::array first_half{std::make_unique<Part<FirstHalf>>(), std::make_unique<Part<FirstHalf>>()};
+  const std::array second_half{std::make_unique<Part<SecondHalf>>(), std::make_unique<Part<SecondHalf>>()};
   const auto head = std::make_unique<Part<Head>>();
-  top->take_layer(whole, 1, 1);
-  bottom_rows->take_layer(whole, 1, 1);
-  first_a->take_filters(whole, 1, 0);
-  first_b->take_filters(whole, 1, 16);
-  second_a->take_filters(whole, 4, 0);
-  second_b->take_filters(whole, 4, 32);
-  head->take_layer(whole, 8, 1);
+  top->take_layer(whole, 1);
+  bottom_rows->take_layer(whole, 1);
+  for (std::size_t side = 0; side < 2; ++side) {
+    first_half[side]->take_filters(whole, 1, side * 16);
+    second_half[side]->take_filters(whole, 4, side * 32);
+  }
+  head->take_layer(whole, 8);
 
   std::vector<std::array<float, 784>> samples(64);
   for (std::size_t i = 0; i < samples.size(); ++i)
     for (std::size_t j = 0; j < 784; ++j) samples[i][j] = float((i * 7 + j * 13) % 256) / 255.0f;
   alignas(64) static float middle[middle_size], deep[deep_size];
 
+  // One side's share of each stage, written into its part of `middle` and `deep`: the first
+  // stage's top or bottom rows, or its half of the filters; the second stage's half of the filters.
+  const auto first_stage = [&](std::size_t side, Split split, const float* x) {
+    if (split == Split::rows_then_filters) {
+      if (side == 0) {
+        const auto a = top->predictor.predict(std::span<const float, 16 * 28>(x, 16 * 28));
+        std::copy(a.begin(), a.end(), middle);
+      } else {
+        const auto a = bottom_rows->predictor.predict(std::span<const float, 14 * 28>(x + 14 * 28, 14 * 28));
+        std::copy(a.begin(), a.end(), middle + 7 * 13 * 32);
+      }
+    } else if (split == Split::filters) {
+      const auto a = first_half[side]->predictor.predict(std::span<const float, 784>(x, 784));
+      put_channels(a.data(), 13 * 13, 16, middle, 32, side * 16);
+    }
+  };
+  const auto second_stage = [&](std::size_t side) {
+    const auto b = second_half[side]->predictor.predict(std::span<const float, middle_size>(middle, middle_size));
+    put_channels(b.data(), 5 * 5, 32, deep, 64, side * 32);
+  };
+
   Barrier barrier;
   std::atomic<Split> mode{Split::rows_then_filters};
   const float* current = nullptr;
-  // Core 0's share: the bottom rows or the second half of the filters of the first stage, the
-  // second half of the filters of the second stage.
   std::thread helper([&] {
     pin(0);
     for (;;) {
       barrier.wait();
       const Split split = mode.load(std::memory_order_relaxed);
       if (split == Split::stop) return;
-      if (split == Split::rows_then_filters) {
-        const auto a = bottom_rows->predictor.predict(std::span<const float, 14 * 28>(current + 14 * 28, 14 * 28));
-        std::copy(a.begin(), a.end(), middle + 7 * 13 * 32);
-      } else if (split == Split::filters) {
-        const auto a = first_b->predictor.predict(std::span<const float, 784>(current, 784));
-        for (std::size_t q = 0; q < 169; ++q) std::copy_n(a.begin() + q * 16, 16, middle + q * 32 + 16);
-      }
+      first_stage(1, split, current);
       barrier.wait();
-      if (split != Split::barriers_only) {
-        const auto b = second_b->predictor.predict(std::span<const float, middle_size>(middle, middle_size));
-        for (std::size_t q = 0; q < 25; ++q) std::copy_n(b.begin() + q * 32, 32, deep + q * 64 + 32);
-      }
+      if (split != Split::barriers_only) second_stage(1);
       barrier.wait();
     }
   });
@@ -171,27 +189,17 @@ int main(int argc, char** argv) {
     current = x;
     mode.store(split, std::memory_order_relaxed);
     barrier.wait();
-    if (split == Split::rows_then_filters) {
-      const auto a = top->predictor.predict(std::span<const float, 16 * 28>(x, 16 * 28));
-      std::copy(a.begin(), a.end(), middle);
-    } else if (split == Split::filters) {
-      const auto a = first_a->predictor.predict(std::span<const float, 784>(x, 784));
-      for (std::size_t q = 0; q < 169; ++q) std::copy_n(a.begin() + q * 16, 16, middle + q * 32);
-    }
+    first_stage(0, split, x);
     barrier.wait();
-    if (split == Split::barriers_only) {
-      barrier.wait();
-      return {};
-    }
-    const auto b = second_a->predictor.predict(std::span<const float, middle_size>(middle, middle_size));
-    for (std::size_t q = 0; q < 25; ++q) std::copy_n(b.begin() + q * 32, 32, deep + q * 64);
+    if (split != Split::barriers_only) second_stage(0);
     barrier.wait();
+    if (split == Split::barriers_only) return {};
     return head->predictor.predict(std::span<const float, deep_size>(deep, deep_size));
   };
   const auto one_side = [&](const float* x) {  // core 1's share alone: no barrier, no helper
-    const auto a = top->predictor.predict(std::span<const float, 16 * 28>(x, 16 * 28));
-    const auto b = second_a->predictor.predict(std::span<const float, middle_size>(middle, middle_size));
-    return a[0] + b[0] + head->predictor.predict(std::span<const float, deep_size>(deep, deep_size))[0];
+    first_stage(0, Split::rows_then_filters, x);
+    second_stage(0);
+    return head->predictor.predict(std::span<const float, deep_size>(deep, deep_size))[0];
   };
 
   // The split computes the network: every class equal, every output within 1e-5.
@@ -202,7 +210,8 @@ int main(int argc, char** argv) {
       const auto y = one_core->predict(std::span<const float, 784>(x));
       const auto z = split_predict(split, x.data());
       for (std::size_t k = 0; k < 10; ++k) worst = std::max(worst, double(std::fabs(y[k] - z[k])));
-      classes_differ += std::max_element(y.begin(), y.end()) - y.begin() != std::max_element(z.begin(), z.end()) - z.begin();
+      classes_differ +=
+          std::max_element(y.begin(), y.end()) - y.begin() != std::max_element(z.begin(), z.end()) - z.begin();
     }
 
   using Clock = std::chrono::steady_clock;
@@ -214,7 +223,8 @@ int main(int argc, char** argv) {
   };
   std::vector<double> whole_us, rows_us, filters_us, side_us, barrier_us;
   for (int r = 0; r < rounds; ++r) {
-    whole_us.push_back(time_us([&](const float* x) { return one_core->predict(std::span<const float, 784>(x, 784))[0]; }));
+    whole_us.push_back(
+        time_us([&](const float* x) { return one_core->predict(std::span<const float, 784>(x, 784))[0]; }));
     rows_us.push_back(time_us([&](const float* x) { return split_predict(Split::rows_then_filters, x)[0]; }));
     filters_us.push_back(time_us([&](const float* x) { return split_predict(Split::filters, x)[0]; }));
     side_us.push_back(time_us(one_side));
@@ -225,8 +235,9 @@ int main(int argc, char** argv) {
   helper.join();
 
   const double base = median(whole_us);
-  std::printf("seed CNN, one sample, %d rounds of 4,000%s; split outputs within %.1e of one core's, %zu classes differ\n\n",
-              rounds, pinned ? " (threads pinned to cores 1 and 0)" : " (pinning failed)", worst, classes_differ);
+  std::printf(
+      "seed CNN, one sample, %d rounds of 4,000%s; split outputs within %.1e of one core's, %zu classes differ\n\n",
+      rounds, pinned ? " (threads pinned to cores 1 and 0)" : " (pinning failed)", worst, classes_differ);
   std::printf("| run | median us per sample | one core / this |\n|---|---|---|\n");
   std::printf("| Predictor, one core | %.2f | 1.00 |\n", base);
   std::printf("| two cores: first stage by rows, second by filters | %.2f | %.2f |\n", median(rows_us),
