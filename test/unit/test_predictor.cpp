@@ -1,7 +1,8 @@
 // Predictor (typenet/infer.hpp), the deployment profile: its outputs are bitwise Model::predict's
 // for straight and branching networks, float and double; a batch predictor agrees with one
-// sample at a time; predictors on several threads sharing one parameter block agree with one
-// (the ThreadSanitizer run of .ci/sanitize includes this executable).
+// sample at a time (bitwise for Dense layers, whose one-sample product has its own tiles);
+// predictors on several threads sharing one parameter block agree with one (the
+// ThreadSanitizer run of .ci/sanitize includes this executable).
 #define BOOST_TEST_MODULE predictor
 #include <boost/test/unit_test.hpp>
 
@@ -134,6 +135,33 @@ BOOST_AUTO_TEST_CASE(a_batch_predictor_agrees_with_one_sample_at_a_time) {
     for (std::size_t j = 0; j < out; ++j) BOOST_TEST(ys[i * out + j] == y[j], boost::test_tools::tolerance(1e-5f));
   }
   for (std::size_t j = 0; j < out; ++j) BOOST_TEST(ys[3 * out + j] == -1.0f);
+}
+
+// One sample runs a Dense layer's product as one row as wide as the registers allow (more
+// chains of multiply-adds in flight); a batch runs it in tiles of several rows and narrower
+// panels. Each output gets the same multiply-adds in the same order either way: the same bits.
+// The widths cover one pass, several passes and a part-filled last vector, on AVX-512 and AVX2.
+struct Wide : tn::Sequential<tn::Input<37>, tn::Dense<400>, tn::ReLU, tn::Dense<130>, tn::Dense<3>> {};
+
+template <class S>
+void check_alone_as_in_a_batch(std::uint64_t seed) {
+  const auto model = trained<Wide, S>(seed);
+  auto one = std::make_unique<tn::Predictor<Wide, S>>(model->parameters().data());
+  auto five = std::make_unique<tn::Predictor<Wide, S, 5>>(model->parameters().data());
+  const auto data = make_data<Wide>(5, seed + 1);
+  std::vector<S> xs(5 * 37), ys(5 * 3);
+  for (std::size_t i = 0; i < 5; ++i) data.input(i).copy_to(xs.data() + i * 37);
+  five->predict_batch(xs.data(), ys.data(), 5);
+  for (std::size_t i = 0; i < 5; ++i) {
+    const auto y = one->predict(std::span<const S, 37>(xs.data() + i * 37, 37));
+    BOOST_TEST(std::memcmp(y.data(), ys.data() + i * 3, sizeof(S) * 3) == 0,
+               "sample " << i << ": alone " << y[0] << ", in a batch " << ys[i * 3]);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_sample_alone_gets_the_bits_it_gets_in_a_batch) {
+  check_alone_as_in_a_batch<float>(11);
+  check_alone_as_in_a_batch<double>(12);
 }
 
 BOOST_AUTO_TEST_CASE(predictors_on_several_threads_agree_with_one) {

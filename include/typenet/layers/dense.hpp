@@ -132,6 +132,9 @@ struct Dense<Units, void> {
       if constexpr (parts > 1)
         kernels::gemm_split<S, N, K, parts>(n, x, K, 1, pass.params, N, y, N, kernels::Start::row,
                                             pass.params + bias_offset, {.relu = pass.relu});
+      else if (n == 1)  // one sample: all of N's columns in one pass (the same bits)
+        kernels::gemm_few_rows<S, N, K, 1>(x, K, 1, pass.params, N, y, N, kernels::Start::row,
+                                           pass.params + bias_offset, {.relu = pass.relu});
       else
         kernels::gemm<S, N, K>(n, x, K, 1, pass.params, N, y, N, kernels::Start::row, pass.params + bias_offset,
                                {.relu = pass.relu});
