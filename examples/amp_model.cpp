@@ -228,23 +228,12 @@ int main(int argc, char** argv) try {
     for (std::size_t i = segments - 1; i > 0; --i) std::swap(order[i], order[order_random.next() % (i + 1)]);
     const auto start = std::chrono::steady_clock::now();
     double loss = 0;
-    struct Run {
-      AmpModel& model;
-      const Segments& data;
-      const std::vector<std::uint32_t>& order;
-      std::size_t batch;
-      double& loss;
-    } run{model, data, order, batch, loss};
-    tn::exec::run_with_threads(
-        threads,
-        [](void* context) {
-          Run& r = *static_cast<Run*>(context);
-          for (std::size_t i = 0; i < segments; i += r.batch) {
-            const std::size_t n = std::min(r.batch, segments - i);
-            r.loss += r.model.train_step(r.data, std::span<const std::uint32_t>(r.order.data() + i, n)).loss_sum;
-          }
-        },
-        &run);
+    tn::with_threads(threads, [&] {
+      for (std::size_t i = 0; i < segments; i += batch) {
+        const std::size_t n = std::min(batch, segments - i);
+        loss += model.train_step(data, std::span<const std::uint32_t>(order.data() + i, n)).loss_sum;
+      }
+    });
     const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     seconds += took;
     std::printf("epoch %zu/%zu: loss %.6g, %.1f ms\n", epoch, epochs, loss / double(segments), 1e3 * took);

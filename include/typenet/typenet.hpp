@@ -53,3 +53,4 @@
 #include <typenet/train/model.hpp>
 #include <typenet/train/plot.hpp>
 #include <typenet/train/progress.hpp>
+#include <typenet/train/threads.hpp>

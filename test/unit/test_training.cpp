@@ -5,10 +5,14 @@
 
 #include <unistd.h>
 
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <set>
+#include <span>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -128,6 +132,49 @@ std::vector<float> train_with_threads(std::size_t threads) {
   return {model.parameters().begin(), model.parameters().end()};
 }
 }  // namespace
+
+namespace {
+/// The caller's own loop of train_step calls, run through with_threads.
+std::vector<float> steps_with_threads(std::size_t threads, std::size_t& arena_threads) {
+  tn::Random random(5);
+  const std::size_t n = 96;
+  std::vector<float> x(n * 72), t(n * 5);
+  for (auto& v : x) v = float(random.uniform(-1, 1));
+  for (std::size_t i = 0; i < n; ++i) t[i * 5 + random.below(5)] = 1.0f;
+  const tn::data::Dataset<Shape<6, 6, 2>, Shape<5>> data(std::move(x), std::move(t));
+  tn::Model<Small, tn::loss::CrossEntropy, tn::optim::Adam> model({}, 8);
+  std::vector<std::uint32_t> order(n);
+  for (std::uint32_t i = 0; i < n; ++i) order[i] = (i * 37) % n;
+  const double loss = tn::with_threads(threads, [&] {
+    arena_threads = tn::exec::max_threads();
+    double sum = 0;
+    for (std::size_t i = 0; i < n; i += 32)
+      sum += model.train_step(data, std::span<const std::uint32_t>(order.data() + i, 32)).loss_sum;
+    return sum;
+  });
+  BOOST_TEST(std::isfinite(loss));
+  BOOST_TEST(loss > 0);
+  return {model.parameters().begin(), model.parameters().end()};
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(with_threads_runs_a_callers_loop_on_that_many_threads_with_the_same_bits) {
+  std::size_t arena = 0;
+  const std::vector<float> one = steps_with_threads(1, arena);
+  BOOST_TEST(arena == 1u);
+  for (std::size_t threads : {2u, 7u}) {
+    const std::vector<float> many = steps_with_threads(threads, arena);
+    BOOST_TEST(arena == threads, "with_threads(" << threads << ") ran in an arena of " << arena);
+    BOOST_TEST(one == many, "train_step under with_threads(" << threads << ") differs from 1 thread");
+  }
+  // 0: the caller's own arena, whatever it is.
+  BOOST_TEST(tn::with_threads(0, [] { return tn::exec::max_threads(); }) == tn::exec::max_threads());
+  // Nothing returned, and an exception thrown inside reaches the caller.
+  bool ran = false;
+  tn::with_threads(3, [&] { ran = true; });
+  BOOST_TEST(ran);
+  BOOST_CHECK_THROW(tn::with_threads(2, [] { throw std::runtime_error("inside"); }), std::runtime_error);
+}
 
 BOOST_AUTO_TEST_CASE(results_are_bitwise_identical_on_1_2_and_7_threads) {
   BOOST_TEST(threads_seen(7) > 2u, "an arena of 7 slots must really run more threads than this machine's cores");
