@@ -119,29 +119,27 @@ std::size_t threads_seen(int n) {
 struct Small : tn::Sequential<tn::Input<6, 6, 2>, tn::Flatten, tn::Dense<24>, tn::ReLU, tn::Dense<16>, tn::Tanh,
                               tn::Dense<5>, tn::Softmax> {};
 
-std::vector<float> train_with_threads(std::size_t threads) {
-  tn::Random random(99);
-  const std::size_t n = 700;
+/// n random samples for Small, each with a random class.
+tn::data::Dataset<Shape<6, 6, 2>, Shape<5>> small_data(std::size_t n, std::uint64_t seed) {
+  tn::Random random(seed);
   std::vector<float> x(n * 72), t(n * 5);
   for (auto& v : x) v = float(random.uniform(-1, 1));
   for (std::size_t i = 0; i < n; ++i) t[i * 5 + random.below(5)] = 1.0f;
-  const tn::data::Dataset<Shape<6, 6, 2>, Shape<5>> data(std::move(x), std::move(t));
+  return {std::move(x), std::move(t)};
+}
+
+std::vector<float> train_with_threads(std::size_t threads) {
+  const auto data = small_data(700, 99);
   tn::Model<Small, tn::loss::CrossEntropy, tn::optim::Adam> model({}, 7);
   // 700 = 21 batches of 32 and one of 28: a ragged last batch too.
   model.fit(data, {.epochs = 2, .batch_size = 32, .seed = 3, .threads = threads, .verbose = false});
   return {model.parameters().begin(), model.parameters().end()};
 }
-}  // namespace
 
-namespace {
 /// The caller's own loop of train_step calls, run through with_threads.
 std::vector<float> steps_with_threads(std::size_t threads, std::size_t& arena_threads) {
-  tn::Random random(5);
   const std::size_t n = 96;
-  std::vector<float> x(n * 72), t(n * 5);
-  for (auto& v : x) v = float(random.uniform(-1, 1));
-  for (std::size_t i = 0; i < n; ++i) t[i * 5 + random.below(5)] = 1.0f;
-  const tn::data::Dataset<Shape<6, 6, 2>, Shape<5>> data(std::move(x), std::move(t));
+  const auto data = small_data(n, 5);
   tn::Model<Small, tn::loss::CrossEntropy, tn::optim::Adam> model({}, 8);
   std::vector<std::uint32_t> order(n);
   for (std::uint32_t i = 0; i < n; ++i) order[i] = (i * 37) % n;
