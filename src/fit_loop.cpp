@@ -11,6 +11,7 @@
 #include <typenet/exec/chunks.hpp>
 #include <typenet/train/fit_loop.hpp>
 #include <typenet/train/progress.hpp>
+#include <typenet/train/threads.hpp>
 
 namespace typenet::detail {
 
@@ -202,22 +203,9 @@ class FitLoop {
 }  // namespace
 
 History run_fit(FitTarget& target, const FitSettings& settings) {
-  if (settings.threads == 0) return FitLoop(target, settings).run();
   // An arena of exactly `threads` slots (the global limit alone cannot raise the parallelism
   // above the core count, and the tests run 7 threads on 2 cores).
-  struct Call {
-    FitTarget& target;
-    const FitSettings& settings;
-    History history;
-  } call{target, settings, {}};
-  exec::run_with_threads(
-      settings.threads,
-      [](void* context) {
-        auto& c = *static_cast<Call*>(context);
-        c.history = FitLoop(c.target, c.settings).run();
-      },
-      &call);
-  return call.history;
+  return with_threads(settings.threads, [&] { return FitLoop(target, settings).run(); });
 }
 
 }  // namespace typenet::detail
