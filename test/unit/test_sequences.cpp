@@ -98,6 +98,8 @@ void gate_functions_are_accurate(double allowed) {
       worst_exp = std::max(worst_exp, double(std::abs(e[l] - ee) / ee) / eps);
       worst_logistic = std::max(worst_logistic, double(std::abs(g[l] - gg) / std::max(gg, 1.0L)) / eps);
       worst_tanh = std::max(worst_tanh, double(std::abs(t[l] - tt)) / eps);
+      // Within their ranges, as gates need (1 - z must not turn negative).
+      BOOST_TEST((g[l] >= S(0) && g[l] <= S(1) && t[l] >= S(-1) && t[l] <= S(1)), "out of range at " << x[l]);
     }
   }
   BOOST_TEST_MESSAGE("worst error in ulps: exp " << worst_exp << ", logistic " << worst_logistic << ", tanh " << worst_tanh);

@@ -53,21 +53,60 @@ TYPENET_INLINE vec<S> exp(vec<S> x) {
   }
 }
 
-/// 1 / (1 + e^-x).
+/// tanh(x) = sign(x) (1 - 2 / (e^2|x| + 1)): within a few ulp of 1 for large |x| (relative to the
+/// value: as close to 1 as the value is), and within an absolute few ulp of 1 (not a relative
+/// one) near 0.
 template <class S>
-TYPENET_INLINE vec<S> logistic(vec<S> x) {
-  return splat<S>(S(1)) / (splat<S>(S(1)) + exp<S>(-x));
-}
-
-/// tanh(x) = sign(x) (1 - 2 / (e^2|x| + 1)): within a few ulp of 1 for large |x|, and within
-/// an absolute few ulp of 1 (not a relative one) near 0.
-template <class S>
-TYPENET_INLINE vec<S> tanh(vec<S> x) {
+TYPENET_INLINE vec<S> tanh_by_exp(vec<S> x) {
   using mask = decltype(x > x);
   const mask sign = (mask)x & (mask)splat<S>(-S(0));
   const vec<S> a = (vec<S>)((mask)x & ~(mask)splat<S>(-S(0)));  // |x|
   const vec<S> t = splat<S>(S(1)) - splat<S>(S(2)) / (exp<S>(a + a) + splat<S>(S(1)));
   return (vec<S>)((mask)t | sign);
+}
+
+/// tanh(x) for the recurrent layers' gates. For float, |x| P(x^2) / Q(x^2) with P and Q of
+/// degree 4, a rational minimax fit of tanh's relative error on [0, 9.1] (0.2 ulp; about 2 ulp
+/// of 1 once evaluated in float), and never beyond +-1: no exponential,
+/// one division, and P and Q in Estrin's form, so that a value's chain of dependent operations
+/// is short (a GRU's step waits on a logistic and then a tanh: through e^x they had been most of
+/// its time per sample). For double, tanh_by_exp.
+template <class S>
+TYPENET_INLINE vec<S> tanh(vec<S> x) {
+  if constexpr (std::is_same_v<S, float>) {
+    using mask = decltype(x > x);
+    const mask sign = (mask)x & (mask)splat<S>(-S(0));
+    const vec<S> a = (vec<S>)((mask)x & ~(mask)splat<S>(-S(0)));  // |x|
+    const auto c = [](float v) { return splat<S>(v); };
+    // min(v, bound), keeping a NaN (one minps on x86).
+    const auto at_most = [](vec<S> v, vec<S> bound) { return v > bound ? bound : v; };
+    // From 9.1 up, where tanh rounds to 1, the fit rises above 1 (by 3e-7 at 9.5): the result's
+    // bound at 1 then gives 1 exactly.
+    const vec<S> b = at_most(a, c(9.5f));
+    const vec<S> t = b * b, t2 = t * t, t4 = t2 * t2;
+    const vec<S> p = multiply_add(t4, c(1.3175505513869704561e-8f),
+                                  multiply_add(t2, multiply_add(t, c(0.000020479785997003958141f), c(0.0034877300047908926878f)),
+                                               multiply_add(t, c(0.13374408941700623599f), c(0.9999999775549705539f))));
+    const vec<S> q = multiply_add(t4, c(7.7032342035473096862e-7f),
+                                  multiply_add(t2, multiply_add(t, c(0.0003272784407099788632f), c(0.02584708604596228803f)),
+                                               multiply_add(t, c(0.46707722872686910554f), c(1.0f))));
+    return (vec<S>)((mask)at_most((b * p) / q, c(1.0f)) | sign);
+  } else {
+    return tanh_by_exp<S>(x);
+  }
+}
+
+/// The logistic function 1 / (1 + e^-x). For float, (1 + tanh(x / 2)) / 2, which shares tanh's
+/// short chain: within a few ulp of 1, absolute (values near 0 are multiples of about 3e-8, and
+/// 0 below x = -18.2); for double, the formula itself.
+template <class S>
+TYPENET_INLINE vec<S> logistic(vec<S> x) {
+  if constexpr (std::is_same_v<S, float>) {
+    const vec<S> half = splat<S>(0.5f);
+    return multiply_add(half, tanh<S>(half * x), half);
+  } else {
+    return splat<S>(S(1)) / (splat<S>(S(1)) + exp<S>(-x));
+  }
 }
 
 /// y[i] = f(x[i]) for the n values at x, a vector at a time (the last values through a padded
@@ -84,8 +123,9 @@ TYPENET_INLINE void map_in_vectors(const S* x, S* y, std::size_t n, F&& f) {
 /// tanh(x) within a few ulp of its value (relative) everywhere, for the Tanh layer: for
 /// |x| < 0.625, |x| + |x|^3 Q(x^2) with Q a Chebyshev fit of (tanh(x) / x - 1) / x^2 on
 /// [0, 0.625^2] (6 terms for float, 12 for double; the fit's own error is under 2e-9 and 4e-18),
-/// which keeps the relative accuracy of small values that `tanh` above loses; beyond, `tanh`'s
-/// formula, whose result is then over 0.55. Both are computed and one chosen per lane, so every
+/// which keeps the relative accuracy of small values that `tanh_by_exp` loses; beyond,
+/// `tanh_by_exp`, whose result is then over 0.55 (and which, unlike the gates' `tanh` for
+/// float, stays within an ulp or two of values close to 1). Both are computed and one chosen per lane, so every
 /// value gets the same instructions (a value alone and in a batch have the same bits).
 template <class S>
 TYPENET_INLINE vec<S> tanh_accurate(vec<S> x) {
@@ -112,8 +152,8 @@ TYPENET_INLINE vec<S> tanh_accurate(vec<S> x) {
     }
   }();
   const vec<S> small = (vec<S>)((mask)multiply_add(a * u, q, a) | sign);  // -0 stays -0
-  const vec<S> large = tanh<S>(x);
-  const mask near0 = a < splat<S>(S(0.625));  // false for NaN, which `tanh` keeps
+  const vec<S> large = tanh_by_exp<S>(x);
+  const mask near0 = a < splat<S>(S(0.625));  // false for NaN, which `tanh_by_exp` keeps
   return (vec<S>)(((mask)small & near0) | ((mask)large & ~near0));
 }
 
