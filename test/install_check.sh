@@ -14,7 +14,8 @@ shift 2
 cxx=("$@")
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-meson install -C "$build" --destdir "$root" --quiet >/dev/null
+# --no-rebuild: meson test has built everything, and other tests run beside this one.
+meson install -C "$build" --destdir "$root" --quiet --no-rebuild >/dev/null
 installed=$(find "$root" -name typenet.pc -print -quit)
 [ -n "$installed" ] || { echo "typenet.pc was not installed"; exit 1; }
 pcdir=$(dirname "$installed")
