@@ -5,6 +5,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <tuple>
 #include <vector>
 
@@ -264,6 +266,42 @@ BOOST_AUTO_TEST_CASE(softmax_rows_sum_to_one_and_resist_overflow) {
   BOOST_TEST(y[0] + y[1] + y[2] + y[3] == 1.0f, boost::test_tools::tolerance(1e-6f));
   BOOST_TEST(y[1] > y[0]);
   BOOST_TEST(y[3] == 0.0f);
+}
+
+namespace {
+/// The Sigmoid layer (detail::logistic_by_exp, a vector at a time), in ulps of each value, over
+/// [-87, 87] by 1/1024 (outputs from 1.6e-38 to 1), against the C library in long double; the
+/// whole layer's pass over a padded last vector gives the scalar entry's bits.
+template <class S>
+void sigmoid_is_accurate(double allowed) {
+  constexpr std::size_t N = 2 * 87 * 1024 + 1;
+  using L = tn::Sigmoid::bind<Shape<N>>;
+  std::vector<S> x(N), y(N + 64);
+  for (std::size_t i = 0; i < N; ++i) x[i] = S(-87) + S(i) / S(1024);
+  L::forward(tn::Pass<S>{}, x.data(), y.data(), 1);
+  double worst = 0;
+  S at = 0;
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < N; ++i) {
+    const long double want = 1 / (1 + std::exp(-(long double)x[i]));
+    const S rounded = S(want);
+    const S ulp = std::nextafter(rounded, std::numeric_limits<S>::infinity()) - rounded;
+    const double error = double(std::abs((long double)y[i] - want) / ulp);
+    if (error > worst) worst = error, at = x[i];
+    differ += tn::Sigmoid::value(x[i]) != y[i];
+  }
+  BOOST_TEST_MESSAGE("Sigmoid's worst error: " << worst << " ulp at " << at);
+  BOOST_TEST(worst < allowed, "Sigmoid is off by " << worst << " ulp at " << at);
+  BOOST_TEST(differ == 0u);
+  BOOST_TEST(tn::Sigmoid::value(S(1e6)) == S(1));
+  BOOST_TEST((tn::Sigmoid::value(S(-1e6)) >= S(0) && tn::Sigmoid::value(S(-1e6)) < S(1e-30)));
+  BOOST_TEST(std::isnan(tn::Sigmoid::value(std::numeric_limits<S>::quiet_NaN())));
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(sigmoid_is_within_a_few_ulp_of_every_value) {
+  sigmoid_is_accurate<float>(4.0);
+  sigmoid_is_accurate<double>(4.0);
 }
 
 BOOST_AUTO_TEST_CASE(dropout_drops_its_rate_and_keeps_the_mean) {
