@@ -36,14 +36,16 @@ void row(const char* name, const char* formula, Scalar&& scalar, const std::vect
   std::vector<float> y(N), z(N);
   double layer = 1e30, library = 1e30;
   for (int round = 0; round < 3; ++round) {
-    library = std::min(library, best_ns(repeats, [&] {
+    const auto by_value = [&] {
       for (std::size_t i = 0; i < N; ++i) z[i] = scalar(x[i]);
-    }));
+    };
+    library = std::min(library, best_ns(repeats, by_value));
     layer = std::min(layer, best_ns(repeats, [&] { L::forward(tn::Pass<float>{}, x.data(), y.data(), 1); }));
   }
   double differ = 0;
   for (std::size_t i = 0; i < N; ++i) differ = std::max(differ, double(std::abs(y[i] - z[i])));
-  std::printf("| %s | %.3f ns | %s: %.3f ns | %.1fx | %.2g |\n", name, layer, formula, library, library / layer, differ);
+  std::printf("| %s | %.3f ns | %s: %.3f ns | %.1fx | %.2g |\n", name, layer, formula, library, library / layer,
+              differ);
 }
 
 }  // namespace
@@ -55,7 +57,8 @@ int main(int argc, char** argv) {
   std::printf("float, %zu values in [-10, 10), best of %d passes, one core\n\n", N, repeats);
   std::printf("| layer | ns per value | the C library a value at a time | ratio | largest difference |\n");
   std::printf("|---|---|---|---|---|\n");
-  row<tn::Sigmoid>("Sigmoid", "1 / (1 + std::exp(-x))", [](float v) { return 1.0f / (1.0f + std::exp(-v)); }, x,
-                   repeats);
-  row<tn::Tanh>("Tanh", "std::tanh", [](float v) { return std::tanh(v); }, x, repeats);
+  const auto sigmoid = [](float v) { return 1.0f / (1.0f + std::exp(-v)); };
+  row<tn::Sigmoid>("Sigmoid", "1 / (1 + std::exp(-x))", sigmoid, x, repeats);
+  const auto tanh = [](float v) { return std::tanh(v); };
+  row<tn::Tanh>("Tanh", "std::tanh", tanh, x, repeats);
 }

@@ -60,6 +60,7 @@ def main():
         return 1
     caret = ['-fno-caret-diagnostics'] if any('clang' in part for part in compiler) else ['-fno-diagnostics-show-caret']
     expect_error, expect = [], []
+    includes_typenet = False
     with open(source, encoding='utf-8') as f:
         for line in f:
             if m := re.match(r'\s*//\s*expect-error:\s*(.*\S)', line):
@@ -67,10 +68,12 @@ def main():
             elif m := re.match(r'\s*//\s*expect:\s*(.*\S)', line):
                 expect.append(m.group(1))
             elif re.match(r'\s*#\s*include\s*<typenet/typenet\.hpp>', line):
-                compiler = compiler + pch
+                includes_typenet = True
     if not expect_error:
         print(f'{source}: states no "// expect-error:" line')
         return 1
+    if includes_typenet:
+        compiler = compiler + pch
 
     broken = subprocess.run(compiler + caret + ['-fsyntax-only', source], capture_output=True, text=True)
     output = normalise(broken.stderr)

@@ -67,10 +67,10 @@ TYPENET_INLINE vec<S> tanh_by_exp(vec<S> x) {
 
 /// tanh(x) for the recurrent layers' gates. For float, |x| P(x^2) / Q(x^2) with P and Q of
 /// degree 4, a rational minimax fit of tanh's relative error on [0, 9.1] (0.2 ulp; about 2 ulp
-/// of 1 once evaluated in float), and never beyond +-1: no exponential,
-/// one division, and P and Q in Estrin's form, so that a value's chain of dependent operations
-/// is short (a GRU's step waits on a logistic and then a tanh: through e^x they had been most of
-/// its time per sample). For double, tanh_by_exp.
+/// of 1 once evaluated in float), and never beyond +-1: no exponential, one division, and P and
+/// Q in Estrin's form, so that a value's chain of dependent operations is short (a GRU's step
+/// waits on a logistic and then a tanh: through e^x they had been most of its time per sample).
+/// For double, tanh_by_exp.
 template <class S>
 TYPENET_INLINE vec<S> tanh(vec<S> x) {
   if constexpr (std::is_same_v<S, float>) {
@@ -84,12 +84,14 @@ TYPENET_INLINE vec<S> tanh(vec<S> x) {
     // bound at 1 then gives 1 exactly.
     const vec<S> b = at_most(a, c(9.5f));
     const vec<S> t = b * b, t2 = t * t, t4 = t2 * t2;
-    const vec<S> p = multiply_add(t4, c(1.3175505513869704561e-8f),
-                                  multiply_add(t2, multiply_add(t, c(0.000020479785997003958141f), c(0.0034877300047908926878f)),
-                                               multiply_add(t, c(0.13374408941700623599f), c(0.9999999775549705539f))));
-    const vec<S> q = multiply_add(t4, c(7.7032342035473096862e-7f),
-                                  multiply_add(t2, multiply_add(t, c(0.0003272784407099788632f), c(0.02584708604596228803f)),
-                                               multiply_add(t, c(0.46707722872686910554f), c(1.0f))));
+    // k0 + k1 t + k2 t^2 + k3 t^3 + k4 t^4 in Estrin's form.
+    const auto estrin = [&](float k0, float k1, float k2, float k3, float k4) {
+      return multiply_add(t4, c(k4), multiply_add(t2, multiply_add(t, c(k3), c(k2)), multiply_add(t, c(k1), c(k0))));
+    };
+    const vec<S> p = estrin(0.9999999775549705539f, 0.13374408941700623599f, 0.0034877300047908926878f,
+                            0.000020479785997003958141f, 1.3175505513869704561e-8f);
+    const vec<S> q = estrin(1.0f, 0.46707722872686910554f, 0.02584708604596228803f, 0.0003272784407099788632f,
+                            7.7032342035473096862e-7f);
     return (vec<S>)((mask)at_most((b * p) / q, c(1.0f)) | sign);
   } else {
     return tanh_by_exp<S>(x);
@@ -132,9 +134,9 @@ TYPENET_INLINE void map_in_vectors(const S* x, S* y, std::size_t n, F&& f) {
 /// |x| < 0.625, |x| + |x|^3 Q(x^2) with Q a Chebyshev fit of (tanh(x) / x - 1) / x^2 on
 /// [0, 0.625^2] (6 terms for float, 12 for double; the fit's own error is under 2e-9 and 4e-18),
 /// which keeps the relative accuracy of small values that `tanh_by_exp` loses; beyond,
-/// `tanh_by_exp`, whose result is then over 0.55 (and which, unlike the gates' `tanh` for
-/// float, stays within an ulp or two of values close to 1). Both are computed and one chosen per lane, so every
-/// value gets the same instructions (a value alone and in a batch have the same bits).
+/// `tanh_by_exp`, whose result is then over 0.55 (and which, unlike the gates' `tanh` for float,
+/// stays within an ulp or two of values close to 1). Both are computed and one chosen per lane,
+/// so every value gets the same instructions (a value alone and in a batch have the same bits).
 template <class S>
 TYPENET_INLINE vec<S> tanh_accurate(vec<S> x) {
   using mask = decltype(x > x);
