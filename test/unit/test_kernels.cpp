@@ -161,7 +161,56 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(gemm_split_matches_triple_loop_and_rows_alone, S, 
     check_split<S, 10, 259, 4>(m);   // a last part longer than the others
     check_split<S, 128, 784, 4>(m);  // many column panels
     check_split<S, 5, 7, 3>(m);
+    check_split<S, 48, 16, 4>(m);  // a GRU(16)'s recurrent product (kernels::recurrent_parts)
+    check_split<S, 48, 16, 2>(m);
   }
+}
+
+namespace {
+/// One output of gemm_split in the order its comment promises, a value at a time: the parts'
+/// runs in k order (the first from `row`, the others from zero), then ((0 + 1) + (2 + 3)).
+template <std::size_t Parts>
+float split_by_hand(const float* a, const float* b, std::size_t ldb, std::size_t K, float start) {
+  const auto multiply_add = [](float x, float y, float z) {
+#if defined(__FMA__) || defined(__AVX512F__) || defined(__aarch64__)
+    return std::fma(x, y, z);  // as the vector kernels round
+#else
+    return x * y + z;
+#endif
+  };
+  const std::size_t run = K / Parts;
+  float part[Parts] = {start};
+  for (std::size_t p = 0; p < Parts; ++p)
+    for (std::size_t k = p * run; k < (p + 1 < Parts ? (p + 1) * run : K); ++k)
+      part[p] = multiply_add(a[k], b[k * ldb], part[p]);
+  for (std::size_t step = 1; step < Parts; step *= 2)
+    for (std::size_t p = 0; p + step < Parts; p += 2 * step) part[p] += part[p + step];
+  return part[0];
+}
+
+template <std::size_t N, std::size_t K, std::size_t Parts>
+void check_split_order() {
+  tn::Random random(N * K + Parts);
+  tn::detail::AlignedBuffer<float> a(K), b(K * N + 16), c(N), row(N);
+  for (std::size_t i = 0; i < K; ++i) a[i] = float(random.uniform(-1, 1));
+  for (std::size_t i = 0; i < K * N; ++i) b[i] = float(random.uniform(-1, 1));
+  for (std::size_t i = 0; i < N; ++i) row[i] = float(random.uniform(-1, 1));
+  kn::gemm_split<float, N, K, Parts>(1, a.data(), K, 1, b.data(), N, c.data(), N, kn::Start::row, row.data());
+  std::size_t differs = 0;
+  for (std::size_t j = 0; j < N; ++j)
+    if (c[j] != split_by_hand<Parts>(a.data(), b.data() + j, N, K, row[j])) ++differs;
+  BOOST_TEST(differs == 0u, "gemm_split<" << N << ", " << K << ", " << Parts << ">: " << differs
+                                          << " of its outputs are not the parts' balanced tree");
+}
+}  // namespace
+
+// A recurrent layer's stream step and its whole-sequence pass both rely on this order (the same
+// bits); the sums must not merely be close.
+BOOST_AUTO_TEST_CASE(gemm_split_adds_its_parts_in_the_documented_order) {
+  check_split_order<48, 16, 4>();
+  check_split_order<96, 32, 2>();
+  check_split_order<10, 259, 4>();
+  check_split_order<5, 7, 3>();
 }
 
 BOOST_AUTO_TEST_CASE(all_finite_finds_any_nan_or_infinity) {

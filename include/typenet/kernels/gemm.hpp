@@ -122,18 +122,22 @@ TYPENET_INLINE void micro_tile(std::size_t K, const S* a, std::size_t rsa, std::
   store_tile<S, MR, NV, Valid>(acc, c, ldc, finish, at);
 }
 
-/// A tile of `gemm_split`: the reduction in Parts runs of K / Parts (the last takes the rest),
-/// the first started as `start` says and the others from zero, added as a balanced tree. When
-/// all parts' accumulators fit in registers (one row alone: batch-1 inference) the runs go
-/// side by side, else one after another; each run is the same sequence either way.
-template <class S, std::size_t MR, std::size_t NV, std::size_t Valid, std::size_t K, std::size_t Parts>
-TYPENET_INLINE void split_tile(const S* a, std::size_t rsa, std::size_t csa, const S* b, std::size_t ldb, S* c,
-                               std::size_t ldc, Start start, const S* row, const Finish<S>& finish, std::size_t at) {
+/// acc (started as part 0 of the sum) += A[rows, 0 .. K) B[0 .. K, panel] with the reduction in
+/// Parts runs of K / Parts (the last takes the rest), the others from zero, added as a balanced
+/// tree: ((part 0 + part 1) + (part 2 + part 3)). When all parts' accumulators fit in registers
+/// (one row alone: batch-1 inference, a recurrent layer's stream step) the runs go side by side,
+/// else one after another; each run is the same sequence either way.
+template <class S, std::size_t MR, std::size_t NV, std::size_t K, std::size_t Parts>
+TYPENET_INLINE void add_products_split(vec<S> (&sum)[MR][NV], const S* a, std::size_t rsa, std::size_t csa, const S* b,
+                                       std::size_t ldb) {
   constexpr std::size_t W = lanes<S>;
   constexpr std::size_t run = K / Parts, last = K - (Parts - 1) * run;
   vec<S> acc[Parts][MR][NV];
-  start_tile<S, MR, NV, Valid>(acc[0], c, ldc, start, row);
-  for (std::size_t p = 1; p < Parts; ++p) start_tile<S, MR, NV, Valid>(acc[p], c, ldc, Start::zero, row);
+  for (std::size_t r = 0; r < MR; ++r)
+    for (std::size_t j = 0; j < NV; ++j) {
+      acc[0][r][j] = sum[r][j];
+      for (std::size_t p = 1; p < Parts; ++p) acc[p][r][j] = vec<S>{};
+    }
   if constexpr (MR * NV * Parts <= accumulators) {
     // The parts as a compile-time sequence: indexed by a loop variable, the accumulators went
     // to the stack and back every step (the MLP's batch-1 Dense(128) ran at half speed).
@@ -157,11 +161,30 @@ TYPENET_INLINE void split_tile(const S* a, std::size_t rsa, std::size_t csa, con
     for (std::size_t p = 0; p < Parts; ++p)
       add_products<S, MR, NV>(acc[p], p + 1 < Parts ? run : last, a + p * run * csa, rsa, csa, b + p * run * ldb, ldb);
   }
-  for (std::size_t step = 1; step < Parts; step *= 2)
-    for (std::size_t p = 0; p + step < Parts; p += 2 * step)
-      for (std::size_t r = 0; r < MR; ++r)
-        for (std::size_t j = 0; j < NV; ++j) acc[p][r][j] += acc[p + step][r][j];
-  store_tile<S, MR, NV, Valid>(acc[0], c, ldc, finish, at);
+  // The tree's levels (pairs 1 apart, then 2, ...) as compile-time sequences too: as loops
+  // over `step *= 2`, g++ kept them, and every part went to the stack and back.
+  [&]<std::size_t... L>(std::index_sequence<L...>) {
+    ([&]<std::size_t Step>(std::integral_constant<std::size_t, Step>) {
+      [&]<std::size_t... Q>(std::index_sequence<Q...>) {
+        ([&] {
+          for (std::size_t r = 0; r < MR; ++r)
+            for (std::size_t j = 0; j < NV; ++j) acc[2 * Step * Q][r][j] += acc[2 * Step * Q + Step][r][j];
+        }(), ...);
+      }(std::make_index_sequence<(Parts - Step + 2 * Step - 1) / (2 * Step)>{});
+    }(std::integral_constant<std::size_t, std::size_t{1} << L>{}), ...);
+  }(std::make_index_sequence<std::bit_width(Parts - 1)>{});
+  for (std::size_t r = 0; r < MR; ++r)
+    for (std::size_t j = 0; j < NV; ++j) sum[r][j] = acc[0][r][j];
+}
+
+/// A tile of `gemm_split`: the first part started as `start` says (see add_products_split).
+template <class S, std::size_t MR, std::size_t NV, std::size_t Valid, std::size_t K, std::size_t Parts>
+TYPENET_INLINE void split_tile(const S* a, std::size_t rsa, std::size_t csa, const S* b, std::size_t ldb, S* c,
+                               std::size_t ldc, Start start, const S* row, const Finish<S>& finish, std::size_t at) {
+  vec<S> acc[MR][NV];
+  start_tile<S, MR, NV, Valid>(acc, c, ldc, start, row);
+  add_products_split<S, MR, NV, K, Parts>(acc, a, rsa, csa, b, ldb);
+  store_tile<S, MR, NV, Valid>(acc, c, ldc, finish, at);
 }
 
 /// One MR x (NV vectors) tile of the sum over chunks of `chunk` k values (the last may be

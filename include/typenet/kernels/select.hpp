@@ -1,4 +1,4 @@
-// typenet/kernels/select.hpp: conv2d_algorithm and gemm_parts, the kernels chosen by size at compile time.
+// typenet/kernels/select.hpp: conv2d_algorithm, gemm_parts and recurrent_parts, the kernels chosen by size at compile time.
 #pragma once
 
 #include <cstddef>
@@ -98,6 +98,25 @@ consteval ConvChoice conv2d_training_algorithm() {
 template <std::size_t K, std::size_t N>
 consteval std::size_t gemm_parts() {
   return K >= 256 && N <= 16 ? 4 : 1;
+}
+
+/// The parts a recurrent layer's product h_{t-1} U (Units inputs into Outputs = gates x Units)
+/// is cut into (kernels::detail::add_products_split; 1: in k order). A streamed step is one
+/// sample's chain of dependent operations, and a small layer's product is its longest link:
+/// GRU(16)'s 3 AVX-512 vectors each waited on 16 multiply-adds in a row, 4 cycles apiece. In 4
+/// runs side by side the wait is 4 multiply-adds and 2 additions. As many parts as fit in the
+/// accumulator registers with the product's vectors: more would spill (AVX2's GRU(16), 6
+/// vectors, had been 10 ns slower in 4 parts than in one; in 2 it is faster). Beyond them, as
+/// for every layer of 128 units and more, the product is bound by the multiply-adds' throughput,
+/// and a training step's batched product keeps its one run. The stream and the whole-sequence
+/// pass cut it alike, so they keep the same bits; a build for another vector width may cut it
+/// otherwise and differ from this one in the last bits (as its other kernels may).
+template <class S, std::size_t Units, std::size_t Outputs>
+consteval std::size_t recurrent_parts() {
+  constexpr std::size_t vectors = (Outputs + typenet::detail::lanes<S> - 1) / typenet::detail::lanes<S>;
+  for (const std::size_t parts : {4, 2})
+    if (Units >= 2 * parts && vectors * parts <= detail::accumulators) return parts;
+  return 1;
 }
 
 }  // namespace typenet::kernels

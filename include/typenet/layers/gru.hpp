@@ -25,9 +25,11 @@ struct GruCell {
   /// rec h_{t-1} U + b_h; hp h_{t-1}. Returns h_t.
   template <class S>
   TYPENET_INLINE static vec<S> block(vec<S> (&g)[gates], const vec<S> (&rec)[gates], vec<S> hp, vec<S>&) {
-    g[0] = logistic<S>(g[0] + rec[0]);
+    // r, then n, then z: the core runs the oldest ready instruction first, and the step's chain
+    // runs through r and n (z waited on beside them: a streamed GRU(16) 1.5 ns slower).
     g[1] = logistic<S>(g[1] + rec[1]);
     g[2] = tanh<S>(g[2] + g[1] * rec[2]);
+    g[0] = logistic<S>(g[0] + rec[0]);
     return g[0] * hp + (splat<S>(S{1}) - g[0]) * g[2];
   }
   /// act: z, r, n in; the gradients at x W + b_x out. rec: h U + b_h in; the gradients at

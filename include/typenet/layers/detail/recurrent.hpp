@@ -11,6 +11,7 @@
 #include <typenet/core/simd.hpp>
 #include <typenet/core/text.hpp>
 #include <typenet/kernels/gemm.hpp>
+#include <typenet/kernels/select.hpp>
 #include <typenet/layers/layer_concepts.hpp>
 
 namespace typenet {
@@ -153,10 +154,23 @@ struct Recurrent {
       }
     }
 
+    /// The parts h_{t-1} U is cut into (kernels::recurrent_parts: small layers, whose stream
+    /// step waits on that product).
+    template <class S>
+    static constexpr std::size_t parts = kernels::recurrent_parts<S, U, GU>();
+    /// h U for m rows of h (rsh apart) into out (rows ldo apart), started as `start` says, in
+    /// `parts` runs: the same sequence of operations on every value as the stream step's.
+    template <class S>
+    static void recurrent_product(std::size_t m, const S* h, std::size_t rsh, const S* u, S* out, std::size_t ldo,
+                                  kernels::Start start, const S* row) {
+      if constexpr (parts<S> > 1) kernels::gemm_split<S, GU, U, parts<S>>(m, h, rsh, 1, u, GU, out, ldo, start, row);
+      else kernels::gemm<S, GU, U>(m, h, rsh, 1, u, GU, out, ldo, start, row);
+    }
+
     /// Streaming (infer/stream.hpp): one step, from the state the step before left in `state`
     /// (state_size values), updated in place; `work` holds step_work_size values. The same
     /// operations on every value as the whole sequence's forward pass at that step (gemm's
-    /// multiply-adds in k order, then cell_step's), so the same bits; when the gates fill whole
+    /// multiply-adds in recurrent_product's order, then cell_step's), so the same bits; when the gates fill whole
     /// vectors (Units a multiple of the lanes) and fit in registers, without a trip through memory
     /// between them: one sample's step is a chain of dependent operations, and its latency is
     /// the stream's time per sample.
@@ -167,12 +181,12 @@ struct Recurrent {
       const S* bias = params + bias_at;
       constexpr std::size_t W = lanes<S>, V = U / W, NV = G * V;  // V vectors per gate
       if constexpr (U % W == 0 && NV <= 12) {
-        // gemm's one-row tile (its start and its multiply-adds in k order), held in registers.
+        // gemm's one-row tiles (their starts and their multiply-adds in order), held in registers.
         vec<S> a[1][NV], r[1][NV];
         kernels::detail::start_tile<S, 1, NV, GU>(a, nullptr, 0, kernels::Start::row, bias);
         kernels::detail::add_products<S, 1, NV>(a, C, x, 0, 1, params, GU);
         if constexpr (split) kernels::detail::start_tile<S, 1, NV, GU>(r, nullptr, 0, kernels::Start::row, bias + GU);
-        kernels::detail::add_products<S, 1, NV>(split ? r : a, U, state, 0, 1, u, GU);
+        kernels::detail::add_products_split<S, 1, NV, U, parts<S>>(split ? r : a, state, 0, 1, u, GU);
         for (std::size_t b = 0; b < V; ++b) {
           vec<S> g[G], gr[G]{};
           for (std::size_t k = 0; k < G; ++k) {
@@ -190,10 +204,8 @@ struct Recurrent {
         S* act = work;
         S* rec = work + GU;
         kernels::gemm<S, GU, C>(1, x, C, 1, params, GU, act, GU, kernels::Start::row, bias);
-        if constexpr (split)
-          kernels::gemm<S, GU, U>(1, state, U, 1, u, GU, rec, GU, kernels::Start::row, bias + GU);
-        else
-          kernels::gemm<S, GU, U>(1, state, U, 1, u, GU, act, GU, kernels::Start::accumulate);
+        if constexpr (split) recurrent_product(1, state, U, u, rec, GU, kernels::Start::row, bias + GU);
+        else recurrent_product(1, state, U, u, act, GU, kernels::Start::accumulate, static_cast<const S*>(nullptr));
         cell_step(act, rec, state, state, state + U, state + U);
         std::copy(state, state + U, y);
       }
@@ -213,11 +225,11 @@ struct Recurrent {
       }
       for (std::size_t t = 0; t < T; ++t) {
         if constexpr (split)
-          kernels::gemm<S, GU, U>(n, saved + h_at + t * U, saved_size, 1, u, GU, saved + rec_at + t * GU, saved_size,
-                                  kernels::Start::row, bias + GU);
+          recurrent_product(n, saved + h_at + t * U, saved_size, u, saved + rec_at + t * GU, saved_size,
+                            kernels::Start::row, bias + GU);
         else
-          kernels::gemm<S, GU, U>(n, saved + h_at + t * U, saved_size, 1, u, GU, saved + act_at + t * GU, saved_size,
-                                  kernels::Start::accumulate);
+          recurrent_product(n, saved + h_at + t * U, saved_size, u, saved + act_at + t * GU, saved_size,
+                            kernels::Start::accumulate, static_cast<const S*>(nullptr));
         for (std::size_t b = 0; b < n; ++b) {
           S* area = saved + b * saved_size;
           cell_step(area + act_at + t * GU, area + rec_at + t * GU, area + h_at + t * U, area + h_at + (t + 1) * U,
