@@ -3,7 +3,6 @@
 // float, one core, in one run; prints a table.
 // usage: activation_speed [REPEATS (200)]
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -11,23 +10,13 @@
 
 #include <typenet/typenet.hpp>
 
+#include "timing.hpp"
+
 namespace tn = typenet;
 
 namespace {
 
 constexpr std::size_t N = std::size_t{1} << 16;  // 256 KB of float: in L2
-
-template <class F>
-double best_ns(int repeats, F&& f) {
-  double best = 1e30;
-  for (int r = 0; r < repeats; ++r) {
-    const auto start = std::chrono::steady_clock::now();
-    f();
-    const auto stop = std::chrono::steady_clock::now();
-    best = std::min(best, std::chrono::duration<double, std::nano>(stop - start).count() / double(N));
-  }
-  return best;
-}
 
 /// The layer's ns per value and the C library formula's, alternating, best of `repeats` each.
 template <class Layer, class Scalar>
@@ -39,8 +28,8 @@ void row(const char* name, const char* formula, Scalar&& scalar, const std::vect
     const auto by_value = [&] {
       for (std::size_t i = 0; i < N; ++i) z[i] = scalar(x[i]);
     };
-    library = std::min(library, best_ns(repeats, by_value));
-    layer = std::min(layer, best_ns(repeats, [&] { L::forward(tn::Pass<float>{}, x.data(), y.data(), 1); }));
+    library = std::min(library, bench::best_ns(repeats, N, by_value));
+    layer = std::min(layer, bench::best_ns(repeats, N, [&] { L::forward(tn::Pass<float>{}, x.data(), y.data(), 1); }));
   }
   double differ = 0;
   for (std::size_t i = 0; i < N; ++i) differ = std::max(differ, double(std::abs(y[i] - z[i])));

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <algorithm>
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -10,22 +9,13 @@
 
 #include <typenet/infer.hpp>
 
+#include "timing.hpp"
+
 namespace bench_stream {
 
 namespace tn = typenet;
 
-/// The best ns per sample of `run` over `repeats` runs on a block of `samples` samples.
-template <class F>
-double best_ns(int repeats, std::size_t samples, F&& run) {
-  double best = 1e30;
-  for (int r = 0; r < repeats; ++r) {
-    const auto start = std::chrono::steady_clock::now();
-    run();
-    const auto stop = std::chrono::steady_clock::now();
-    best = std::min(best, std::chrono::duration<double, std::nano>(stop - start).count() / double(samples));
-  }
-  return best;
-}
+using bench::best_ns;
 
 /// Small deterministic weights (the time does not depend on them), in an aligned block.
 template <class Net>

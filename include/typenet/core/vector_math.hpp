@@ -106,6 +106,14 @@ TYPENET_INLINE vec<S> tanh(vec<S> x) {
   else return tanh_by_exp<S>(x);
 }
 
+/// tanh(x / 2) for the recurrent layers' gates: for float tanh_fit<1> (the halving in its
+/// coefficients), for double tanh_by_exp.
+template <class S>
+TYPENET_INLINE vec<S> tanh_of_half(vec<S> x) {
+  if constexpr (std::is_same_v<S, float>) return tanh_fit<1>(x);
+  else return tanh_by_exp<S>(splat<S>(S(0.5)) * x);
+}
+
 /// The logistic function 1 / (1 + e^-x) by that formula: within a few ulp of every value,
 /// relative (small ones too, down to e^-87 for float, where e^x's clamp holds it), for the
 /// Sigmoid layer, whose outputs are probabilities.
@@ -121,7 +129,7 @@ template <class S>
 TYPENET_INLINE vec<S> logistic(vec<S> x) {
   if constexpr (std::is_same_v<S, float>) {
     const vec<S> half = splat<S>(0.5f);
-    return multiply_add(half, tanh_fit<1>(x), half);
+    return multiply_add(half, tanh_of_half<S>(x), half);
   } else {
     return logistic_by_exp<S>(x);
   }
