@@ -128,7 +128,8 @@ TYPENET_INLINE V select_by_order(V a, V b) {
 #if defined(__clang__)
     if constexpr (single)
       return Less ? __builtin_ia32_minps512(a, b, current_rounding) : __builtin_ia32_maxps512(a, b, current_rounding);
-    else return Less ? __builtin_ia32_minpd512(a, b, current_rounding) : __builtin_ia32_maxpd512(a, b, current_rounding);
+    else
+      return Less ? __builtin_ia32_minpd512(a, b, current_rounding) : __builtin_ia32_maxpd512(a, b, current_rounding);
 #else
     if constexpr (single)
       return Less ? __builtin_ia32_minps512_mask(a, b, a, static_cast<unsigned short>(-1), current_rounding)
