@@ -162,18 +162,18 @@ struct Recurrent {
     /// `parts` runs: the same sequence of operations on every value as the stream step's.
     template <class S>
     static void recurrent_product(std::size_t m, const S* h, std::size_t rsh, const S* u, S* out, std::size_t ldo,
-                                  kernels::Start start, const S* row) {
+                                  kernels::Start start, const S* row = nullptr) {
       if constexpr (parts<S> > 1) kernels::gemm_split<S, GU, U, parts<S>>(m, h, rsh, 1, u, GU, out, ldo, start, row);
       else kernels::gemm<S, GU, U>(m, h, rsh, 1, u, GU, out, ldo, start, row);
     }
 
     /// Streaming (infer/stream.hpp): one step, from the state the step before left in `state`
     /// (state_size values), updated in place; `work` holds step_work_size values. The same
-    /// operations on every value as the whole sequence's forward pass at that step (gemm's
-    /// multiply-adds in recurrent_product's order, then cell_step's), so the same bits; when the gates fill whole
-    /// vectors (Units a multiple of the lanes) and fit in registers, without a trip through memory
-    /// between them: one sample's step is a chain of dependent operations, and its latency is
-    /// the stream's time per sample.
+    /// operations on every value as the whole sequence's forward pass at that step (the
+    /// multiply-adds in recurrent_product's order, then cell_step's), so the same bits; when the
+    /// gates fill whole vectors (Units a multiple of the lanes) and fit in registers, without a
+    /// trip through memory between them: one sample's step is a chain of dependent operations,
+    /// and its latency is the stream's time per sample.
     static constexpr std::size_t step_work_size = 2 * GU;
     template <class S>
     TYPENET_INLINE static void step(const S* params, const S* x, S* state, [[maybe_unused]] S* work, S* y) {
@@ -205,7 +205,7 @@ struct Recurrent {
         S* rec = work + GU;
         kernels::gemm<S, GU, C>(1, x, C, 1, params, GU, act, GU, kernels::Start::row, bias);
         if constexpr (split) recurrent_product(1, state, U, u, rec, GU, kernels::Start::row, bias + GU);
-        else recurrent_product(1, state, U, u, act, GU, kernels::Start::accumulate, static_cast<const S*>(nullptr));
+        else recurrent_product(1, state, U, u, act, GU, kernels::Start::accumulate);
         cell_step(act, rec, state, state, state + U, state + U);
         std::copy(state, state + U, y);
       }
@@ -229,7 +229,7 @@ struct Recurrent {
                             kernels::Start::row, bias + GU);
         else
           recurrent_product(n, saved + h_at + t * U, saved_size, u, saved + act_at + t * GU, saved_size,
-                            kernels::Start::accumulate, static_cast<const S*>(nullptr));
+                            kernels::Start::accumulate);
         for (std::size_t b = 0; b < n; ++b) {
           S* area = saved + b * saved_size;
           cell_step(area + act_at + t * GU, area + rec_at + t * GU, area + h_at + t * U, area + h_at + (t + 1) * U,
