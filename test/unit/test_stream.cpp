@@ -18,6 +18,10 @@ namespace {
 
 // A neural amp model's shape: a GRU over the signal, a per-step Dense as a 1-step Conv1D.
 struct Amp : tn::Sequential<tn::Input<64, 1>, tn::GRU<16, Return::sequences>, tn::Conv1D<1, 1>> {};
+// Stacked GRUs on several features: a stream step's gates over two vectors of units (AVX-512),
+// and a step on another recurrent layer's state.
+struct StackedGru : tn::Sequential<tn::Input<32, 2>, tn::GRU<32, Return::sequences>, tn::GRU<16, Return::sequences>,
+                                   tn::Conv1D<1, 1>> {};
 // Dilated causal convolutions (WaveNet's stack without its residuals), then an LSTM and a
 // per-step output; SimpleRNN and BatchNormalization per step.
 struct Dilated
@@ -82,6 +86,7 @@ void streams_as_the_whole_sequence(std::uint64_t seed, bool every_step) {
 
 BOOST_AUTO_TEST_CASE(a_stream_gives_the_whole_sequences_outputs_bitwise) {
   streams_as_the_whole_sequence<Amp>(1, true);
+  streams_as_the_whole_sequence<StackedGru>(4, true);
   streams_as_the_whole_sequence<Dilated>(2, true);
   streams_as_the_whole_sequence<Classifier>(3, false);
 }

@@ -47,4 +47,19 @@ TYPENET_INLINE void in_register(V& v) {
 #endif
 }
 
+/// Makes the compiler forget where p points, so that loads through it are not merged with the
+/// same loads before it. A streamed GRU step multiplies h_{t-1} by each gate's share of U just
+/// before the stage that needs it (GruCell::stage); g++ merged the three gates' broadcasts of
+/// each h value into one and held all 32 of a GRU(32) across the gates, spilling most of them.
+/// An empty asm statement that takes and gives back p in a register (volatile: g++ merges equal
+/// asm statements that are not); it emits nothing.
+template <class T>
+TYPENET_INLINE void opaque(T*& p) {
+#if defined(__GNUC__)
+  asm volatile("" : "+r"(p));
+#else
+  (void)p;
+#endif
+}
+
 }  // namespace typenet::detail
