@@ -213,6 +213,68 @@ BOOST_AUTO_TEST_CASE(gemm_split_adds_its_parts_in_the_documented_order) {
   check_split_order<5, 7, 3>();
 }
 
+namespace {
+/// One row's value of a one-column gemm in the order its comment promises (detail::dot_row):
+/// lane l sums k = l, l + W, ... (a product first, then multiply-adds; the last vector's missing
+/// lanes add zero products), then the lanes as a tree, halves first; then the start plus that.
+float dot_by_hand(const float* a, const float* b, std::size_t K, float start) {
+  constexpr std::size_t W = typenet::detail::lanes<float>;
+  const auto multiply_add = [](float x, float y, float z) {
+#if defined(__FMA__) || defined(__AVX512F__) || defined(__aarch64__)
+    return std::fma(x, y, z);
+#else
+    return x * y + z;
+#endif
+  };
+  float lane[W];
+  for (std::size_t l = 0; l < W; ++l) lane[l] = a[l] * b[l];
+  for (std::size_t k = W; k < K; k += W)
+    for (std::size_t l = 0; l < W; ++l) lane[l] = k + l < K ? multiply_add(a[k + l], b[k + l], lane[l]) : lane[l];
+  for (std::size_t width = W / 2; width > 0; width /= 2)
+    for (std::size_t l = 0; l < width; ++l) lane[l] += lane[l + width];
+  return start + lane[0];
+}
+
+template <std::size_t K>
+void check_one_column() {
+  constexpr std::size_t m = 5, stride = 3;  // A's values 3 apart, B's 2 apart: the same sums
+  tn::Random random(K);
+  std::vector<float> a(m * K * stride), b(K * 2), c(m), strided(m), start(m);
+  for (auto& v : a) v = float(random.uniform(-1, 1));
+  for (auto& v : b) v = float(random.uniform(-1, 1));
+  for (auto& v : start) v = float(random.uniform(-1, 1));
+  std::vector<float> packed_a(m * K), packed_b(K);
+  for (std::size_t i = 0; i < m * K; ++i) packed_a[i] = a[i * stride];
+  for (std::size_t k = 0; k < K; ++k) packed_b[k] = b[k * 2];
+  std::size_t differs = 0;
+  for (const auto how : {kn::Start::zero, kn::Start::row, kn::Start::accumulate})
+    for (const bool relu : {false, true}) {
+      c = start;
+      strided = start;
+      kn::gemm<float, 1, K>(m, packed_a.data(), K, 1, packed_b.data(), 1, c.data(), 1, how, start.data(), {.relu = relu});
+      kn::gemm<float, 1, K>(m, a.data(), K * stride, stride, b.data(), 2, strided.data(), 1, how, start.data(),
+                            {.relu = relu});
+      for (std::size_t i = 0; i < m; ++i) {
+        const float first = how == kn::Start::zero ? 0.0f : how == kn::Start::row ? start[0] : start[i];
+        float expected = dot_by_hand(packed_a.data() + i * K, packed_b.data(), K, first);
+        if (relu) expected = std::max(expected, 0.0f);
+        differs += c[i] != expected;
+        differs += strided[i] != expected;
+      }
+    }
+  BOOST_TEST(differs == 0u, "gemm<1, " << K << ">: " << differs << " values not each row's dot product in order");
+}
+}  // namespace
+
+// A one-output Dense or Conv1D (an amp model's output) runs every pass, the stream's step too,
+// through this order.
+BOOST_AUTO_TEST_CASE(a_one_column_product_is_each_rows_dot_product_in_the_documented_order) {
+  check_one_column<16>();
+  check_one_column<32>();
+  check_one_column<37>();
+  check_one_column<100>();
+}
+
 BOOST_AUTO_TEST_CASE(all_finite_finds_any_nan_or_infinity) {
   for (const std::size_t n : {1u, 7u, 16u, 37u, 100u}) {
     std::vector<float> v(n, 3e38f);  // large, but finite

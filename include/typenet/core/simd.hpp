@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include <typenet/core/detail/compiler.hpp>
 
@@ -181,6 +182,22 @@ template <class V>
 TYPENET_INLINE V where_positive(V keep, V v) {
   using mask = decltype(keep > keep);
   return (V)((mask)v & (keep > V{}));
+}
+
+
+/// The sum of v's lanes as a tree: lane i and lane i + W/2 added, then the same on those W/2
+/// sums, down to one (`__builtin_shufflevector` takes each half, in g++ 12 and clang++ alike).
+template <class S, std::size_t W = lanes<S>>
+TYPENET_INLINE S sum_lanes(typename gnu_vector<S, W * sizeof(S)>::type v) {
+  if constexpr (W == 1) {
+    return v[0];
+  } else {
+    const auto half = [&]<std::size_t... I>(std::index_sequence<I...>, auto from) {
+      return __builtin_shufflevector(v, v, (I + decltype(from)::value)...);
+    };
+    return sum_lanes<S, W / 2>(half(std::make_index_sequence<W / 2>{}, std::integral_constant<std::size_t, 0>{}) +
+                               half(std::make_index_sequence<W / 2>{}, std::integral_constant<std::size_t, W / 2>{}));
+  }
 }
 
 }  // namespace typenet::detail

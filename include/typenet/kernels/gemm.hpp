@@ -177,6 +177,48 @@ TYPENET_INLINE void add_products_split(vec<S> (&sum)[MR][NV], const S* a, std::s
     for (std::size_t j = 0; j < NV; ++j) sum[r][j] = acc[0][r][j];
 }
 
+/// One row of A times one column of B (K values each, csa and ldb apart): lane l of a vector
+/// sums the products of k = l, l + W, l + 2W, ... in that order (multiply-adds; the last, partial
+/// vector's other lanes zero), then the lanes are summed as a tree (typenet::detail::sum_lanes).
+template <class S, std::size_t K, bool Contiguous>
+TYPENET_INLINE S dot_row(const S* a, std::size_t csa, const S* b, std::size_t ldb) {
+  constexpr std::size_t W = lanes<S>, V = K / W, R = K % W;
+  static_assert(V >= 1);
+  const auto part = [](const S* p, std::size_t stride, std::size_t k, std::size_t count) {
+    if constexpr (Contiguous) {
+      return typenet::detail::load_first(p + k, count);
+    } else {
+      vec<S> v{};
+      for (std::size_t l = 0; l < count; ++l) v[l] = p[(k + l) * stride];
+      return v;
+    }
+  };
+  vec<S> sum = part(a, csa, 0, W) * part(b, ldb, 0, W);
+  for (std::size_t v = 1; v < V; ++v)
+    sum = typenet::detail::multiply_add(part(a, csa, v * W, W), part(b, ldb, v * W, W), sum);
+  if constexpr (R > 0) sum = typenet::detail::multiply_add(part(a, csa, V * W, R), part(b, ldb, V * W, R), sum);
+  return typenet::detail::sum_lanes<S>(sum);
+}
+
+/// `gemm` for one column of C (N = 1): each row's value is its start plus the row's dot_row. A
+/// micro-tile would use one lane of each multiply-add, and one row's K multiply-adds would be one
+/// chain: a streamed GRU(32) -> Dense(1) waited on that chain of 32 (70-72 ns a sample, 61-62 as
+/// dot products; GRU(16) -> Dense(1) 35.5 -> 35).
+template <class S, std::size_t K>
+void dot_rows(std::size_t m, const S* a, std::size_t rsa, std::size_t csa, const S* b, std::size_t ldb, S* c,
+              std::size_t ldc, Start start, const S* row, const Finish<S>& finish) {
+  const auto rows = [&]<bool Contiguous>() {
+    for (std::size_t i = 0; i < m; ++i) {
+      const S sum = dot_row<S, K, Contiguous>(a + i * rsa, csa, b, ldb);
+      vec<S> v{};
+      v[0] = (start == Start::zero ? S{} : start == Start::row ? row[0] : c[i * ldc]) + sum;
+      finish_store(c + i * ldc, v, 1, finish, i * ldc);
+    }
+  };
+  if (csa == 1 && ldb == 1) rows.template operator()<true>();
+  else rows.template operator()<false>();
+}
+
 /// A tile of `gemm_split`: the first part started as `start` says (see add_products_split).
 template <class S, std::size_t MR, std::size_t NV, std::size_t Valid, std::size_t K, std::size_t Parts>
 TYPENET_INLINE void split_tile(const S* a, std::size_t rsa, std::size_t csa, const S* b, std::size_t ldb, S* c,
@@ -372,7 +414,10 @@ void gemm(std::size_t m, const S* a, std::size_t rsa, std::size_t csa, const S* 
           std::size_t ldc, Start start = Start::zero, const S* row = nullptr, const Finish<S>& finish = {}) {
   // K as a template argument too: the micro-tiles' loops unroll even where the compiler does
   // not inline them (it had not in the benchmark, and batch-1 latency lost 15 %).
-  gemm_any_k<S, N, K>(m, K, a, rsa, csa, b, ldb, c, ldc, start, row, finish);
+  if constexpr (N == 1 && K >= detail::lanes<S>)
+    detail::dot_rows<S, K>(m, a, rsa, csa, b, ldb, c, ldc, start, row, finish);
+  else
+    gemm_any_k<S, N, K>(m, K, a, rsa, csa, b, ldb, c, ldc, start, row, finish);
 }
 
 /// C (M x N) = A (M x K) B (K x N), as `gemm`, for a row count M known at compile time: where
