@@ -167,17 +167,19 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(gemm_split_matches_triple_loop_and_rows_alone, S, 
 }
 
 namespace {
+/// x y + z rounded as the vector kernels' multiply_add rounds it: once where the target fuses it.
+float multiply_add(float x, float y, float z) {
+#if defined(__FMA__) || defined(__AVX512F__) || defined(__aarch64__)
+  return std::fma(x, y, z);
+#else
+  return x * y + z;
+#endif
+}
+
 /// One output of gemm_split in the order its comment promises, a value at a time: the parts'
 /// runs in k order (the first from `row`, the others from zero), then ((0 + 1) + (2 + 3)).
 template <std::size_t Parts>
 float split_by_hand(const float* a, const float* b, std::size_t ldb, std::size_t K, float start) {
-  const auto multiply_add = [](float x, float y, float z) {
-#if defined(__FMA__) || defined(__AVX512F__) || defined(__aarch64__)
-    return std::fma(x, y, z);  // as the vector kernels round
-#else
-    return x * y + z;
-#endif
-  };
   const std::size_t run = K / Parts;
   float part[Parts] = {start};
   for (std::size_t p = 0; p < Parts; ++p)
@@ -219,13 +221,6 @@ namespace {
 /// lanes add zero products), then the lanes as a tree, halves first; then the start plus that.
 float dot_by_hand(const float* a, const float* b, std::size_t K, float start) {
   constexpr std::size_t W = typenet::detail::lanes<float>;
-  const auto multiply_add = [](float x, float y, float z) {
-#if defined(__FMA__) || defined(__AVX512F__) || defined(__aarch64__)
-    return std::fma(x, y, z);
-#else
-    return x * y + z;
-#endif
-  };
   float lane[W];
   for (std::size_t l = 0; l < W; ++l) lane[l] = a[l] * b[l];
   for (std::size_t k = W; k < K; k += W)
@@ -251,7 +246,8 @@ void check_one_column() {
     for (const bool relu : {false, true}) {
       c = start;
       strided = start;
-      kn::gemm<float, 1, K>(m, packed_a.data(), K, 1, packed_b.data(), 1, c.data(), 1, how, start.data(), {.relu = relu});
+      kn::gemm<float, 1, K>(m, packed_a.data(), K, 1, packed_b.data(), 1, c.data(), 1, how, start.data(),
+                            {.relu = relu});
       kn::gemm<float, 1, K>(m, a.data(), K * stride, stride, b.data(), 2, strided.data(), 1, how, start.data(),
                             {.relu = relu});
       for (std::size_t i = 0; i < m; ++i) {

@@ -184,7 +184,6 @@ TYPENET_INLINE V where_positive(V keep, V v) {
   return (V)((mask)v & (keep > V{}));
 }
 
-
 /// The sum of v's lanes as a tree: lane i and lane i + W/2 added, then the same on those W/2
 /// sums, down to one (`__builtin_shufflevector` takes each half, in g++ 12 and clang++ alike).
 template <class S, std::size_t W = lanes<S>>
